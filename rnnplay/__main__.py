@@ -1,0 +1,5 @@
+"""Allow ``python -m rnnplay``."""
+
+from rnnplay.cli import main
+
+raise SystemExit(main())

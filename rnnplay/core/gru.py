@@ -1,0 +1,171 @@
+"""Gated recurrent unit: one step, and a whole sequence."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnplay.core.functions import sigmoid
+from rnnplay.core.recurrent import TimeRecurrent
+
+
+class GRU:
+    """One GRU step.
+
+    Gate layout: Wx (D, 3H), Wh (H, 3H) and b (3H,) hold three blocks of H
+    columns **[z | r | c]**:
+
+    - z = sigmoid(x Wx_z + h_prev Wh_z + b_z)   update gate
+    - r = sigmoid(x Wx_r + h_prev Wh_r + b_r)   reset gate
+    - c = tanh(x Wx_c + (r * h_prev) Wh_c + b_c) candidate
+
+    ``h_next = (1 - z) * h_prev + z * c``.
+    """
+
+    def __init__(self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray) -> None:
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        self.cache: tuple | None = None
+
+    def forward(self, x: np.ndarray, h_prev: np.ndarray) -> np.ndarray:
+        Wx, Wh, b = self.params
+        H = h_prev.shape[1]
+        if x.shape[1] != Wx.shape[0] or Wh.shape != (H, 3 * H):
+            raise ValueError(
+                f"GRU: x {x.shape} / h_prev {h_prev.shape} do not fit "
+                f"Wx {Wx.shape} / Wh {Wh.shape}"
+            )
+        ax = x @ Wx + b
+        z = sigmoid(ax[:, :H] + h_prev @ Wh[:, :H])
+        r = sigmoid(ax[:, H : 2 * H] + h_prev @ Wh[:, H : 2 * H])
+        c = np.tanh(ax[:, 2 * H :] + (r * h_prev) @ Wh[:, 2 * H :])
+        h_next = (1 - z) * h_prev + z * c
+        self.cache = (x, h_prev, z, r, c)
+        return h_next
+
+    def backward(self, dh_next: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        Wx, Wh, _ = self.params
+        x, h_prev, z, r, c = self.cache
+        H = h_prev.shape[1]
+        dc = dh_next * z * (1 - c**2)
+        dz = dh_next * (c - h_prev) * z * (1 - z)
+        dhr = dc @ Wh[:, 2 * H :].T
+        dr = dhr * h_prev * r * (1 - r)
+        dh_prev = dh_next * (1 - z) + dhr * r + np.hstack((dz, dr)) @ Wh[:, : 2 * H].T
+        da = np.hstack((dz, dr, dc))
+        self.grads[0][...] = x.T @ da
+        self.grads[1][:, : 2 * H] = h_prev.T @ da[:, : 2 * H]
+        self.grads[1][:, 2 * H :] = (r * h_prev).T @ dc
+        self.grads[2][...] = da.sum(axis=0)
+        return da @ Wx.T, dh_prev
+
+
+class TimeGRU(TimeRecurrent):
+    """T steps of :class:`GRU` sharing one set of weights; gate layout [z | r | c].
+
+    Forward: xs (N, T, D) -> hs (N, T, H). Input projections and weight
+    gradients for all T steps are single matmuls.
+    """
+
+    gates = 3
+
+    def __init__(
+        self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool = False
+    ) -> None:
+        super().__init__(Wx, Wh, b, stateful)
+        self._cache: tuple | None = None
+
+    def forward(self, xs: np.ndarray) -> np.ndarray:
+        self._check_input(xs)
+        Wh = self.params[1]
+        N, T, D = xs.shape
+        H = self.hidden_size
+        h0 = self._initial(self.h, N, "h")
+        x2d, act = self._input_projection(xs)  # becomes [z | r | c] in place
+        dtype = act.dtype
+        Wh_zr, Wh_c = Wh[:, : 2 * H], Wh[:, 2 * H :]
+        hs = np.empty((T + 1, N, H), dtype=dtype)
+        hrs = np.empty((T, N, H), dtype=dtype)
+        hs[0] = h0
+        rec_zr = np.empty((N, 2 * H), dtype=dtype)
+        rec_c = np.empty((N, H), dtype=dtype)
+        for t in range(T):
+            a = act[t]
+            h_prev = hs[t]
+            zr, c = a[:, : 2 * H], a[:, 2 * H :]
+            np.matmul(h_prev, Wh_zr, out=rec_zr)
+            zr += rec_zr
+            sigmoid(zr, out=zr)
+            z, r = zr[:, :H], zr[:, H:]
+            np.multiply(r, h_prev, out=hrs[t])
+            np.matmul(hrs[t], Wh_c, out=rec_c)
+            c += rec_c
+            np.tanh(c, out=c)
+            h = hs[t + 1]
+            np.subtract(c, h_prev, out=h)
+            h *= z
+            h += h_prev
+        self.h = hs[T].copy()
+        self._cache = (x2d, hs, hrs, act, (N, T, D))
+        return hs[1:].transpose(1, 0, 2)
+
+    def backward(self, dhs: np.ndarray) -> np.ndarray:
+        Wx, Wh, _ = self.params
+        x2d, hs, hrs, act, (N, T, D) = self._cache
+        H = self.hidden_size
+        dtype = hs.dtype
+        Wh_zr_T, Wh_c_T = Wh[:, : 2 * H].T, Wh[:, 2 * H :].T
+        dhs_tm = dhs.transpose(1, 0, 2)
+        dpre = np.empty((T, N, 3 * H), dtype=dtype)
+        dh = np.zeros((N, H), dtype=dtype)
+        dhr = np.empty((N, H), dtype=dtype)
+        tmp = np.empty((N, H), dtype=dtype)
+        back = np.empty((N, H), dtype=dtype)
+        flow = np.empty(T) if self.record_grad_flow else None
+        for t in range(T - 1, -1, -1):
+            a = act[t]
+            z, r, c = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+            d = dpre[t]
+            dz, dr, dc = d[:, :H], d[:, H : 2 * H], d[:, 2 * H :]
+            h_prev = hs[t]
+            dh += dhs_tm[t]
+            if flow is not None:
+                flow[t] = np.sqrt(np.vdot(dh, dh))
+            # dc = dh * z * (1 - c^2)
+            np.multiply(c, c, out=tmp)
+            np.subtract(1, tmp, out=tmp)
+            tmp *= z
+            np.multiply(dh, tmp, out=dc)
+            # dz = dh * (c - h_prev) * z * (1 - z)
+            np.subtract(c, h_prev, out=dz)
+            dz *= dh
+            np.subtract(1, z, out=tmp)
+            tmp *= z
+            dz *= tmp
+            # dr = (dc @ Wh_c^T) * h_prev * r * (1 - r)
+            np.matmul(dc, Wh_c_T, out=dhr)
+            np.multiply(dhr, h_prev, out=dr)
+            np.subtract(1, r, out=tmp)
+            tmp *= r
+            dr *= tmp
+            # dh_prev = dh * (1 - z) + dhr * r + [dz, dr] @ Wh_zr^T
+            np.matmul(d[:, : 2 * H], Wh_zr_T, out=back)
+            np.subtract(1, z, out=tmp)
+            dh *= tmp
+            dh += back
+            dhr *= r
+            dh += dhr
+        self.dh = dh
+        self.grad_flow = flow
+        dpre2d = dpre.reshape(T * N, 3 * H)
+        np.matmul(x2d.T, dpre2d, out=self.grads[0])
+        self.grads[1][:, : 2 * H] = hs[:-1].reshape(T * N, H).T @ dpre2d[:, : 2 * H]
+        self.grads[1][:, 2 * H :] = hrs.reshape(T * N, H).T @ dpre2d[:, 2 * H :]
+        np.sum(dpre2d, axis=0, out=self.grads[2])
+        return (dpre2d @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)
+
+    @property
+    def hidden_states(self) -> np.ndarray | None:
+        """Hidden states (N, T, H) of the last forward."""
+        if self._cache is None:
+            return None
+        return self._cache[1][1:].transpose(1, 0, 2)

@@ -1,0 +1,191 @@
+"""Long short-term memory: one step, and a whole sequence."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnplay.core.functions import sigmoid
+from rnnplay.core.recurrent import TimeRecurrent
+
+
+class LSTM:
+    """One LSTM step.
+
+    Gate layout: Wx (D, 4H), Wh (H, 4H) and b (4H,) hold four blocks of H
+    columns in the book's order **[f | g | i | o]**:
+
+    - f = sigmoid(.)  forget gate
+    - g = tanh(.)     candidate cell
+    - i = sigmoid(.)  input gate
+    - o = sigmoid(.)  output gate
+
+    ``c_next = f * c_prev + g * i`` and ``h_next = o * tanh(c_next)``.
+    """
+
+    def __init__(self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray) -> None:
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        self.cache: tuple | None = None
+
+    def forward(
+        self, x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        Wx, Wh, b = self.params
+        H = h_prev.shape[1]
+        if x.shape[1] != Wx.shape[0] or Wh.shape != (H, 4 * H):
+            raise ValueError(
+                f"LSTM: x {x.shape} / h_prev {h_prev.shape} do not fit "
+                f"Wx {Wx.shape} / Wh {Wh.shape}"
+            )
+        a = x @ Wx + h_prev @ Wh + b
+        f = sigmoid(a[:, :H])
+        g = np.tanh(a[:, H : 2 * H])
+        i = sigmoid(a[:, 2 * H : 3 * H])
+        o = sigmoid(a[:, 3 * H :])
+        c_next = f * c_prev + g * i
+        h_next = o * np.tanh(c_next)
+        self.cache = (x, h_prev, c_prev, f, g, i, o, c_next)
+        return h_next, c_next
+
+    def backward(
+        self, dh_next: np.ndarray, dc_next: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        Wx, Wh, _ = self.params
+        x, h_prev, c_prev, f, g, i, o, c_next = self.cache
+        tanh_c = np.tanh(c_next)
+        ds = dc_next + dh_next * o * (1 - tanh_c**2)
+        df = ds * c_prev * f * (1 - f)
+        dg = ds * i * (1 - g**2)
+        di = ds * g * i * (1 - i)
+        do = dh_next * tanh_c * o * (1 - o)
+        da = np.hstack((df, dg, di, do))
+        self.grads[0][...] = x.T @ da
+        self.grads[1][...] = h_prev.T @ da
+        self.grads[2][...] = da.sum(axis=0)
+        return da @ Wx.T, da @ Wh.T, ds * f
+
+
+class TimeLSTM(TimeRecurrent):
+    """T steps of :class:`LSTM` sharing one set of weights; gate layout [f | g | i | o].
+
+    Forward: xs (N, T, D) -> hs (N, T, H). The cell state ``c`` is carried
+    alongside ``h`` when stateful; ``set_state(h, c=None)`` sets both
+    (c defaults to zeros). The input projection for all T steps and each
+    weight gradient are single matmuls; the time loop works in place on
+    preallocated time-major buffers.
+    """
+
+    gates = 4
+
+    def __init__(
+        self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool = False
+    ) -> None:
+        super().__init__(Wx, Wh, b, stateful)
+        self.c: np.ndarray | None = None
+        self.dc: np.ndarray | None = None
+        self._cache: tuple | None = None
+
+    def set_state(self, h: np.ndarray, c: np.ndarray | None = None) -> None:
+        self.h = h
+        self.c = c if c is not None else np.zeros_like(h)
+
+    def reset_state(self) -> None:
+        self.h = None
+        self.c = None
+
+    def forward(self, xs: np.ndarray) -> np.ndarray:
+        self._check_input(xs)
+        Wh = self.params[1]
+        N, T, D = xs.shape
+        H = self.hidden_size
+        h0 = self._initial(self.h, N, "h")
+        c0 = self._initial(self.c if self.h is not None else None, N, "c")
+        x2d, act = self._input_projection(xs)  # becomes the gate activations in place
+        dtype = act.dtype
+        hs = np.empty((T + 1, N, H), dtype=dtype)
+        cs = np.empty((T + 1, N, H), dtype=dtype)
+        tanh_cs = np.empty((T, N, H), dtype=dtype)
+        hs[0] = h0
+        cs[0] = c0
+        rec = np.empty((N, 4 * H), dtype=dtype)
+        tmp = np.empty((N, H), dtype=dtype)
+        for t in range(T):
+            a = act[t]
+            np.matmul(hs[t], Wh, out=rec)
+            a += rec
+            f, g, i, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+            sigmoid(f, out=f)
+            np.tanh(g, out=g)
+            sigmoid(i, out=i)
+            sigmoid(o, out=o)
+            c = cs[t + 1]
+            np.multiply(f, cs[t], out=c)
+            np.multiply(g, i, out=tmp)
+            c += tmp
+            np.tanh(c, out=tanh_cs[t])
+            np.multiply(o, tanh_cs[t], out=hs[t + 1])
+        self.h = hs[T].copy()
+        self.c = cs[T].copy()
+        self._cache = (x2d, hs, cs, tanh_cs, act, (N, T, D))
+        return hs[1:].transpose(1, 0, 2)
+
+    def backward(self, dhs: np.ndarray) -> np.ndarray:
+        Wh = self.params[1]
+        x2d, hs, cs, tanh_cs, act, (N, T, D) = self._cache
+        H = self.hidden_size
+        dtype = hs.dtype
+        dhs_tm = dhs.transpose(1, 0, 2)
+        dpre = np.empty((T, N, 4 * H), dtype=dtype)
+        dh = np.zeros((N, H), dtype=dtype)
+        dc = np.zeros((N, H), dtype=dtype)
+        ds = np.empty((N, H), dtype=dtype)
+        tmp = np.empty((N, H), dtype=dtype)
+        flow = np.empty(T) if self.record_grad_flow else None
+        for t in range(T - 1, -1, -1):
+            a = act[t]
+            f, g, i, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+            d = dpre[t]
+            df, dg, di, do = d[:, :H], d[:, H : 2 * H], d[:, 2 * H : 3 * H], d[:, 3 * H :]
+            tc = tanh_cs[t]
+            dh += dhs_tm[t]
+            if flow is not None:
+                flow[t] = np.sqrt(np.vdot(dh, dh))
+            # ds = dc + dh * o * (1 - tanh(c)^2)
+            np.multiply(tc, tc, out=tmp)
+            np.subtract(1, tmp, out=tmp)
+            tmp *= o
+            tmp *= dh
+            np.add(dc, tmp, out=ds)
+            # do = dh * tanh(c) * o * (1 - o)
+            np.multiply(dh, tc, out=do)
+            np.subtract(1, o, out=tmp)
+            tmp *= o
+            do *= tmp
+            # df = ds * c_prev * f * (1 - f)
+            np.multiply(ds, cs[t], out=df)
+            np.subtract(1, f, out=tmp)
+            tmp *= f
+            df *= tmp
+            # di = ds * g * i * (1 - i)
+            np.multiply(ds, g, out=di)
+            np.subtract(1, i, out=tmp)
+            tmp *= i
+            di *= tmp
+            # dg = ds * i * (1 - g^2)
+            np.multiply(ds, i, out=dg)
+            np.multiply(g, g, out=tmp)
+            np.subtract(1, tmp, out=tmp)
+            dg *= tmp
+            np.multiply(ds, f, out=dc)
+            np.matmul(d, Wh.T, out=dh)
+        self.dh = dh
+        self.dc = dc
+        self.grad_flow = flow
+        return self._finish_backward(x2d, hs[:-1].reshape(T * N, H), dpre, N, T, D)
+
+    @property
+    def hidden_states(self) -> np.ndarray | None:
+        """Hidden states h (N, T, H) of the last forward."""
+        if self._cache is None:
+            return None
+        return self._cache[1][1:].transpose(1, 0, 2)

@@ -1,0 +1,240 @@
+"""RNNLM: embedding, a stack of recurrent layers, and a softmax output."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from rnnplay.core.affine import TimeAffine
+from rnnplay.core.dropout import TimeDropout
+from rnnplay.core.embedding import TimeEmbedding
+from rnnplay.core.gru import TimeGRU
+from rnnplay.core.lstm import TimeLSTM
+from rnnplay.core.recurrent import TimeRecurrent
+from rnnplay.core.rnn import TimeRNN
+from rnnplay.core.softmax_loss import TimeSoftmaxWithLoss
+
+CELLS: dict[str, type[TimeRecurrent]] = {"rnn": TimeRNN, "lstm": TimeLSTM, "gru": TimeGRU}
+
+State = list[dict[str, np.ndarray]]
+
+
+class RNNLM:
+    """A recurrent language model over token ids.
+
+    Layers: TimeEmbedding -> [TimeDropout -> recurrent layer] x num_layers ->
+    TimeDropout -> TimeAffine -> TimeSoftmaxWithLoss. The recurrent layers are
+    stateful: each forward continues from the state the last one ended in,
+    until ``reset_state``. Dropout (Zaremba et al. 2014 placement: on the
+    non-recurrent connections only) is active after ``train()`` and off after
+    ``eval()``.
+
+    Initialisation (the book's scaled Gaussian): embedding rows ~ N(0, 0.01^2);
+    each weight matrix ~ N(0, 1/fan_in) (Wx: 1/D, Wh: 1/H, affine: 1/H); biases
+    zero except the LSTM forget gate, whose bias starts at ``forget_bias``
+    (default 1.0, after Jozefowicz et al. 2015) so that the cell remembers by
+    default early in training. The book uses 0.
+
+    With ``tie_weights`` the output affine uses the transpose of the embedding
+    matrix (needs embed_size == hidden_size); the shared matrix gets the sum
+    of both gradients.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        embed_size: int,
+        hidden_size: int,
+        cell: str = "lstm",
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        tie_weights: bool = False,
+        seed: int | None = None,
+        dtype: str | np.dtype = "float32",
+        forget_bias: float = 1.0,
+    ) -> None:
+        if cell not in CELLS:
+            raise ValueError(f"RNNLM: cell must be one of {sorted(CELLS)}, got {cell!r}")
+        for name, value in (
+            ("vocab_size", vocab_size),
+            ("embed_size", embed_size),
+            ("hidden_size", hidden_size),
+            ("num_layers", num_layers),
+        ):
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"RNNLM: {name} must be a positive integer, got {value!r}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"RNNLM: dropout must lie in [0, 1), got {dropout}")
+        if tie_weights and embed_size != hidden_size:
+            raise ValueError(
+                f"RNNLM: tied weights need embed_size == hidden_size, "
+                f"got {embed_size} and {hidden_size}"
+            )
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"RNNLM: dtype must be float32 or float64, got {self.dtype}")
+        self.config = {
+            "vocab_size": int(vocab_size),
+            "embed_size": int(embed_size),
+            "hidden_size": int(hidden_size),
+            "cell": cell,
+            "num_layers": int(num_layers),
+            "dropout": float(dropout),
+            "tie_weights": bool(tie_weights),
+            "dtype": self.dtype.name,
+            "forget_bias": float(forget_bias),
+        }
+        self.cell = cell
+        self.num_layers = num_layers
+        self.tie_weights = tie_weights
+        self.rng = np.random.default_rng(seed)
+        V, D, H = vocab_size, embed_size, hidden_size
+        gates = CELLS[cell].gates
+
+        def gaussian(shape: tuple[int, ...], scale: float) -> np.ndarray:
+            return (self.rng.standard_normal(shape) * scale).astype(self.dtype)
+
+        self.embed = TimeEmbedding(gaussian((V, D), 0.01))
+        self.recurrent: list[TimeRecurrent] = []
+        self.dropouts: list[TimeDropout] = []
+        in_size = D
+        for _ in range(num_layers):
+            Wx = gaussian((in_size, gates * H), 1 / np.sqrt(in_size))
+            Wh = gaussian((H, gates * H), 1 / np.sqrt(H))
+            b = np.zeros(gates * H, dtype=self.dtype)
+            if cell == "lstm":
+                b[:H] = forget_bias
+            self.dropouts.append(TimeDropout(dropout, self.rng))
+            self.recurrent.append(CELLS[cell](Wx, Wh, b, stateful=True))
+            in_size = H
+        self.dropouts.append(TimeDropout(dropout, self.rng))
+        if tie_weights:
+            affine_W = self.embed.params[0].T
+        else:
+            affine_W = gaussian((H, V), 1 / np.sqrt(H))
+        self.affine = TimeAffine(affine_W, np.zeros(V, dtype=self.dtype))
+        self.loss_layer = TimeSoftmaxWithLoss()
+
+        owners = [self.embed, *self.recurrent]
+        self.params: list[np.ndarray] = [p for layer in owners for p in layer.params]
+        self.grads: list[np.ndarray] = [g for layer in owners for g in layer.grads]
+        self.param_names: list[str] = ["embed.W"]
+        for k in range(num_layers):
+            self.param_names += [f"rnn{k}.Wx", f"rnn{k}.Wh", f"rnn{k}.b"]
+        if tie_weights:
+            self.params.append(self.affine.params[1])
+            self.grads.append(self.affine.grads[1])
+            self.param_names.append("affine.b")
+        else:
+            self.params += self.affine.params
+            self.grads += self.affine.grads
+            self.param_names += ["affine.W", "affine.b"]
+        self.training = True
+
+    # -- modes ---------------------------------------------------------------
+    def train(self) -> None:
+        """Turn dropout on."""
+        self.training = True
+        for layer in self.dropouts:
+            layer.train_flg = True
+
+    def eval(self) -> None:
+        """Turn dropout off (validation, sampling)."""
+        self.training = False
+        for layer in self.dropouts:
+            layer.train_flg = False
+
+    # -- passes --------------------------------------------------------------
+    def _check_ids(self, name: str, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids)
+        if ids.ndim != 2 or not np.issubdtype(ids.dtype, np.integer):
+            raise ValueError(
+                f"RNNLM: {name} must be a 2-D integer array (N, T), "
+                f"got shape {ids.shape} dtype {ids.dtype}"
+            )
+        return ids
+
+    def predict(self, xs: np.ndarray) -> np.ndarray:
+        """Scores (logits) (N, T, V) for token ids xs (N, T), advancing the state."""
+        xs = self._check_ids("xs", xs)
+        h = self.embed.forward(xs)
+        for dropout, layer in zip(self.dropouts, self.recurrent, strict=False):
+            h = layer.forward(dropout.forward(h))
+        h = self.dropouts[-1].forward(h)
+        return self.affine.forward(h)
+
+    def forward(self, xs: np.ndarray, ts: np.ndarray) -> float:
+        """Mean cross-entropy (nats per token) of predicting ts from xs."""
+        xs = self._check_ids("xs", xs)
+        ts = np.asarray(ts)
+        if ts.shape != xs.shape:
+            raise ValueError(f"RNNLM: targets have shape {ts.shape}, inputs {xs.shape}")
+        scores = self.predict(xs)
+        return self.loss_layer.forward(scores, ts)
+
+    def backward(self, dout: float = 1.0) -> None:
+        """Fill ``grads`` with the gradient of the last forward's loss."""
+        d = self.loss_layer.backward(dout)
+        d = self.affine.backward(d)
+        d = self.dropouts[-1].backward(d)
+        for dropout, layer in zip(
+            reversed(self.dropouts[:-1]), reversed(self.recurrent), strict=False
+        ):
+            d = dropout.backward(layer.backward(d))
+        self.embed.backward(d)
+        if self.tie_weights:
+            self.embed.grads[0] += self.affine.grads[0].T
+
+    # -- state ---------------------------------------------------------------
+    def reset_state(self) -> None:
+        """Forget the carried hidden state of every layer."""
+        for layer in self.recurrent:
+            layer.reset_state()
+
+    def get_state(self) -> State | None:
+        """A copy of every layer's carried state, or None when there is none."""
+        if any(layer.h is None for layer in self.recurrent):
+            return None
+        state: State = []
+        for layer in self.recurrent:
+            entry = {"h": layer.h.copy()}
+            if isinstance(layer, TimeLSTM):
+                entry["c"] = layer.c.copy()
+            state.append(entry)
+        return state
+
+    def set_state(self, state: State | None) -> None:
+        """Restore a state from :meth:`get_state` (None resets)."""
+        if state is None:
+            self.reset_state()
+            return
+        if len(state) != len(self.recurrent):
+            raise ValueError(
+                f"RNNLM: state has {len(state)} layers, the model has {len(self.recurrent)}"
+            )
+        H = self.config["hidden_size"]
+        for layer, entry in zip(self.recurrent, state, strict=True):
+            h = np.asarray(entry["h"], dtype=self.dtype)
+            if h.ndim != 2 or h.shape[1] != H:
+                raise ValueError(f"RNNLM: state h has shape {h.shape}, expected (N, {H})")
+            if isinstance(layer, TimeLSTM):
+                layer.set_state(h.copy(), np.asarray(entry["c"], dtype=self.dtype).copy())
+            else:
+                layer.set_state(h.copy())
+
+    @property
+    def hidden_states(self) -> list[np.ndarray | None]:
+        """Per layer, the hidden states (N, T, H) of the last forward pass."""
+        return [layer.hidden_states for layer in self.recurrent]
+
+    @property
+    def grad_flow(self) -> list[np.ndarray | None]:
+        """Per layer, ||dL/dh_t|| for t = 0..T-1 of the last backward (when recorded)."""
+        return [layer.grad_flow for layer in self.recurrent]
+
+    def num_params(self) -> int:
+        return int(sum(p.size for p in self.params))
+
+    def describe(self) -> dict[str, Any]:
+        return dict(self.config, num_params=self.num_params())
