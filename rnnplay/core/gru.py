@@ -31,8 +31,7 @@ class GRU:
         H = h_prev.shape[1]
         if x.shape[1] != Wx.shape[0] or Wh.shape != (H, 3 * H):
             raise ValueError(
-                f"GRU: x {x.shape} / h_prev {h_prev.shape} do not fit "
-                f"Wx {Wx.shape} / Wh {Wh.shape}"
+                f"GRU: x {x.shape} / h_prev {h_prev.shape} do not fit Wx {Wx.shape} / Wh {Wh.shape}"
             )
         ax = x @ Wx + b
         z = sigmoid(ax[:, :H] + h_prev @ Wh[:, :H])

@@ -72,9 +72,7 @@ class Optimizer:
 
     def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
         if len(params) != len(grads):
-            raise ValueError(
-                f"{type(self).__name__}: {len(params)} params but {len(grads)} grads"
-            )
+            raise ValueError(f"{type(self).__name__}: {len(params)} params but {len(grads)} grads")
         if self.slots:
             self._prepare(params)
         self.t += 1

@@ -25,13 +25,9 @@ class TimeRecurrent:
         name = type(self).__name__
         H = Wh.shape[0]
         if Wh.shape != (H, self.gates * H):
-            raise ValueError(
-                f"{name}: Wh has shape {Wh.shape}, expected ({H}, {self.gates * H})"
-            )
+            raise ValueError(f"{name}: Wh has shape {Wh.shape}, expected ({H}, {self.gates * H})")
         if Wx.ndim != 2 or Wx.shape[1] != self.gates * H:
-            raise ValueError(
-                f"{name}: Wx has shape {Wx.shape}, expected (D, {self.gates * H})"
-            )
+            raise ValueError(f"{name}: Wx has shape {Wx.shape}, expected (D, {self.gates * H})")
         if b.shape != (self.gates * H,):
             raise ValueError(f"{name}: b has shape {b.shape}, expected ({self.gates * H},)")
         self.params = [Wx, Wh, b]

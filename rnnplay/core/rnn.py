@@ -22,8 +22,7 @@ class RNN:
         Wx, Wh, b = self.params
         if x.shape[1] != Wx.shape[0] or h_prev.shape[1] != Wh.shape[0]:
             raise ValueError(
-                f"RNN: x {x.shape} / h_prev {h_prev.shape} do not fit "
-                f"Wx {Wx.shape} / Wh {Wh.shape}"
+                f"RNN: x {x.shape} / h_prev {h_prev.shape} do not fit Wx {Wx.shape} / Wh {Wh.shape}"
             )
         h_next = np.tanh(x @ Wx + h_prev @ Wh + b)
         self.cache = (x, h_prev, h_next)

@@ -29,6 +29,4 @@ def expect_dim(
 def expect_shape(layer: str, name: str, array: np.ndarray, shape: Sequence[int]) -> None:
     """Raise ValueError unless ``array`` has exactly ``shape``."""
     if tuple(array.shape) != tuple(shape):
-        raise ValueError(
-            f"{layer}: {name} has shape {tuple(array.shape)}, expected {tuple(shape)}"
-        )
+        raise ValueError(f"{layer}: {name} has shape {tuple(array.shape)}, expected {tuple(shape)}")

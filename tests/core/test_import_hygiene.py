@@ -1,0 +1,28 @@
+"""The engine is reachable without the TUI: importing it loads neither textual nor rich."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def loaded_modules_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print('\\n'.join(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    return set(out.split())
+
+
+def test_core_imports_neither_textual_nor_rich() -> None:
+    modules = loaded_modules_after("import rnnplay.core, rnnplay.core.model")
+    assert "numpy" in modules, "sanity: the probe sees what was imported"
+    assert not {m for m in modules if m.split(".")[0] in ("textual", "rich")}
+
+
+def test_cli_help_does_not_import_textual() -> None:
+    modules = loaded_modules_after(
+        "from rnnplay import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass"
+    )
+    assert "rnnplay.cli" in modules
+    assert not {m for m in modules if m.split(".")[0] == "textual"}
