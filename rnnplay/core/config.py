@@ -1,0 +1,233 @@
+"""TrainConfig: every ``rnnplay train`` setting with its default, in one place.
+
+The CLI builds one from its flags, the TUI from its controls, and a
+checkpoint stores it as JSON, so a resumed run knows exactly how it was
+made. ``validate`` refuses absurd values up front with a one-line
+:class:`ConfigError` naming the flag, before any corpus is read or any
+array allocated; ``check_memory`` refuses models and batches that would not
+fit, with the estimate in the message.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+LEVELS = ("char", "word")
+CELL_NAMES = ("rnn", "lstm", "gru")
+BATCHINGS = ("streams", "random")
+OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+SCHEDULES = ("constant", "plateau", "cosine")
+
+MEMORY_LIMIT_BYTES = 8 * 1024**3
+"""Refuse a configuration whose estimated memory (parameters, optimizer state,
+activations of one step) exceeds this: failing up front with the estimate
+beats a MemoryError or a swapping machine minutes later."""
+
+_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+_OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
+
+
+class ConfigError(ValueError):
+    """A setting is out of range; the message is one line naming the flag."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every training setting. Field names match the ``rnnplay train`` flags
+    (``--max-steps`` is ``max_steps``); ``model`` is the recurrent cell.
+
+    The defaults are the recipe for the default corpus (the sonnets): a
+    one-layer char-level LSTM that visibly learns within seconds on a laptop
+    CPU. Limits (``epochs``, ``max_steps``, ``max_seconds``) left at None do
+    not apply; when all three are None the CLI trains for ``DEFAULT_EPOCHS``.
+    """
+
+    # data
+    corpus: str = "sonnets"
+    valid: str | None = None
+    test: str | None = None
+    val_fraction: float = 0.1
+    level: str = "char"
+    max_vocab: int | None = None
+    # model
+    model: str = "lstm"
+    embed: int = 64
+    hidden: int = 256
+    layers: int = 1
+    dropout: float = 0.0
+    tie: bool = False
+    dtype: str = "float32"
+    # batches
+    batch: int = 32
+    bptt: int = 64
+    batching: str = "streams"
+    # optimisation
+    optimizer: str = "adam"
+    lr: float = 2e-3
+    schedule: str = "constant"
+    warmup_steps: int = 50
+    clip: float = 1.0
+    # limits and evaluation
+    epochs: float | None = None
+    max_steps: int | None = None
+    max_seconds: float | None = None
+    eval_every: int = 100
+    # run
+    seed: int | None = 1
+    out: str | None = None
+    resume: str | None = None
+    quiet: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrainConfig:
+        """Rebuild from :meth:`to_json`; unknown keys are refused, missing ones defaulted."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"training config must be a JSON object, got {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"training config has unknown settings: {', '.join(unknown)}")
+        return cls(**data)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        return replace(self, **changes)
+
+    # -- validation -------------------------------------------------------------
+    def validate(self) -> TrainConfig:
+        """Raise :class:`ConfigError` for the first absurd value; return self."""
+        _choice("--level", self.level, LEVELS)
+        _choice("--model", self.model, CELL_NAMES)
+        _choice("--batching", self.batching, BATCHINGS)
+        _choice("--optimizer", self.optimizer, OPTIMIZER_NAMES)
+        _choice("--schedule", self.schedule, SCHEDULES)
+        if self.dtype not in ("float32", "float64"):
+            raise ConfigError(f"dtype must be float32 or float64, got {self.dtype!r}")
+        if not isinstance(self.corpus, str) or not self.corpus:
+            raise ConfigError("--corpus must name a built-in corpus or a text file")
+        for flag, value in (
+            ("--embed", self.embed),
+            ("--hidden", self.hidden),
+            ("--layers", self.layers),
+            ("--batch", self.batch),
+            ("--bptt", self.bptt),
+            ("--eval-every", self.eval_every),
+        ):
+            _positive_int(flag, value)
+        if self.max_vocab is not None:
+            _positive_int("--max-vocab", self.max_vocab)
+            if self.max_vocab < 2:
+                raise ConfigError(
+                    f"--max-vocab must be at least 2 (one word plus <unk>), got {self.max_vocab}"
+                )
+        if self.max_steps is not None:
+            _positive_int("--max-steps", self.max_steps)
+        if self.warmup_steps is not None:
+            _non_negative_int("warm-up steps", self.warmup_steps)
+        _positive_number("--lr", self.lr)
+        _positive_number("--clip", self.clip)
+        if self.epochs is not None:
+            _positive_number("--epochs", self.epochs)
+        if self.max_seconds is not None:
+            _positive_number("--max-seconds", self.max_seconds)
+        _finite_number("--dropout", self.dropout)
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"--dropout must lie in [0, 1), got {self.dropout:g}")
+        _finite_number("--val-fraction", self.val_fraction)
+        if not 0.0 < self.val_fraction < 1.0:
+            raise ConfigError(
+                f"--val-fraction must lie strictly between 0 and 1, got {self.val_fraction:g}"
+            )
+        if self.tie and self.embed != self.hidden:
+            raise ConfigError(
+                f"--tie needs --embed equal to --hidden, got --embed {self.embed} "
+                f"and --hidden {self.hidden}"
+            )
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0
+        ):
+            raise ConfigError(f"--seed must be a non-negative integer, got {self.seed!r}")
+        # Cheapest refusal of absurd sizes: the vocabulary is at least 2 tokens.
+        self.check_memory(vocab_size=2)
+        return self
+
+    # -- memory -------------------------------------------------------------
+    def estimate_memory(self, vocab_size: int) -> tuple[int, int]:
+        """Estimated bytes (parameters + gradients + optimizer state, activations of one step).
+
+        Parameters: embedding V*D, per layer G*H*(D_in + H + 1), output H*V + V,
+        each held with its gradient, the optimizer's slots and one scratch
+        buffer. Activations of one forward/backward over an (N, T) batch:
+        the embedded inputs, per layer the gate pre-activations (kept and
+        their gradients) and about four H-sized arrays (h, c, tanh c,
+        dropout mask), and about four V-sized score arrays (logits,
+        softmax, its gradient, a temporary).
+        """
+        V, D, H, L = vocab_size, self.embed, self.hidden, self.layers
+        G = _GATES.get(self.model, 4)
+        itemsize = 8 if self.dtype == "float64" else 4
+        n_params = V * D + (0 if self.tie else H * V) + V
+        d_in = D
+        for _ in range(L):
+            n_params += G * H * (d_in + H + 1)
+            d_in = H
+        copies = 2 + _OPTIMIZER_SLOTS.get(self.optimizer, 2) + 1
+        positions = self.batch * self.bptt
+        activations = positions * (2 * D + L * (2 * G * H + 4 * H + D) + 4 * V)
+        return n_params * copies * itemsize, activations * itemsize
+
+    def check_memory(self, vocab_size: int, limit: int = MEMORY_LIMIT_BYTES) -> None:
+        """Raise :class:`ConfigError` when the estimate exceeds ``limit`` bytes."""
+        params, activations = self.estimate_memory(vocab_size)
+        total = params + activations
+        if total > limit:
+            raise ConfigError(
+                f"this model and batch need about {_gib(total)} of memory "
+                f"(weights and optimizer {_gib(params)}, activations {_gib(activations)}), "
+                f"more than the {_gib(limit)} limit; lower --hidden, --embed, --layers, "
+                f"--batch or --bptt"
+            )
+
+
+DEFAULT_EPOCHS = 10
+"""How long ``rnnplay train`` trains when no limit is given."""
+
+
+def _gib(n: int) -> str:
+    if n >= 1024**3:
+        return f"{n / 1024**3:.3g} GiB"
+    return f"{n / 1024**2:.3g} MiB"
+
+
+def _choice(flag: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{flag} must be one of {', '.join(choices)}, got {value!r}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _positive_int(flag: str, value: Any) -> None:
+    if not _is_int(value) or value < 1:
+        raise ConfigError(f"{flag} must be a positive integer, got {value!r}")
+
+
+def _non_negative_int(flag: str, value: Any) -> None:
+    if not _is_int(value) or value < 0:
+        raise ConfigError(f"{flag} must be a non-negative integer, got {value!r}")
+
+
+def _finite_number(flag: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{flag} must be a finite number, got {value!r}")
+
+
+def _positive_number(flag: str, value: Any) -> None:
+    _finite_number(flag, value)
+    if value <= 0:
+        raise ConfigError(f"{flag} must be positive, got {value:g}")

@@ -1,0 +1,141 @@
+"""Learning-rate schedules: constant, the book's plateau rule, cosine with warm-up.
+
+A schedule answers "what learning rate for step s?" (``lr_at``) and hears
+about each validation perplexity (``observe``). It holds a ``base_lr`` that
+the user may change at any moment (``set_lr``, the TUI's ``]``/``[`` keys)
+without restarting anything: the schedule then continues from the new value.
+Its state is a small JSON-able dict so a resumed run continues exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+class Schedule:
+    """Constant learning rate: ``base_lr`` at every step."""
+
+    name = "constant"
+
+    def __init__(self, base_lr: float) -> None:
+        self.base_lr = float(base_lr)
+
+    def factor(self, step: int) -> float:
+        """Multiplier of ``base_lr`` for step index ``step`` (0 = the first step)."""
+        return 1.0
+
+    def lr_at(self, step: int) -> float:
+        return self.base_lr * self.factor(step)
+
+    def set_lr(self, lr: float, step: int) -> None:
+        """Make the learning rate at ``step`` equal ``lr``, keeping the schedule's shape."""
+        self.base_lr = float(lr) / self.factor(step)
+
+    def observe(self, step: int, ppl: float) -> str | None:
+        """Hear a validation perplexity; return a reason when the lr changed."""
+        return None
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "base_lr": self.base_lr}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state.get("name") != self.name:
+            raise ValueError(
+                f"schedule state is for {state.get('name')!r}, this schedule is {self.name!r}"
+            )
+        self.base_lr = float(state["base_lr"])
+
+
+class PlateauSchedule(Schedule):
+    """The book's rule: divide the learning rate by ``divisor`` (4) whenever the
+    validation perplexity is not better than the best seen so far."""
+
+    name = "plateau"
+
+    def __init__(self, base_lr: float, divisor: float = 4.0) -> None:
+        super().__init__(base_lr)
+        self.divisor = float(divisor)
+        self.best_ppl: float | None = None
+
+    def observe(self, step: int, ppl: float) -> str | None:
+        if self.best_ppl is None or ppl < self.best_ppl:
+            self.best_ppl = float(ppl)
+            return None
+        self.base_lr /= self.divisor
+        return (
+            f"validation perplexity {ppl:.4g} is not below the best {self.best_ppl:.4g}: "
+            f"learning rate divided by {self.divisor:g}"
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        return dict(super().state_dict(), best_ppl=self.best_ppl)
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        best = state.get("best_ppl")
+        self.best_ppl = None if best is None else float(best)
+
+
+class CosineSchedule(Schedule):
+    """Linear warm-up over ``warmup_steps``, then a half cosine from ``base_lr``
+    down to ``min_ratio * base_lr`` at ``total_steps``, constant after.
+
+    Without a known ``total_steps`` (training limited only by time, or the
+    TUI's open-ended run) it warms up and then stays at ``base_lr``.
+    """
+
+    name = "cosine"
+
+    def __init__(
+        self,
+        base_lr: float,
+        warmup_steps: int = 50,
+        total_steps: int | None = None,
+        min_ratio: float = 0.1,
+    ) -> None:
+        super().__init__(base_lr)
+        self.warmup_steps = int(warmup_steps)
+        self.total_steps = None if total_steps is None else int(total_steps)
+        self.min_ratio = float(min_ratio)
+
+    def factor(self, step: int) -> float:
+        if step < self.warmup_steps:
+            return (step + 1) / self.warmup_steps
+        if self.total_steps is None or self.total_steps <= self.warmup_steps:
+            return 1.0
+        progress = min(1.0, (step - self.warmup_steps) / (self.total_steps - self.warmup_steps))
+        return self.min_ratio + (1.0 - self.min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+    def state_dict(self) -> dict[str, Any]:
+        return dict(
+            super().state_dict(),
+            warmup_steps=self.warmup_steps,
+            total_steps=self.total_steps,
+            min_ratio=self.min_ratio,
+        )
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.warmup_steps = int(state["warmup_steps"])
+        total = state.get("total_steps")
+        self.total_steps = None if total is None else int(total)
+        self.min_ratio = float(state["min_ratio"])
+
+
+SCHEDULE_CLASSES: dict[str, type[Schedule]] = {
+    "constant": Schedule,
+    "plateau": PlateauSchedule,
+    "cosine": CosineSchedule,
+}
+
+
+def make_schedule(
+    name: str, base_lr: float, *, warmup_steps: int = 50, total_steps: int | None = None
+) -> Schedule:
+    """Build the schedule called ``name`` (one of :data:`SCHEDULE_CLASSES`)."""
+    if name == "cosine":
+        return CosineSchedule(base_lr, warmup_steps=warmup_steps, total_steps=total_steps)
+    if name not in SCHEDULE_CLASSES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULE_CLASSES)}, got {name!r}")
+    return SCHEDULE_CLASSES[name](base_lr)
