@@ -1,0 +1,114 @@
+"""Samples for the app, generated from a snapshot of the weights in their own thread.
+
+Why a snapshot and not the live model between training steps: the sample
+is paced (a few dozen tokens a second, so a person can watch it being
+written) and a sample lasts seconds, while a training step lasts tens of
+milliseconds. Sampling in the training thread would either stall training
+for the length of a sample or make tokens arrive in bursts at the step rate;
+reading the live model from another thread would see half-updated weights.
+So the training thread copies the parameters between two steps (about a
+millisecond for the default model), and each sample runs on its own
+:class:`~rnnplay.core.model.RNNLM` built from that copy, in a thread worker
+of its own, with its own Sampler and RNG. Training never waits for it and
+its state is never touched.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from rnnplay.core.model import RNNLM
+from rnnplay.core.sampler import Sampler
+from rnnplay.core.vocab import Vocabulary
+from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens
+
+Post = Callable[[Any], Any]
+
+BATCH_INTERVAL_S = 0.05
+"""Send the tokens produced so far at most this often (about 20 messages a second)."""
+
+
+def sample_length(level: str) -> int:
+    """Tokens per sample: a few lines of text."""
+    return 240 if level == "char" else 60
+
+
+def token_pace(level: str) -> float:
+    """Seconds between tokens, so that text appears at a readable speed."""
+    return 0.02 if level == "char" else 0.08
+
+
+class SampleSettings:
+    """The live sampling settings (temperature, top-k), shared by every run.
+
+    The UI thread writes them; the sampling thread copies them onto its
+    Sampler before every token, so a change applies to the running sample.
+    """
+
+    def __init__(self, temperature: float = 0.8, top_k: int | None = None) -> None:
+        self.temperature = temperature
+        self.top_k = top_k
+
+
+def model_from_params(config: dict, params: list[np.ndarray]) -> RNNLM:
+    """A model with ``config``'s architecture holding copies of ``params``."""
+    model = RNNLM(**config)
+    if len(params) != len(model.params):
+        raise ValueError(f"snapshot has {len(params)} arrays, the model {len(model.params)}")
+    for target, source in zip(model.params, params, strict=True):
+        np.copyto(target, source)
+    model.eval()
+    return model
+
+
+def run_sample(
+    *,
+    run_id: int,
+    model: RNNLM,
+    vocab: Vocabulary,
+    prime: str,
+    settings: SampleSettings,
+    seed: int | None,
+    post: Post,
+    cancelled: Callable[[], bool],
+    stop: threading.Event,
+    length: int,
+    pace_s: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Generate ``length`` tokens after ``prime`` and post them in small batches.
+
+    Runs on a sampling worker thread. Stops early when ``cancelled()`` or
+    ``stop`` is set; always ends with a :class:`SampleFinished` message.
+    """
+    error: str | None = None
+    try:
+        sampler = Sampler(
+            model, vocab, temperature=settings.temperature, top_k=settings.top_k, seed=seed
+        )
+        sampler.start(prime)
+        post(SampleStarted(run_id, prime))
+        batch: list = []
+        last_post = clock()
+        for _ in range(length):
+            if cancelled() or stop.is_set():
+                break
+            sampler.temperature = settings.temperature
+            sampler.top_k = settings.top_k
+            batch.append(sampler.step())
+            if clock() - last_post >= BATCH_INTERVAL_S:
+                post(SampleTokens(run_id, batch))
+                batch, last_post = [], clock()
+            if pace_s > 0 and stop.wait(pace_s):
+                break
+        if batch:
+            post(SampleTokens(run_id, batch))
+    except Exception as exc:  # e.g. a prime with characters the vocabulary lacks
+        lines = str(exc).strip().splitlines()
+        error = lines[0] if lines else type(exc).__name__
+    post(SampleFinished(run_id, error))

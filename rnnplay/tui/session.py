@@ -1,0 +1,318 @@
+"""The bridge between the app and the engine: one Trainer, run in a worker thread.
+
+A :class:`TrainingSession` owns the :class:`~rnnplay.core.trainer.Trainer` of
+what is on screen. Its :meth:`~TrainingSession.run_loop` is the body of the
+app's training thread worker: it iterates ``Trainer.run`` (the one training
+loop of the project), asks to stop before every step, and turns the engine's
+events into app messages, at most about ten progress messages a second
+(step events are coalesced; evaluation, learning-rate and stop events always
+go through at once).
+
+Between two steps (the only moments the model is consistent and nobody is
+writing to it) the loop also runs what the UI asked for: learning-rate
+changes and checkpoint saves queued with :meth:`~TrainingSession.submit`,
+a copy of the weights for the sampler, and every couple of seconds a
+gradient-flow probe. When the loop is not running, the same requests run
+at once on the caller's thread.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rnnplay.core.config import TrainConfig
+from rnnplay.core.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
+from rnnplay.core.trainer import Trainer
+from rnnplay.tui.messages import (
+    Evaluated,
+    GradFlowMeasured,
+    LearningRateChanged,
+    TrainingProgress,
+    TrainingStopped,
+    WeightsSnapshot,
+)
+
+Post = Callable[[Any], Any]
+TrainerCommand = Callable[[Trainer], None]
+
+PROGRESS_INTERVAL_S = 0.1
+"""Coalesce step events into at most one progress message per this many seconds."""
+
+GRAD_FLOW_INTERVAL_S = 2.0
+"""Probe the gradient flow about this often while training runs."""
+
+
+def build_trainer(config: TrainConfig) -> Trainer:
+    """Validate ``config``, read its corpus and build a fresh Trainer (can raise
+    ConfigError / CorpusError with a one-line message)."""
+    from rnnplay.core.corpus import load_dataset
+
+    config.validate()
+    dataset = load_dataset(
+        config.corpus,
+        level=config.level,
+        max_vocab=config.max_vocab,
+        valid=config.valid,
+        test=config.test,
+        val_fraction=config.val_fraction,
+    )
+    return Trainer(config, dataset)
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """What the status panel says about the model, read once per session."""
+
+    corpus: str
+    level: str
+    vocab_size: int
+    cell: str
+    layers: int
+    embed: int
+    hidden: int
+    num_params: int
+
+    @classmethod
+    def of(cls, trainer: Trainer) -> ModelSummary:
+        cfg = trainer.model.config
+        return cls(
+            corpus=trainer.dataset.name or trainer.config.corpus,
+            level=trainer.dataset.vocab.level,
+            vocab_size=len(trainer.dataset.vocab),
+            cell=cfg["cell"],
+            layers=cfg["num_layers"],
+            embed=cfg["embed_size"],
+            hidden=cfg["hidden_size"],
+            num_params=trainer.model.num_params(),
+        )
+
+
+class TrainingSession:
+    """One trainer and the thread-side logic that drives it for the app.
+
+    Thread rules: :meth:`run_loop` runs on a worker thread; everything else
+    is called from the UI thread. The trainer is touched by the worker only
+    while the loop runs, and by the UI thread only while it does not
+    (:meth:`submit` picks the right side).
+    """
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        post: Post,
+        *,
+        progress_interval: float = PROGRESS_INTERVAL_S,
+        grad_flow_interval: float = GRAD_FLOW_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.trainer = trainer
+        self.summary = ModelSummary.of(trainer)
+        self._post = post
+        self.progress_interval = progress_interval
+        self.grad_flow_interval = grad_flow_interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._commands: queue.SimpleQueue[TrainerCommand] = queue.SimpleQueue()
+        self._loop_active = False
+        self._stop = threading.Event()
+        self._snapshot_wanted = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self.generation = 0
+        self.last_step: StepEvent | None = None
+        self.last_eval: EvalEvent | None = None
+
+    # -- state the UI reads -------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """True from the moment a loop starts until it has fully returned."""
+        return not self._idle.is_set()
+
+    @property
+    def config(self) -> TrainConfig:
+        return self.trainer.config
+
+    # -- requests from the UI -------------------------------------------------
+    def begin(self) -> int:
+        """Mark the loop as running (UI thread, before the worker starts) and
+        return its generation number, which tags the messages it posts."""
+        with self._lock:
+            if self._loop_active:
+                raise RuntimeError("the training loop is already running")
+            self._loop_active = True
+            self._stop.clear()
+            self._idle.clear()
+            self.generation += 1
+            return self.generation
+
+    def request_stop(self) -> None:
+        """Ask the loop to stop before its next step (returns at once)."""
+        self._stop.set()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until the loop has returned (for worker threads and tests)."""
+        return self._idle.wait(timeout)
+
+    def submit(self, command: TrainerCommand) -> bool:
+        """Run ``command(trainer)`` between two steps if the loop runs, else now.
+
+        Returns True when it was queued for the training thread, False when
+        it already ran on the calling thread.
+        """
+        with self._lock:
+            if self._loop_active:
+                self._commands.put(command)
+                return True
+        command(self.trainer)
+        return False
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate between steps, without resetting anything."""
+
+        def apply(trainer: Trainer) -> None:
+            trainer.lr = lr
+
+        self.submit(apply)
+
+    def request_snapshot(self) -> None:
+        """Ask for a :class:`WeightsSnapshot` message: from the training thread
+        at its next step boundary, or right away when the loop is idle."""
+        with self._lock:
+            if self._loop_active:
+                self._snapshot_wanted.set()
+                return
+        self._emit(WeightsSnapshot(self.generation, self.copy_params()))
+
+    def copy_params(self) -> list[np.ndarray]:
+        """A private copy of the parameters (call only while the loop is idle
+        or from the training thread)."""
+        return [p.copy() for p in self.trainer.model.params]
+
+    def save(self, path: str | Path, on_done: Callable[[Path | None, str | None], None]) -> None:
+        """Write a checkpoint between steps; ``on_done(path, error)`` is called
+        on whichever thread did the writing."""
+
+        def write(trainer: Trainer) -> None:
+            try:
+                written = trainer.save(path)
+            except Exception as error:  # reported to the user, never raised into the loop
+                on_done(None, _one_line(error))
+            else:
+                on_done(Path(written) if written is not None else Path(path), None)
+
+        self.submit(write)
+
+    # -- the worker's body ----------------------------------------------------------
+    def run_loop(self, cancelled: Callable[[], bool], *, steps: int | None = None) -> None:
+        """Train until asked to stop (or for ``steps`` more steps), posting messages.
+
+        Runs on the worker thread after :meth:`begin`. ``cancelled`` is the
+        worker's cancellation flag; it is checked before every step along
+        with :meth:`request_stop`. Without ``steps`` the config's limits
+        (``max_steps``, ``epochs``, ``max_seconds``) still apply.
+        """
+        generation = self.generation
+        trainer = self.trainer
+        pending: list[tuple[int, float]] = []
+        latest: StepEvent | None = None
+        last_post = 0.0
+        last_probe = self._clock()
+        stop_event: StopEvent | None = None
+        error: str | None = None
+        config = trainer.config
+
+        def should_stop() -> bool:
+            return self._stop.is_set() or cancelled()
+
+        def flush() -> None:
+            nonlocal pending, latest, last_post
+            if latest is not None:
+                self._emit(TrainingProgress(latest, pending))
+                pending, latest = [], None
+                last_post = self._clock()
+
+        try:
+            if steps is None:
+                events = trainer.run(
+                    max_steps=config.max_steps,
+                    max_epochs=config.epochs,
+                    max_seconds=config.max_seconds,
+                    should_stop=should_stop,
+                )
+            else:
+                events = trainer.run(
+                    max_steps=trainer.step_count + steps, should_stop=should_stop, final_eval=False
+                )
+            for event in events:
+                if isinstance(event, StepEvent):
+                    self.last_step = event
+                    pending.append((event.tokens, event.loss))
+                    latest = event
+                    if self._clock() - last_post >= self.progress_interval:
+                        flush()
+                elif isinstance(event, EvalEvent):
+                    flush()
+                    self.last_eval = event
+                    self._emit(Evaluated(event))
+                elif isinstance(event, LRChangeEvent):
+                    flush()
+                    self._emit(LearningRateChanged(event))
+                elif isinstance(event, StopEvent):
+                    stop_event = event
+                    continue
+                self._between_steps()
+                if steps is None and self._clock() - last_probe >= self.grad_flow_interval:
+                    self._probe_grad_flow()
+                    last_probe = self._clock()
+            if steps is not None and not should_stop():
+                # One step on demand: show its gradient flow straight away.
+                self._probe_grad_flow()
+        except Exception as exc:  # the UI shows it; the session keeps what it had
+            error = _one_line(exc)
+        finally:
+            flush()
+            with self._lock:
+                # Under the lock, so that nothing submitted from now on can
+                # run on the UI thread while this thread still works.
+                self._between_steps()
+                self._loop_active = False
+            self._idle.set()
+            self._emit(TrainingStopped(generation, stop_event, error))
+
+    def _emit(self, message: Any) -> None:
+        """Post ``message`` tagged with this session, so the app can drop
+        messages that a replaced session sent before it stopped."""
+        message.source = self
+        self._post(message)
+
+    def _between_steps(self) -> None:
+        self._drain_commands()
+        if self._snapshot_wanted.is_set():
+            self._snapshot_wanted.clear()
+            self._emit(WeightsSnapshot(self.generation, self.copy_params()))
+
+    def _drain_commands(self) -> None:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            command(self.trainer)
+
+    def _probe_grad_flow(self) -> None:
+        norms = self.trainer.probe_grad_flow()
+        if norms and all(np.all(np.isfinite(n)) for n in norms):
+            self._emit(GradFlowMeasured([np.asarray(n, dtype=np.float64) for n in norms]))
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

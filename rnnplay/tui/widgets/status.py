@@ -1,0 +1,201 @@
+"""Status panel: what is training, on what, and how it is going.
+
+It changes up to ten times a second while training runs, so it is drawn
+with the line API: an update formats a handful of short lines once, and
+``render_line`` hands out the cached strips.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    """Everything the status panel shows (plain values, no engine objects)."""
+
+    corpus: str = "-"
+    level: str = "char"
+    vocab_size: int = 0
+    cell: str = "lstm"
+    layers: int = 1
+    embed: int = 0
+    hidden: int = 0
+    num_params: int = 0
+    running: bool = False
+    stopping: bool = False
+    step: int = 0
+    epoch: float = 0.0
+    tokens: int = 0
+    tokens_per_s: float | None = None
+    train_loss: float | None = None
+    val_ppl: float | None = None
+    lr: float = 0.0
+    elapsed_s: float = 0.0
+
+    def with_changes(self, **changes: object) -> StatusInfo:
+        return replace(self, **changes)
+
+
+def human_count(n: float) -> str:
+    """1234 -> 1,234; 1234567 -> 1.23M (short enough for a narrow panel)."""
+    if n >= 10_000_000:
+        return f"{n / 1e6:.1f}M"
+    if n >= 1_000_000:
+        return f"{n / 1e6:.2f}M"
+    return f"{int(n):,}"
+
+
+def _number(value: float | None, fmt: str) -> str:
+    if value is None:
+        return "-"
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "inf"
+    return format(value, fmt)
+
+
+def _duration(seconds: float) -> str:
+    total = int(seconds) if math.isfinite(seconds) and seconds > 0 else 0
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class StatusPanel(Widget):
+    """Corpus, model, state and progress figures as label/value lines."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "status--label",
+        "status--value",
+        "status--running",
+        "status--paused",
+        "status--hint",
+    }
+
+    DEFAULT_CSS = """
+    StatusPanel {
+        height: auto;
+        & > .status--label { color: $text-muted; }
+        & > .status--value { color: $text; text-style: bold; }
+        & > .status--running { color: $success; text-style: bold; }
+        & > .status--paused { color: $warning; text-style: bold; }
+        & > .status--hint { color: $text-muted; text-style: italic; }
+    }
+    """
+
+    LABEL_WIDTH = 8
+
+    def __init__(
+        self,
+        info: StatusInfo | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._info = info or StatusInfo()
+        self._lines: list[list[tuple[str, str]]] | None = None
+        self._strips: dict[int, Strip] = {}
+
+    @property
+    def info(self) -> StatusInfo:
+        return self._info
+
+    def update_info(self, info: StatusInfo) -> None:
+        """Show ``info`` (cheap when nothing visible changed)."""
+        if info == self._info:
+            return
+        self._info = info
+        self._lines = None
+        self._strips.clear()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def _format(self) -> list[list[tuple[str, str]]]:
+        """Lines as (text, component class) pieces."""
+        i = self._info
+        if i.running and i.stopping:
+            state = [("\u25a0 pausing...", "status--paused")]
+        elif i.running:
+            state = [("\u25b6 training", "status--running")]
+        else:
+            state = [("\u25a0 paused", "status--paused"), ("  space: train", "status--hint")]
+        model = f"{i.cell} {i.layers}x{i.hidden}, embed {i.embed}"
+        rows: list[tuple[str, list[tuple[str, str]]]] = [
+            ("corpus", [(f"{i.corpus} ({i.level}, {i.vocab_size} tokens)", "status--value")]),
+            ("model", [(model, "status--value")]),
+            ("params", [(f"{i.num_params:,}", "status--value")]),
+            ("state", state),
+            (
+                "step",
+                [
+                    (f"{i.step:,}", "status--value"),
+                    ("  epoch ", "status--label"),
+                    (f"{i.epoch:.2f}", "status--value"),
+                ],
+            ),
+            (
+                "tokens",
+                [
+                    (human_count(i.tokens), "status--value"),
+                    ("  ", "status--label"),
+                    (
+                        _number(i.tokens_per_s, ",.0f") if i.running else "-",
+                        "status--value",
+                    ),
+                    (" tok/s", "status--label"),
+                ],
+            ),
+            (
+                "loss",
+                [
+                    (_number(i.train_loss, ".3f"), "status--value"),
+                    ("  val ppl ", "status--label"),
+                    (_number(i.val_ppl, ".2f"), "status--value"),
+                ],
+            ),
+            (
+                "lr",
+                [
+                    (_number(i.lr, ".3g"), "status--value"),
+                    ("  elapsed ", "status--label"),
+                    (_duration(i.elapsed_s), "status--value"),
+                ],
+            ),
+        ]
+        return [
+            [(label.ljust(self.LABEL_WIDTH), "status--label"), *pieces] for label, pieces in rows
+        ]
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self._lines or self._format())
+
+    def render_line(self, y: int) -> Strip:
+        if self._lines is None:
+            self._lines = self._format()
+        if y >= len(self._lines):
+            return Strip.blank(self.size.width, self.rich_style)
+        strip = self._strips.get(y)
+        if strip is None:
+            base: Style = self.rich_style
+            segments = [
+                Segment(text, base + self.get_component_rich_style(cls, partial=True))
+                for text, cls in self._lines[y]
+            ]
+            strip = Strip(segments).crop_extend(0, self.size.width, base)
+            self._strips[y] = strip
+        return strip
+
+    def on_resize(self) -> None:
+        self._strips.clear()
