@@ -1,0 +1,517 @@
+"""Checkpoints: one ``.npz`` file per saved model, written atomically, read without pickle.
+
+Layout of the zip archive (every member a ``.npy`` array, stored uncompressed):
+
+- ``param/<name>``: the model's parameters, by ``RNNLM.param_names``
+  (a tied output matrix is the embedding and is stored once);
+- ``optim/<key>``: the optimizer's ``state_dict()``;
+- ``extra/<key>``: arrays the caller adds (the trainer's carried hidden state);
+- ``meta.json``: UTF-8 JSON as a uint8 array, holding the format name and
+  version, the rnnplay version, the model config, the vocabulary, the
+  optimizer's name and hyperparameters, the caller's ``meta`` dict, and a
+  manifest of every other member's shape and dtype.
+
+Writing goes to a temporary file in the target's folder, is flushed and
+fsync'ed, then moved over the target with ``os.replace``: a reader sees
+the old checkpoint or the new one, never half of one, and a failed write
+(a full disk) removes the temporary file and leaves the old one intact.
+
+Reading trusts nothing. Before any array is read, the zip directory and
+every ``.npy`` header are checked against the manifest, and the manifest
+against the model config: sizes are bounded by what the config implies, so
+a bomb-like member is refused before memory is spent; dtypes must be plain
+numbers, so a pickled object array is refused before anything unpickles
+(the loader never enables pickle). Each refusal is a :class:`CheckpointError`
+with a one-line message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import math
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import rnnplay
+from rnnplay.core.model import CELLS, RNNLM
+from rnnplay.core.optim import OPTIMIZERS, Optimizer
+from rnnplay.core.vocab import Vocabulary
+
+FORMAT = "rnnplay-checkpoint"
+FORMAT_VERSION = 1
+
+META_MEMBER = "meta.json"
+MAX_META_BYTES = 64 * 1024**2
+"""The metadata (vocabulary included) may not exceed this many bytes."""
+MAX_LOAD_BYTES = 8 * 1024**3
+"""A checkpoint whose arrays add up to more than this is refused unread."""
+_HEADER_SLACK = 65536 + 16
+"""Room for a ``.npy`` header (format 1.0 headers are at most 64 KiB)."""
+_NUMBER_KINDS = "biuf"
+"""dtype kinds a checkpoint may hold: bool, signed, unsigned, float."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint cannot be written or read; the message is one line."""
+
+
+@dataclass
+class Checkpoint:
+    """What :func:`load_checkpoint` returns.
+
+    ``meta`` is the dict given to :func:`save_checkpoint` (JSON round trip:
+    tuples come back as lists), ``arrays`` its extra arrays.
+    """
+
+    model: RNNLM
+    vocab: Vocabulary
+    optimizer: Optimizer | None
+    meta: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+    rnnplay_version: str = ""
+    format_version: int = FORMAT_VERSION
+    path: Path | None = field(default=None, compare=False)
+
+
+# -- saving ----------------------------------------------------------------------------
+def _optimizer_name(optimizer: Optimizer) -> str:
+    for name, cls in OPTIMIZERS.items():
+        if type(optimizer) is cls:
+            return name
+    raise CheckpointError(
+        f"cannot save a {type(optimizer).__name__} optimizer: it is not one of {sorted(OPTIMIZERS)}"
+    )
+
+
+def _hyperparameters(optimizer: Optimizer) -> dict[str, float]:
+    """The constructor arguments of ``optimizer``, read back from its attributes."""
+    params = inspect.signature(type(optimizer).__init__).parameters
+    return {name: float(getattr(optimizer, name)) for name in params if name != "self"}
+
+
+def _check_array(label: str, value: Any) -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype.kind not in _NUMBER_KINDS:
+        raise CheckpointError(
+            f"cannot save {label}: dtype {array.dtype} is not a plain number type"
+        )
+    return array
+
+
+def _file_mode() -> int:
+    """Permissions for a new checkpoint: 0o666 less the umask (mkstemp makes 0o600)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o644
+
+
+def save_checkpoint(
+    path: str | os.PathLike[str],
+    *,
+    model: RNNLM,
+    vocab: Vocabulary,
+    optimizer: Optimizer | None = None,
+    meta: dict[str, Any] | None = None,
+    arrays: dict[str, np.ndarray] | None = None,
+) -> Path:
+    """Write ``model`` (and the rest) to ``path`` atomically; returns the path.
+
+    Raises :class:`CheckpointError` when the inputs cannot be saved (a meta
+    that is not JSON, an object array, a vocabulary of the wrong size) or
+    the file cannot be written; in the latter case any previous file at
+    ``path`` is left exactly as it was.
+    """
+    path = Path(path)
+    if len(vocab) != model.config["vocab_size"]:
+        raise CheckpointError(
+            f"cannot save: the vocabulary has {len(vocab)} tokens but the model "
+            f"expects {model.config['vocab_size']}"
+        )
+    members: dict[str, np.ndarray] = {}
+    for name, param in zip(model.param_names, model.params, strict=True):
+        members[f"param/{name}"] = param
+    optim_info = None
+    if optimizer is not None:
+        optim_info = {"name": _optimizer_name(optimizer), "hyper": _hyperparameters(optimizer)}
+        for key, value in optimizer.state_dict().items():
+            members[f"optim/{key}"] = _check_array(f"optimizer state {key!r}", value)
+    for key, value in (arrays or {}).items():
+        if not isinstance(key, str) or not key:
+            raise CheckpointError(
+                f"cannot save: extra array names must be non-empty text, got {key!r}"
+            )
+        members[f"extra/{key}"] = _check_array(f"extra array {key!r}", value)
+    if meta is not None and not isinstance(meta, dict):
+        raise CheckpointError(f"cannot save: meta must be a dict, got {type(meta).__name__}")
+    header = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "rnnplay_version": rnnplay.__version__,
+        "model": model.config,
+        "vocab": vocab.to_json(),
+        "optimizer": optim_info,
+        "meta": meta if meta is not None else {},
+        "arrays": {
+            name: {"shape": list(a.shape), "dtype": a.dtype.str} for name, a in members.items()
+        },
+    }
+    try:
+        text = json.dumps(header, ensure_ascii=False, allow_nan=True)
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"cannot save: meta is not JSON-serialisable ({exc})") from None
+    members[META_MEMBER] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    _write_atomically(path, members)
+    return path
+
+
+def _write_atomically(path: Path, members: dict[str, np.ndarray]) -> None:
+    if path.is_dir():
+        raise CheckpointError(f"cannot save checkpoint: '{path}' is a directory")
+    folder = path.parent
+    if not folder.is_dir():
+        raise CheckpointError(f"cannot save checkpoint: folder '{folder}' does not exist")
+    try:
+        mode = path.stat().st_mode & 0o777 if path.exists() else _file_mode()
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise CheckpointError(f"cannot save checkpoint '{path}': {exc.strerror or exc}") from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, **members)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError):
+            kept = "the previous checkpoint is intact" if path.exists() else "nothing was written"
+            raise CheckpointError(
+                f"could not write checkpoint '{path}' ({exc.strerror or exc}); {kept}"
+            ) from None
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (best effort: not every system allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# -- loading ---------------------------------------------------------------------------
+def _param_shapes(config: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+    """The shape of every parameter of an RNNLM with ``config``, without building it."""
+    V, D, H = config["vocab_size"], config["embed_size"], config["hidden_size"]
+    G = CELLS[config["cell"]].gates
+    shapes: dict[str, tuple[int, ...]] = {"embed.W": (V, D)}
+    in_size = D
+    for k in range(config["num_layers"]):
+        shapes[f"rnn{k}.Wx"] = (in_size, G * H)
+        shapes[f"rnn{k}.Wh"] = (H, G * H)
+        shapes[f"rnn{k}.b"] = (G * H,)
+        in_size = H
+    if not config["tie_weights"]:
+        shapes["affine.W"] = (H, V)
+    shapes["affine.b"] = (V,)
+    return shapes
+
+
+def _check_config(where: str, config: Any) -> dict[str, Any]:
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{where}: the model config is missing or not a dict")
+    for key in ("vocab_size", "embed_size", "hidden_size", "num_layers"):
+        value = config.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise CheckpointError(f"{where}: the model config has an invalid {key} ({value!r})")
+    if config.get("cell") not in CELLS:
+        raise CheckpointError(
+            f"{where}: the model config has an unknown cell {config.get('cell')!r}"
+        )
+    if not isinstance(config.get("tie_weights"), bool):
+        raise CheckpointError(f"{where}: the model config has an invalid tie_weights")
+    if config.get("dtype") not in ("float32", "float64"):
+        raise CheckpointError(
+            f"{where}: the model config has an invalid dtype {config.get('dtype')!r}"
+        )
+    return config
+
+
+def _read_header(where: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple:
+    """(shape, fortran_order, dtype, header_bytes) of a ``.npy`` member, data unread."""
+    fmt = np.lib.format
+    with zf.open(info) as stream:
+        version = fmt.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = fmt.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, fortran, dtype = fmt.read_array_header_2_0(stream)
+        else:
+            raise CheckpointError(
+                f"{where}: member {info.filename} has an unsupported .npy version"
+            )
+        return shape, fortran, dtype, stream.tell()
+
+
+def _read_member(
+    where: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, shape: tuple, dtype: str
+) -> np.ndarray:
+    """Read one member whose header matched the manifest (exactly that many bytes)."""
+    name = info.filename[: -len(".npy")]
+    try:
+        got_shape, _fortran, got_dtype, header_bytes = _read_header(where, zf, info)
+    except (ValueError, EOFError) as exc:
+        raise CheckpointError(f"{where}: member {name} has a damaged header ({exc})") from None
+    got_dtype = np.dtype(got_dtype)
+    if got_dtype.hasobject or got_dtype.kind not in _NUMBER_KINDS:
+        raise CheckpointError(
+            f"{where}: member {name} holds {got_dtype} data, not plain numbers "
+            f"(refused: loading it would run pickled code)"
+        )
+    if tuple(got_shape) != tuple(shape) or got_dtype.str != dtype:
+        raise CheckpointError(
+            f"{where}: member {name} is {tuple(got_shape)} {got_dtype.str} but the metadata "
+            f"says {tuple(shape)} {dtype}"
+        )
+    nbytes = math.prod(shape) * got_dtype.itemsize
+    if info.file_size != header_bytes + nbytes:
+        raise CheckpointError(
+            f"{where}: member {name} declares {info.file_size} bytes, its header implies "
+            f"{header_bytes + nbytes}"
+        )
+    with zf.open(info) as stream:
+        array = np.lib.format.read_array(stream, allow_pickle=False)
+    return array
+
+
+def _load_json(where: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict[str, Any]:
+    if info.file_size > MAX_META_BYTES:
+        raise CheckpointError(
+            f"{where}: its metadata declares {info.file_size} bytes (limit {MAX_META_BYTES})"
+        )
+    shape, _fortran, dtype, _ = _read_header(where, zf, info)
+    dtype = np.dtype(dtype)
+    if dtype != np.uint8 or len(shape) != 1:
+        raise CheckpointError(f"{where}: its metadata is not a UTF-8 byte array")
+    raw = _read_member(where, zf, info, shape, dtype.str)
+    try:
+        header = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise CheckpointError(f"{where}: its metadata is not valid JSON") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise CheckpointError(f"{where} is not an rnnplay checkpoint (unknown metadata)")
+    version = header.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise CheckpointError(f"{where}: its format version {version!r} is invalid")
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{where} was made by a newer rnnplay (format {version}; this version reads up "
+            f"to {FORMAT_VERSION}): upgrade rnnplay to load it"
+        )
+    return header
+
+
+def _check_manifest(
+    where: str, header: dict[str, Any], infos: dict[str, zipfile.ZipInfo]
+) -> dict[str, tuple[tuple[int, ...], str]]:
+    """Validate the manifest against the zip directory and the model config."""
+    config = _check_config(where, header.get("model"))
+    manifest = header.get("arrays")
+    if not isinstance(manifest, dict):
+        raise CheckpointError(f"{where}: its metadata lacks the array manifest")
+    expected: dict[str, tuple[tuple[int, ...], str]] = {}
+    for name, entry in manifest.items():
+        try:
+            shape = tuple(entry["shape"])
+            dtype = np.dtype(entry["dtype"])
+        except (KeyError, TypeError, ValueError):
+            raise CheckpointError(f"{where}: the manifest entry for {name!r} is invalid") from None
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+            raise CheckpointError(f"{where}: the manifest gives {name!r} an invalid shape")
+        if dtype.kind not in _NUMBER_KINDS:
+            raise CheckpointError(f"{where}: the manifest gives {name!r} a non-numeric dtype")
+        expected[name] = (shape, dtype.str)
+    members = {n for n in infos if n != META_MEMBER}
+    if members != set(expected):
+        extra = sorted(members - set(expected))
+        missing = sorted(set(expected) - members)
+        what = f"unlisted members {extra[:5]}" if extra else f"missing members {missing[:5]}"
+        raise CheckpointError(f"{where} does not match its manifest: {what}")
+    params = _param_shapes(config)
+    dtype = np.dtype(config["dtype"]).str
+    listed = {n[len("param/") :] for n in expected if n.startswith("param/")}
+    if listed != set(params):
+        raise CheckpointError(
+            f"{where}: its parameters {sorted(listed)} do not fit the model config "
+            f"(expected {sorted(params)})"
+        )
+    for pname, pshape in params.items():
+        shape, got = expected[f"param/{pname}"]
+        if shape != pshape or got != dtype:
+            raise CheckpointError(
+                f"{where}: parameter {pname} is {shape} {got} but the model config needs "
+                f"{pshape} {dtype}"
+            )
+    for name in expected:
+        if not name.startswith(("param/", "optim/", "extra/")):
+            raise CheckpointError(f"{where}: unexpected member {name!r}")
+    total = 0
+    for name, (shape, dt) in expected.items():
+        nbytes = math.prod(shape) * np.dtype(dt).itemsize
+        declared = infos[name].file_size
+        if declared > nbytes + _HEADER_SLACK or declared < nbytes:
+            raise CheckpointError(
+                f"{where}: member {name} declares {declared} bytes but should hold {nbytes}"
+            )
+        total += declared
+    if total > MAX_LOAD_BYTES:
+        raise CheckpointError(
+            f"{where} would need {total / 1024**3:.1f} GiB (limit "
+            f"{MAX_LOAD_BYTES / 1024**3:.0f} GiB)"
+        )
+    return expected
+
+
+def _zip_members(where: str, zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    infos: dict[str, zipfile.ZipInfo] = {}
+    for info in zf.infolist():
+        if not info.filename.endswith(".npy"):
+            raise CheckpointError(
+                f"{where} is not an rnnplay checkpoint (member {info.filename!r})"
+            )
+        if info.flag_bits & 0x1:
+            raise CheckpointError(f"{where}: member {info.filename} is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise CheckpointError(
+                f"{where}: member {info.filename} uses an unsupported compression"
+            )
+        name = info.filename[: -len(".npy")]
+        if name in infos:
+            raise CheckpointError(f"{where}: member {info.filename} appears twice")
+        infos[name] = info
+    if META_MEMBER not in infos:
+        raise CheckpointError(f"{where} is not an rnnplay checkpoint (no {META_MEMBER})")
+    return infos
+
+
+def _build_optimizer(where: str, info: Any, state: dict[str, np.ndarray], model: RNNLM):
+    if not isinstance(info, dict) or info.get("name") not in OPTIMIZERS:
+        raise CheckpointError(f"{where}: its optimizer entry is invalid")
+    cls = OPTIMIZERS[info["name"]]
+    hyper = info.get("hyper")
+    accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    if (
+        not isinstance(hyper, dict)
+        or not set(hyper) <= accepted
+        or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in hyper.values()
+        )
+    ):
+        raise CheckpointError(f"{where}: its {info['name']} hyperparameters are invalid")
+    try:
+        optimizer = cls(**hyper)
+        optimizer.load_state_dict(state, model.params)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(
+            f"{where}: its optimizer state does not fit the model ({exc})"
+        ) from None
+    return optimizer
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
+    """Read and validate the checkpoint at ``path`` (never unpickles anything)."""
+    path = Path(path)
+    where = f"checkpoint '{path}'"
+    if not path.exists():
+        raise CheckpointError(f"{where} does not exist")
+    if path.is_dir():
+        raise CheckpointError(f"{where} is a directory, not a checkpoint file")
+    if not path.is_file():
+        raise CheckpointError(f"{where} is not a regular file")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _load(where, path, zf)
+    except CheckpointError:
+        raise
+    except zipfile.BadZipFile as exc:
+        raise CheckpointError(
+            f"{where} is corrupt or truncated, or not an rnnplay checkpoint ({exc})"
+        ) from None
+    except PermissionError:
+        raise CheckpointError(f"{where} cannot be read (permission denied)") from None
+    except (OSError, EOFError, ValueError) as exc:
+        raise CheckpointError(f"{where} is corrupt or truncated ({exc})") from None
+
+
+def _load(where: str, path: Path, zf: zipfile.ZipFile) -> Checkpoint:
+    infos = _zip_members(where, zf)
+    header = _load_json(where, zf, infos[META_MEMBER])
+    expected = _check_manifest(where, header, infos)
+    try:
+        vocab = Vocabulary.from_json(header.get("vocab"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{where}: its vocabulary is invalid ({exc})") from None
+    config = header["model"]
+    if len(vocab) != config["vocab_size"]:
+        raise CheckpointError(
+            f"{where}: its vocabulary has {len(vocab)} tokens but the model expects "
+            f"{config['vocab_size']}"
+        )
+    user_meta = header.get("meta")
+    if not isinstance(user_meta, dict):
+        raise CheckpointError(f"{where}: its meta entry is not a dict")
+    optim_info = header.get("optimizer")
+    has_optim = any(n.startswith("optim/") for n in expected)
+    if (optim_info is None) == has_optim:
+        raise CheckpointError(f"{where}: its optimizer entry and optimizer arrays disagree")
+
+    loaded: dict[str, np.ndarray] = {}
+    for name, (shape, dtype) in expected.items():
+        loaded[name] = _read_member(where, zf, infos[name], shape, dtype)
+
+    try:
+        model = RNNLM(**config)
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{where}: its model config is invalid ({exc})") from None
+    for pname, param in zip(model.param_names, model.params, strict=True):
+        param[...] = loaded[f"param/{pname}"]
+    optimizer = None
+    if optim_info is not None:
+        state = {n[len("optim/") :]: a for n, a in loaded.items() if n.startswith("optim/")}
+        optimizer = _build_optimizer(where, optim_info, state, model)
+    extras = {n[len("extra/") :]: a for n, a in loaded.items() if n.startswith("extra/")}
+    version = header.get("rnnplay_version")
+    return Checkpoint(
+        model=model,
+        vocab=vocab,
+        optimizer=optimizer,
+        meta=user_meta,
+        arrays=extras,
+        rnnplay_version=version if isinstance(version, str) else "",
+        format_version=header["format_version"],
+        path=path,
+    )
