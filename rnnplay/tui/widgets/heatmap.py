@@ -1,0 +1,564 @@
+"""HiddenHeatmap: hidden units x time steps of the current sample, drawn with the line API.
+
+Each row is one hidden unit of the last recurrent layer, each column one
+sampled token, and each cell's colour is the unit's activation (a tanh value
+in [-1, 1]) on a diverging blue-white-red scale. The tokens label the time
+axis in a header row. One unit is selected (its label is highlighted and its
+value at the cursor column is written in the info line); selecting another
+posts `HiddenHeatmap.UnitSelected`, so the sample view can colour text by it.
+
+Activations are quantised to colour levels once, when they arrive, and rows
+are cut from that level matrix at render time, so a frame costs a table
+look-up per visible cell whatever the hidden size or sample length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from rnnplay.tui.widgets.palette import (
+    diverging_background,
+    diverging_levels,
+    diverging_rgb,
+    visible_token,
+)
+
+_EMPTY_LEVELS = np.zeros((0, 0), dtype=np.int8)
+
+
+class HiddenHeatmap(Widget, can_focus=True):
+    """Hidden units (rows) x time steps (columns) of the current sample.
+
+    Feed it with `set_data(tokens, states)` for a whole sample or
+    `append(token, hidden)` token by token while sampling. Only the last
+    `max_steps` steps are kept.
+    """
+
+    DEFAULT_CSS = """
+    HiddenHeatmap {
+        width: 1fr;
+        height: 1fr;
+        min-width: 24;
+        min-height: 5;
+        border: round $primary-muted;
+        border-title-color: $text;
+        padding: 0 0;
+        &:focus {
+            border: round $border;
+            border-title-color: $text;
+        }
+        & > .hidden-heatmap--hint { color: $text-muted; text-style: italic; }
+        & > .hidden-heatmap--gutter { color: $text-muted; }
+        & > .hidden-heatmap--selected { color: $text; background: $accent 60%; text-style: bold; }
+        & > .hidden-heatmap--header { color: $text-muted; }
+        & > .hidden-heatmap--cursor { color: $text; background: $accent 60%; text-style: bold; }
+        & > .hidden-heatmap--info { color: $text; }
+        & > .hidden-heatmap--dim { color: $text-muted; }
+    }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "hidden-heatmap--hint",
+        "hidden-heatmap--gutter",
+        "hidden-heatmap--selected",
+        "hidden-heatmap--header",
+        "hidden-heatmap--cursor",
+        "hidden-heatmap--info",
+        "hidden-heatmap--dim",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move_selection(-1)", "Unit up", show=False),
+        Binding("down", "move_selection(1)", "Unit down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("left", "move_cursor(-1)", "Step back", show=False),
+        Binding("right", "move_cursor(1)", "Step on", show=False),
+        Binding("end", "follow_latest", "Latest", show=False),
+        Binding("v", "toggle_sort", "Sort by variance"),
+    ]
+
+    BORDER_TITLE = "Hidden state"
+
+    class UnitSelected(Message):
+        """The selected hidden unit changed (by key, click or method)."""
+
+        def __init__(self, heatmap: HiddenHeatmap, unit: int) -> None:
+            super().__init__()
+            self.heatmap = heatmap
+            self.unit = unit
+
+        @property
+        def control(self) -> HiddenHeatmap:
+            return self.heatmap
+
+    def __init__(
+        self,
+        *,
+        max_steps: int = 512,
+        hint: str = "no sample yet: press g to sample",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        if max_steps < 1:
+            raise ValueError("max_steps must be at least 1")
+        self.max_steps = max_steps
+        self.hint = hint
+        self._tokens: list[str] = []
+        self._values = np.zeros((0, 0), dtype=np.float32)  # ring of kept activations
+        self._levels = _EMPTY_LEVELS  # their colour levels, same layout
+        self._start = 0  # first kept row in the buffers
+        self._end = 0  # one past the last kept row
+        self._dropped = 0  # steps discarded from the front (for absolute time labels)
+        self._version = 0  # bumps on every data change, keys caches
+        self._selected = 0
+        self._sort = False
+        self._cursor: int | None = None  # kept-column index, None = follow the latest
+        self._col_first = 0  # first visible column when the cursor is pinned
+        self._page_top = 0  # display position of the first visible unit row
+        self._order_cache: tuple[tuple[int, bool], np.ndarray, np.ndarray] | None = None
+        self._row_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(256)
+
+    # ------------------------------------------------------------------ data
+
+    @property
+    def units(self) -> int:
+        """Number of hidden units (0 before any data)."""
+        return int(self._values.shape[1])
+
+    @property
+    def steps(self) -> int:
+        """Number of time steps kept (at most max_steps)."""
+        return self._end - self._start
+
+    @property
+    def tokens(self) -> list[str]:
+        """Tokens of the kept time steps, oldest first."""
+        return list(self._tokens)
+
+    @property
+    def states(self) -> np.ndarray:
+        """Kept activations, shape (steps, units), oldest first (a view: do not modify)."""
+        return self._values[self._start : self._end]
+
+    def set_data(self, tokens: Sequence[str], states: np.ndarray) -> None:
+        """Show a whole sample: `tokens[t]` labels `states[t]`, states of shape (T, H)."""
+        states = np.asarray(states, dtype=np.float32)
+        if states.ndim != 2:
+            raise ValueError(f"states must have shape (T, H), got {states.shape}")
+        if len(tokens) != states.shape[0]:
+            raise ValueError(f"{len(tokens)} tokens for {states.shape[0]} time steps")
+        keep = min(states.shape[0], self.max_steps)
+        self._reset_buffers(states.shape[1])
+        self._dropped = states.shape[0] - keep
+        if keep:
+            rows = states[states.shape[0] - keep :]
+            self._values[:keep] = rows
+            self._levels[:keep] = diverging_levels(rows)
+            self._end = keep
+        self._tokens = [str(t) for t in tokens[len(tokens) - keep :]]
+        self._after_data_change(reset_view=True)
+
+    def append(self, token: str, hidden: np.ndarray) -> None:
+        """Add one time step. A hidden size different from the current one starts afresh."""
+        hidden = np.asarray(hidden, dtype=np.float32).reshape(-1)
+        if hidden.shape[0] != self.units or self._values.shape[0] == 0:
+            self._reset_buffers(hidden.shape[0])
+            self._tokens = []
+            self._dropped = 0
+            reset_view = True
+        else:
+            reset_view = False
+        if self._end == self._values.shape[0]:
+            self._compact()
+        self._values[self._end] = hidden
+        self._levels[self._end] = diverging_levels(hidden)
+        self._end += 1
+        self._tokens.append(str(token))
+        if self.steps > self.max_steps:
+            self._start += 1
+            self._dropped += 1
+            del self._tokens[0]
+            if self._cursor is not None:
+                self._cursor = max(0, self._cursor - 1)
+                self._col_first = max(0, self._col_first - 1)
+        self._after_data_change(reset_view=reset_view)
+
+    def append_step(self, step: Any) -> None:
+        """Add one sampler step (anything with `.text` and `.hidden`, e.g. SampleStep)."""
+        self.append(step.text, step.hidden)
+
+    def clear(self) -> None:
+        """Forget all data (the selected unit is kept)."""
+        self._values = np.zeros((0, 0), dtype=np.float32)
+        self._levels = _EMPTY_LEVELS
+        self._start = self._end = self._dropped = 0
+        self._tokens = []
+        self._after_data_change(reset_view=True)
+
+    def _reset_buffers(self, units: int) -> None:
+        capacity = 2 * self.max_steps
+        self._values = np.zeros((capacity, units), dtype=np.float32)
+        self._levels = np.zeros((capacity, units), dtype=np.int8)
+        self._start = self._end = 0
+
+    def _compact(self) -> None:
+        """Move the kept rows to the front of the buffers (amortised O(1) per append)."""
+        n = self.steps
+        self._values[:n] = self._values[self._start : self._end]
+        self._levels[:n] = self._levels[self._start : self._end]
+        self._start, self._end = 0, n
+
+    def _after_data_change(self, *, reset_view: bool) -> None:
+        self._version += 1
+        self._row_cache.clear()
+        if reset_view:
+            self._cursor = None
+            self._col_first = 0
+        if self.units:
+            clamped = min(self._selected, self.units - 1)
+            if clamped != self._selected:
+                self._selected = clamped
+                self.post_message(self.UnitSelected(self, clamped))
+        self._keep_selection_visible()
+        self.refresh()
+
+    # ------------------------------------------------------------- ordering
+
+    @property
+    def sort_by_variance(self) -> bool:
+        """Whether rows are ordered by each unit's variance over the kept steps (largest first)."""
+        return self._sort
+
+    @sort_by_variance.setter
+    def sort_by_variance(self, value: bool) -> None:
+        if bool(value) != self._sort:
+            self._sort = bool(value)
+            self._row_cache.clear()
+            self._keep_selection_visible(center=True)
+            self.refresh()
+
+    def display_order(self) -> np.ndarray:
+        """Unit ids in the order rows are drawn, top to bottom."""
+        return self._order()[0]
+
+    def _order(self) -> tuple[np.ndarray, np.ndarray]:
+        """(order, rank): unit id per display position and display position per unit id."""
+        key = (self._version, self._sort)
+        if self._order_cache is not None and self._order_cache[0] == key:
+            return self._order_cache[1], self._order_cache[2]
+        units = self.units
+        if self._sort and self.steps > 0:
+            variance = self.states.astype(np.float64).var(axis=0)
+            order = np.argsort(-variance, kind="stable")
+        else:
+            order = np.arange(units)
+        rank = np.empty(units, dtype=np.int64)
+        rank[order] = np.arange(units)
+        self._order_cache = (key, order, rank)
+        return order, rank
+
+    # ------------------------------------------------------------ selection
+
+    @property
+    def selected_unit(self) -> int:
+        """The id of the selected hidden unit."""
+        return self._selected
+
+    def select_unit(self, unit: int) -> None:
+        """Select hidden unit `unit` (clamped to the existing units) and bring it into view."""
+        if self.units:
+            unit = min(max(int(unit), 0), self.units - 1)
+        else:
+            unit = max(int(unit), 0)
+        changed = unit != self._selected
+        self._selected = unit
+        self._keep_selection_visible()
+        self.refresh()
+        if changed:
+            self.post_message(self.UnitSelected(self, unit))
+
+    def move_selection(self, delta: int) -> None:
+        """Select the unit `delta` rows below (negative: above) in display order."""
+        if not self.units:
+            return
+        order, rank = self._order()
+        position = min(max(int(rank[self._selected]) + int(delta), 0), self.units - 1)
+        self.select_unit(int(order[position]))
+
+    def page(self, delta: int) -> None:
+        """Scroll by `delta` pages of rows, moving the selection by the same amount."""
+        if not self.units:
+            return
+        rows = self._unit_rows()
+        order, rank = self._order()
+        max_top = max(self.units - rows, 0)
+        self._page_top = min(max(self._page_top + delta * rows, 0), max_top)
+        position = min(max(int(rank[self._selected]) + delta * rows, 0), self.units - 1)
+        self.select_unit(int(order[position]))
+
+    @property
+    def page_top(self) -> int:
+        """Display position of the first unit row shown."""
+        return self._page_top
+
+    def visible_units(self) -> list[int]:
+        """Unit ids of the rows currently shown, top to bottom."""
+        order, _ = self._order()
+        return [int(u) for u in order[self._page_top : self._page_top + self._unit_rows()]]
+
+    def _unit_rows(self) -> int:
+        """How many unit rows fit: the content height less the header and info lines."""
+        height = self.size.height
+        return max(height - 2, 1) if height else 1
+
+    def _keep_selection_visible(self, *, center: bool = False) -> None:
+        if not self.units:
+            self._page_top = 0
+            return
+        rows = self._unit_rows()
+        _, rank = self._order()
+        position = int(rank[self._selected])
+        if center and not (self._page_top <= position < self._page_top + rows):
+            self._page_top = position - rows // 2
+        if position < self._page_top:
+            self._page_top = position
+        elif position >= self._page_top + rows:
+            self._page_top = position - rows + 1
+        self._page_top = min(max(self._page_top, 0), max(self.units - rows, 0))
+
+    # --------------------------------------------------------------- cursor
+
+    @property
+    def cursor(self) -> int | None:
+        """Kept-column index of the cursor, or None when it follows the latest step."""
+        return self._cursor
+
+    def cursor_step(self) -> int | None:
+        """Column the cursor is on now (the latest when following), None without data."""
+        if not self.steps:
+            return None
+        return self.steps - 1 if self._cursor is None else min(self._cursor, self.steps - 1)
+
+    def value_at_cursor(self) -> float | None:
+        """Activation of the selected unit at the cursor column (None without data)."""
+        column = self.cursor_step()
+        if column is None or self._selected >= self.units:
+            return None
+        return float(self._values[self._start + column, self._selected])
+
+    def move_cursor(self, delta: int) -> None:
+        """Move the column cursor; reaching the latest column resumes following it."""
+        column = self.cursor_step()
+        if column is None:
+            return
+        if self._cursor is None:
+            self._col_first = max(self.steps - self._data_columns(), 0)
+        column = min(max(column + int(delta), 0), self.steps - 1)
+        self._cursor = None if column == self.steps - 1 else column
+        self._row_cache.clear()
+        self.refresh()
+
+    def follow_latest(self) -> None:
+        """Put the cursor back on the newest column and keep it there as data streams."""
+        self._cursor = None
+        self._row_cache.clear()
+        self.refresh()
+
+    # -------------------------------------------------------------- actions
+
+    def action_move_selection(self, delta: int) -> None:
+        self.move_selection(delta)
+
+    def action_page(self, delta: int) -> None:
+        self.page(delta)
+
+    def action_move_cursor(self, delta: int) -> None:
+        self.move_cursor(delta)
+
+    def action_follow_latest(self) -> None:
+        self.follow_latest()
+
+    def action_toggle_sort(self) -> None:
+        self.sort_by_variance = not self.sort_by_variance
+
+    def on_click(self, event: events.Click) -> None:
+        """Clicking a unit row selects that unit."""
+        offset = event.get_content_offset(self)
+        if offset is None or not self.units:
+            return
+        row = offset.y - 1
+        if 0 <= row < self._unit_rows():
+            position = self._page_top + row
+            if position < self.units:
+                self.select_unit(int(self._order()[0][position]))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._row_cache.clear()
+        self._keep_selection_visible()
+
+    # ------------------------------------------------------------ rendering
+
+    def _gutter_width(self) -> int:
+        return len(str(max(self.units - 1, 0))) + 2
+
+    def _data_columns(self) -> int:
+        return max(self.size.width - self._gutter_width(), 1)
+
+    def _visible_columns(self) -> tuple[int, int]:
+        """(first, count) of the kept columns drawn, keeping the cursor in view."""
+        columns = self._data_columns()
+        steps = self.steps
+        if self._cursor is None:
+            first = max(steps - columns, 0)
+        else:
+            first = min(self._col_first, self._cursor)
+            if self._cursor >= first + columns:
+                first = self._cursor - columns + 1
+            first = min(max(first, 0), max(steps - columns, 0))
+        self._col_first = first
+        return first, min(columns, steps - first)
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size
+        if width <= 0:
+            return Strip.blank(0)
+        base = self.rich_style
+        if not self.units or not self.steps:
+            if y == 0:
+                style = base + self.get_component_rich_style("hidden-heatmap--hint")
+                return Strip([Segment(self.hint[:width], style)]).adjust_cell_length(width, base)
+            return Strip.blank(width, base)
+        if y == 0:
+            strip = self._header_strip()
+        elif y == height - 1 and height >= 3:
+            strip = self._info_strip()
+        else:
+            row = y - 1
+            position = self._page_top + row
+            rows = height - 2 if height >= 3 else height - 1
+            if row >= rows or position >= self.units:
+                return Strip.blank(width, base)
+            strip = self._unit_strip(int(self._order()[0][position]))
+        return strip.adjust_cell_length(width, base)
+
+    def _header_strip(self) -> Strip:
+        first, count = self._visible_columns()
+        cursor = self.cursor_step()
+        base = self.rich_style
+        header = base + self.get_component_rich_style("hidden-heatmap--header")
+        cursor_style = base + self.get_component_rich_style("hidden-heatmap--cursor")
+        segments = [Segment(" " * self._gutter_width(), header)]
+        for column in range(first, first + count):
+            label = visible_token(self._tokens[column])[:1]
+            if cell_len(label) != 1:
+                label = "·"
+            segments.append(Segment(label, cursor_style if column == cursor else header))
+        return Strip(segments)
+
+    def _unit_strip(self, unit: int) -> Strip:
+        first, count = self._visible_columns()
+        selected = unit == self._selected
+        cursor = self.cursor_step() if selected else None
+        key = (unit, first, count, selected, cursor, self._gutter_width())
+        cached = self._row_cache.get(key)
+        if cached is not None:
+            return cached
+        base = self.rich_style
+        label_style = base + self.get_component_rich_style(
+            "hidden-heatmap--selected" if selected else "hidden-heatmap--gutter"
+        )
+        digits = self._gutter_width() - 2
+        label = f"{'▶' if selected else ' '}{unit:>{digits}} "
+        segments = [Segment(label, label_style)]
+        levels = self._levels[self._start + first : self._start + first + count, unit]
+        run_start = 0
+        for i in range(1, count + 1):
+            if i == count or levels[i] != levels[run_start]:
+                segments.append(
+                    Segment(" " * (i - run_start), diverging_background(int(levels[run_start])))
+                )
+                run_start = i
+        if cursor is not None and first <= cursor < first + count:
+            segments = self._mark_cursor_cell(
+                segments, len(label) + cursor - first, levels, cursor - first
+            )
+        strip = Strip(segments)
+        self._row_cache[key] = strip
+        return strip
+
+    @staticmethod
+    def _mark_cursor_cell(
+        segments: list[Segment], cell: int, levels: np.ndarray, index: int
+    ) -> list[Segment]:
+        """Put a dot on the selected unit's cell at the cursor, in a contrasting colour."""
+        level = int(levels[index])
+        r, g, b = diverging_rgb(level)
+        dark_background = 0.299 * r + 0.587 * g + 0.114 * b <= 140
+        dot = Segment(
+            "●", diverging_background(level) + Style(color="white" if dark_background else "black")
+        )
+        strip = Strip(segments)
+        before, _, after = strip.divide([cell, cell + 1, strip.cell_length])
+        return [*before, dot, *after]
+
+    def _info_strip(self) -> Strip:
+        """The selected unit's value at the cursor, the rows shown, and a colour key.
+
+        Parts are dropped from the least to the most important until the line fits.
+        """
+        base = self.rich_style
+        info = base + self.get_component_rich_style("hidden-heatmap--info")
+        dim = base + self.get_component_rich_style("hidden-heatmap--dim")
+        column = self.cursor_step()
+        value = self.value_at_cursor()
+        assert column is not None and value is not None
+        token = visible_token(self._tokens[column])
+        if len(token) > 8:
+            token = token[:7] + "…"
+        last_row = min(self._page_top + self._unit_rows(), self.units)
+        rows = f"{self._page_top + 1}-{last_row}/{self.units}"
+        order = " by variance" if self._sort else ""
+        head = [
+            Segment(f"unit {self._selected} ", info),
+            Segment(f"{value:+.3f}", info + Style(bold=True)),
+        ]
+        at = Segment(f" at '{token}' t={self._dropped + column}", info)
+        width = self.size.width
+        candidates = [
+            [*head, at, Segment(f"  rows {rows}{order}", dim)],
+            [*head, at, Segment(f"  {rows}{' var' if order else ''}", dim)],
+            [
+                *head,
+                Segment(f" '{token}'", info),
+                Segment(f" {rows}{' var' if order else ''}", dim),
+            ],
+            head,
+        ]
+        segments = next((c for c in candidates if Strip(c).cell_length <= width), candidates[-1])
+        strip = Strip(segments)
+        legend = self._legend_segments(dim)
+        room = width - strip.cell_length - sum(s.cell_length for s in legend)
+        if room >= 2:
+            strip = Strip([*segments, Segment(" " * room, base), *legend])
+        return strip
+
+    @staticmethod
+    def _legend_segments(label_style: Style) -> list[Segment]:
+        """A tiny colour key: -1 (blue) through 0 (white) to +1 (red)."""
+        cells = [Segment(" ", diverging_background(level)) for level in (0, 5, 10, 15, 20)]
+        return [Segment("-1", label_style), *cells, Segment("+1", label_style)]
