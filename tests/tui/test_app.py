@@ -1,0 +1,433 @@
+"""Pilot tests of the playground: keys drive the real Trainer and Sampler.
+
+Every test uses a tiny seeded model and ends with no training thread
+running (checked by the ``no_training_left`` fixture).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from rnnplay.core.checkpoint import load_checkpoint
+from rnnplay.core.model import RNNLM
+from rnnplay.core.sampler import Sampler
+from rnnplay.tui.app import RnnPlayApp
+from rnnplay.tui.messages import SampleTokens
+from rnnplay.tui.sampling import SampleSettings, model_from_params, run_sample
+from rnnplay.tui.screens import ConfirmScreen, HelpScreen, OpenCheckpointScreen, TooSmallScreen
+from rnnplay.tui.widgets.controls import Controls
+from rnnplay.tui.widgets.heatmap import HiddenHeatmap
+from rnnplay.tui.widgets.loss_chart import LossChart
+from rnnplay.tui.widgets.sample_view import SampleView
+from tests.tui.app_helpers import (
+    make_app,
+    press_live,
+    record_notifications,
+    stop_training,
+    tiny_config,
+    wait_for,
+    wait_thread_gone,
+)
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def apps():
+    """Apps a test created; after it, none may still have a training loop running."""
+    created: list[RnnPlayApp] = []
+    yield created
+    for app in created:
+        assert app.session.wait_idle(5.0), "a test left a training thread running"
+
+
+def new_app(apps, tmp_path, **kwargs) -> RnnPlayApp:
+    app = make_app(tmp_path, **kwargs)
+    apps.append(app)
+    return app
+
+
+async def test_opens_paused_on_the_default_corpus_with_a_hint(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not app.training
+        assert app.session.trainer.step_count == 0
+        status = app.query_one("#status")
+        lines = [status.render_line(y).text for y in range(8)]
+        assert any("paused" in line and "space" in line for line in lines)
+        assert any("sonnets" in line for line in lines)
+
+
+async def test_space_starts_and_pauses_training(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await press_live(pilot, "space")
+        assert app.training
+        await wait_for(pilot, lambda: app.session.trainer.step_count >= 5)
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: not app.training, timeout=2.0)
+        steps = app.session.trainer.step_count
+        await pilot.pause(0.3)
+        assert app.session.trainer.step_count == steps, "training went on after pausing"
+        chart_x, _ = app.query_one(LossChart).train_points
+        assert len(chart_x) > 0 and chart_x[-1] <= app.session.trainer.tokens_seen
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: app.session.trainer.step_count > steps)
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: not app.training, timeout=2.0)
+
+
+async def test_n_advances_exactly_one_step(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        trainer = app.session.trainer
+        assert trainer.step_count == 0
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not app.training)
+        assert trainer.step_count == 1
+        assert trainer.tokens_seen == 4 * 8
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not app.training)
+        await pilot.pause()
+        assert trainer.step_count == 2
+        status = app.query_one("#status")
+        assert status.info.step == 2
+
+
+async def test_temperature_keys_change_the_sampler_temperature(apps, tmp_path):
+    app = new_app(apps, tmp_path, temperature=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus")
+        assert app.sample_settings.temperature == pytest.approx(1.1)
+        await pilot.press("minus", "minus", "minus")
+        assert app.sample_settings.temperature == pytest.approx(0.8)
+        controls = app.query_one(Controls)
+        assert controls.query_one("#temperature").value == "0.8"
+        await pilot.press(*["minus"] * 9)  # 0.8 -> 0.1, then held at the minimum
+        assert app.sample_settings.temperature == pytest.approx(0.1)
+
+
+def test_a_running_sample_follows_temperature_changes():
+    """The sampling thread copies the live settings onto its Sampler before each token."""
+    trainer_app = make_app()
+    trainer = trainer_app.session.trainer
+    params = trainer_app.session.copy_params()
+    vocab = trainer.dataset.vocab
+    settings = SampleSettings(temperature=1.0)
+    posted: list = []
+    ticks = iter(range(10_000))
+
+    def post(message) -> None:
+        posted.append(message)
+        if isinstance(message, SampleTokens):
+            settings.temperature = 0.25  # the user pressed "-" after the first token
+
+    run_sample(
+        run_id=1,
+        model=model_from_params(dict(trainer.model.config), params),
+        vocab=vocab,
+        prime="Shall ",
+        settings=settings,
+        seed=7,
+        post=post,
+        cancelled=lambda: False,
+        stop=threading.Event(),
+        length=3,
+        pace_s=0.0,
+        clock=lambda: float(next(ticks)),
+    )
+    steps = [step for m in posted if isinstance(m, SampleTokens) for step in m.steps]
+    assert len(steps) == 3
+    reference = Sampler(
+        model_from_params(dict(trainer.model.config), params), vocab, temperature=1.0, seed=7
+    )
+    reference.start("Shall ")
+    first = reference.step()
+    reference.temperature = 0.25
+    second = reference.step()
+    assert steps[0].token_id == first.token_id
+    np.testing.assert_allclose(steps[0].top_probs, first.top_probs)
+    np.testing.assert_allclose(steps[1].top_probs, second.top_probs)
+    assert steps[1].top_probs[0] > first.top_probs[0], "a lower temperature sharpens"
+
+
+async def test_lr_keys_double_and_halve_the_trainer_lr(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        trainer = app.session.trainer
+        lr0 = trainer.lr
+        await pilot.press("right_square_bracket")
+        assert trainer.lr == pytest.approx(2 * lr0)
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert trainer.lr == pytest.approx(lr0 / 2)
+        # While training runs the change lands between two steps.
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: trainer.step_count >= 3)
+        await press_live(pilot, "right_square_bracket")
+        await wait_for(pilot, lambda: trainer.lr == pytest.approx(lr0))
+        await stop_training(pilot, app)
+        assert trainer.lr == pytest.approx(lr0)
+        assert app.query_one("#status").info.lr == pytest.approx(lr0)
+
+
+async def test_up_down_select_the_heatmap_unit(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        heatmap = app.query_one(HiddenHeatmap)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: heatmap.steps == 24)
+        assert heatmap.units == 32
+        assert heatmap.selected_unit == 0
+        await pilot.press("down", "down", "down")
+        assert heatmap.selected_unit == 3
+        await pilot.press("up")
+        assert heatmap.selected_unit == 2
+
+
+async def test_g_samples_token_by_token_from_the_prime(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#prime").value = "Shall I"
+        await pilot.press("g")
+        view = app.query_one(SampleView)
+        await wait_for(pilot, lambda: view.token_count == 24)
+        assert view.prime == "Shall I"
+        assert len(view.generated_text) == 24
+
+
+async def test_a_prime_with_unknown_characters_is_reported(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    notes = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#prime").value = "\u00a7\u00a7"
+        await pilot.press("g")
+        await wait_for(pilot, lambda: any(sev == "error" for _, sev in notes))
+        assert any("lacks" in msg for msg, _ in notes)
+
+
+async def test_s_writes_a_checkpoint_that_loads(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    notes = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(3):
+            await pilot.press("n")
+            await wait_for(pilot, lambda: not app.training)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: getattr(app, "last_checkpoint", None) is not None)
+        path = app.last_checkpoint
+        assert any(path in msg for msg, _ in notes), "the path is shown"
+        checkpoint = load_checkpoint(path)
+        assert checkpoint.meta["step"] == 3
+        live_params = app.session.trainer.model.params
+        for saved, live in zip(checkpoint.model.params, live_params, strict=True):
+            np.testing.assert_array_equal(saved, live)
+
+
+async def test_s_while_training_saves_between_steps(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: app.session.trainer.step_count >= 3)
+        await press_live(pilot, "s")
+        await wait_for(pilot, lambda: getattr(app, "last_checkpoint", None) is not None)
+        await stop_training(pilot, app)
+        checkpoint = load_checkpoint(app.last_checkpoint)
+        assert checkpoint.meta["step"] >= 3
+
+
+async def test_r_resets_only_after_confirming(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        fresh = [p.copy() for p in app.session.trainer.model.params]
+        for _ in range(2):
+            await pilot.press("n")
+            await wait_for(pilot, lambda: not app.training)
+        before = app.session
+        await pilot.press("r")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert app.session is before and app.session.trainer.step_count == 2
+        await pilot.press("r")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.session is not before)
+        trainer = app.session.trainer
+        assert trainer.step_count == 0 and trainer.tokens_seen == 0
+        for new, old in zip(trainer.model.params, fresh, strict=True):
+            np.testing.assert_array_equal(new, old)  # same seed: the same fresh weights
+        assert len(app.query_one(LossChart).train_points[0]) == 0
+
+
+async def test_r_while_training_stops_the_thread_then_resets(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: app.session.trainer.step_count >= 3)
+        old = app.session
+        await press_live(pilot, "r", "y")
+        await wait_for(pilot, lambda: app.session is not old)
+        assert not old.running
+        assert not app.training and app.session.trainer.step_count == 0
+
+
+async def test_q_exits_promptly_while_training(apps, tmp_path):
+    baseline = threading.active_count()
+    app = new_app(apps, tmp_path, config=tiny_config(hidden=64, batch=16, bptt=32))
+    async with app.run_test(size=SIZE) as pilot:
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: app.session.trainer.step_count >= 3)
+        started = time.monotonic()
+        await press_live(pilot, "q")
+        await wait_for(pilot, lambda: not app.is_running, timeout=2.0)
+    took = time.monotonic() - started
+    assert took < 1.0, f"quitting took {took:.2f} s"
+    await wait_thread_gone(app, timeout=1.0)
+    # Threads the app used (the executor's) are all gone once it is shut down.
+    await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), 2.0)
+    assert threading.active_count() <= baseline
+
+
+async def test_a_bad_checkpoint_path_shows_an_error_and_keeps_the_session(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    notes = record_notifications(app)
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"this is not a checkpoint")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not app.training)
+        session = app.session
+        for bad in (str(tmp_path / "missing.npz"), str(garbage)):
+            notes.clear()
+            await pilot.press("o")
+            assert isinstance(app.screen, OpenCheckpointScreen)
+            app.screen.query_one("#path").value = bad
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: any(sev == "error" for _, sev in notes))
+            assert app.is_running
+            assert app.session is session and session.trainer.step_count == 1
+        await pilot.press("n")
+        await wait_for(pilot, lambda: session.trainer.step_count == 2 and not app.training)
+
+
+async def test_o_opens_a_saved_checkpoint(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(2):
+            await pilot.press("n")
+            await wait_for(pilot, lambda: not app.training)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: getattr(app, "last_checkpoint", None) is not None)
+        saved = app.last_checkpoint
+        await pilot.press("r", "y")
+        await wait_for(pilot, lambda: app.session.trainer.step_count == 0)
+        await pilot.press("o")
+        app.screen.query_one("#path").value = saved
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.session.trainer.step_count == 2)
+        assert app.query_one("#status").info.step == 2
+
+
+async def test_nan_loss_is_reported_and_training_stops(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    notes = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        app.session.trainer.model.params[0][:] = np.nan  # poisoned embedding
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: any(sev == "error" for _, sev in notes))
+        await wait_for(pilot, lambda: not app.training)
+        assert app.is_running
+        assert any("learning rate" in msg for msg, _ in notes)
+        assert app.session.trainer.step_count == 0
+
+
+async def test_structural_change_asks_then_rebuilds(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        controls = app.query_one(Controls)
+        controls.query_one("#hidden").value = "24"
+        await pilot.pause()
+        assert not controls.query_one("#apply").disabled
+        controls.query_one("#apply").press()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.session.config.hidden == 24)
+        assert app.session.trainer.model.config["hidden_size"] == 24
+        assert controls.query_one("#apply").disabled
+
+
+async def test_live_lr_field_applies_without_reset(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not app.training)
+        session = app.session
+        field = app.query_one("#lr")
+        field.focus()
+        field.value = "0.01"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session is session and session.trainer.step_count == 1
+        assert session.trainer.lr == pytest.approx(0.01)
+
+
+async def test_help_screen_opens_and_closes(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text").render())
+        for panel in ("Status", "Loss", "Sample", "Hidden state", "Next token", "Gradient flow"):
+            assert panel in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_small_terminals_get_tabs_and_tiny_ones_a_message(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = app.query_one("#main")
+        assert main.has_class("narrow")
+        assert app.query_one("#tabs").display
+        assert app.query_one("#loss").display and app.query_one("#loss").region.height > 5
+        assert app.query_one("#heatmap").region.height == 0
+        await pilot.press("3")
+        await pilot.pause()
+        assert app.query_one("#heatmap").region.height > 5
+        await pilot.resize_terminal(50, 15)
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        await pilot.resize_terminal(160, 50)
+        await pilot.pause()
+        assert not isinstance(app.screen, TooSmallScreen)
+        assert main.has_class("wide")
+        for panel in ("#status", "#loss", "#gradflow", "#controls", "#sample", "#heatmap"):
+            assert app.query_one(panel).region.height > 3, panel
+
+
+async def test_training_streams_samples_and_gradient_flow(apps, tmp_path):
+    app = new_app(apps, tmp_path, auto_sample=True)
+    app.session.grad_flow_interval = 0.2
+    async with app.run_test(size=SIZE) as pilot:
+        await press_live(pilot, "space")
+        view = app.query_one(SampleView)
+        flow = app.query_one("#gradflow")
+        await wait_for(pilot, lambda: view.token_count > 0 and flow.probes > 0)
+        await stop_training(pilot, app)
+
+
+def test_model_from_params_copies_weights():
+    model = RNNLM(10, 4, 6, seed=1)
+    params = [p.copy() for p in model.params]
+    twin = model_from_params(dict(model.config), params)
+    params[0][:] = 0.0
+    assert not np.array_equal(twin.params[0], params[0])
+    np.testing.assert_array_equal(twin.params[1], model.params[1])
