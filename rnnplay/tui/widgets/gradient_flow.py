@@ -34,6 +34,7 @@ LOG_FLOOR = -12.0
 
 CAPTION = "gradient reaching k steps back, relative to step 0"
 
+_HEADROOM = np.log10(2.0)  # a curve must exceed twice step 0 to get a decade above 1
 _Y_LABEL_WIDTH = 5
 # Braille dot bits by (column, row) inside a 2x4 cell.
 _DOT_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
@@ -221,14 +222,18 @@ class GradientFlow(Widget):
 
         finite = np.concatenate([c[np.isfinite(c)] for c in curves] + [np.zeros(1)])
         y_low = min(floor(float(finite.min())), -1)
-        y_high = max(ceil(float(finite.max())), 0)
+        # Ratios a little above 1 (noise) are drawn on the top row rather than
+        # adding a decade that would push the reference line to the middle.
+        top = float(finite.max())
+        y_high = ceil(top) if top > _HEADROOM else 0
         steps = max(c.size for c in curves)
 
         def dot_x(k: float) -> int:
             return round(k / max(steps - 1, 1) * (2 * plot_width - 1))
 
         def dot_y(value: float) -> int:
-            return round((y_high - value) / (y_high - y_low) * (4 * plot_rows - 1))
+            dot = round((y_high - value) / (y_high - y_low) * (4 * plot_rows - 1))
+            return min(max(dot, 0), 4 * plot_rows - 1)
 
         cells, owner = self._rasterise(curves, plot_width, plot_rows, dot_x, dot_y)
         lines = self._plot_lines(cells, owner, plot_rows, y_low, y_high, dot_y)

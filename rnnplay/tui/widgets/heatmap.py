@@ -14,7 +14,7 @@ look-up per visible cell whatever the hidden size or sample length.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -132,6 +132,7 @@ class HiddenHeatmap(Widget, can_focus=True):
         self._page_top = 0  # display position of the first visible unit row
         self._order_cache: tuple[tuple[int, bool], np.ndarray, np.ndarray] | None = None
         self._row_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(256)
+        self._visibility_pending = False
 
     # ------------------------------------------------------------------ data
 
@@ -202,6 +203,11 @@ class HiddenHeatmap(Widget, can_focus=True):
         """Add one sampler step (anything with `.text` and `.hidden`, e.g. SampleStep)."""
         self.append(step.text, step.hidden)
 
+    def append_steps(self, steps: Iterable[Any]) -> None:
+        """Add a batch of sampler steps (as append_step, one after the other)."""
+        for step in steps:
+            self.append(step.text, step.hidden)
+
     def clear(self) -> None:
         """Forget all data (the selected unit is kept)."""
         self._values = np.zeros((0, 0), dtype=np.float32)
@@ -234,7 +240,9 @@ class HiddenHeatmap(Widget, can_focus=True):
             if clamped != self._selected:
                 self._selected = clamped
                 self.post_message(self.UnitSelected(self, clamped))
-        self._keep_selection_visible()
+        # Sorted rows may re-order with every step: re-check at the next frame,
+        # not per appended step.
+        self._visibility_pending = True
         self.refresh()
 
     # ------------------------------------------------------------- ordering
@@ -307,17 +315,21 @@ class HiddenHeatmap(Widget, can_focus=True):
         rows = self._unit_rows()
         order, rank = self._order()
         max_top = max(self.units - rows, 0)
-        self._page_top = min(max(self._page_top + delta * rows, 0), max_top)
+        self._page_top = min(max(self.page_top + delta * rows, 0), max_top)
         position = min(max(int(rank[self._selected]) + delta * rows, 0), self.units - 1)
         self.select_unit(int(order[position]))
 
     @property
     def page_top(self) -> int:
         """Display position of the first unit row shown."""
+        if self._visibility_pending:
+            self._keep_selection_visible()
         return self._page_top
 
     def visible_units(self) -> list[int]:
         """Unit ids of the rows currently shown, top to bottom."""
+        if self._visibility_pending:
+            self._keep_selection_visible()
         order, _ = self._order()
         return [int(u) for u in order[self._page_top : self._page_top + self._unit_rows()]]
 
@@ -327,6 +339,7 @@ class HiddenHeatmap(Widget, can_focus=True):
         return max(height - 2, 1) if height else 1
 
     def _keep_selection_visible(self, *, center: bool = False) -> None:
+        self._visibility_pending = False
         if not self.units:
             self._page_top = 0
             return
@@ -434,6 +447,8 @@ class HiddenHeatmap(Widget, can_focus=True):
         return first, min(columns, steps - first)
 
     def render_line(self, y: int) -> Strip:
+        if self._visibility_pending:
+            self._keep_selection_visible()
         width, height = self.size
         if width <= 0:
             return Strip.blank(0)

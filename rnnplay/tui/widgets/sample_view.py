@@ -18,6 +18,7 @@ view stays cheap however long sampling runs.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
@@ -119,6 +120,11 @@ class SampleView(Widget):
     def append(self, step: Any) -> None:
         """Add one sampler step: anything with `.text`, `.prob` and `.hidden` (e.g. SampleStep)."""
         self.append_token(step.text, getattr(step, "prob", None), getattr(step, "hidden", None))
+
+    def extend(self, steps: Iterable[Any]) -> None:
+        """Add a batch of sampler steps (as append, one after the other)."""
+        for step in steps:
+            self.append(step)
 
     def append_token(
         self, text: str, prob: float | None = None, hidden: np.ndarray | None = None
