@@ -524,7 +524,7 @@ class RnnPlayApp(App[int]):
         except ValueError as error:
             self.notify(str(error), title="settings", severity="error", timeout=6)
             return
-        described = ", ".join(f"{k} {v}" for k, v in changes.items())
+        described = ", ".join(f"{k} {'auto' if v is None else v}" for k, v in changes.items())
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -65,14 +65,19 @@ KEYS: list[tuple[str, str]] = [
 ]
 
 
+def escape(text: str) -> str:
+    """Plain text for Textual markup: every "[" taken literally."""
+    return text.replace("[", "\\[")
+
+
 def help_text() -> str:
     """The help as Rich markup."""
     lines = ["[b]rnnplay[/b]: watch a recurrent network learn to write.", ""]
     for title, body in PANELS:
         lines.append(f"[b $accent]{title}[/]")
-        lines.extend(f"  {line}" for line in body.splitlines())
+        lines.extend(f"  {escape(line)}" for line in body.splitlines())
     lines += ["", "[b $accent]Keys[/]"]
-    lines.extend(f"  [b]{key:<10}[/b] {what}" for key, what in KEYS)
+    lines.extend(f"  [b]{escape(key.ljust(10))}[/b] {escape(what)}" for key, what in KEYS)
     lines += ["", "[dim]Escape, ? or q closes this screen.[/dim]"]
     return "\n".join(lines)
 

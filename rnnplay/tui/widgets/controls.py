@@ -26,7 +26,14 @@ from textual.widgets import Button, Input, Label, Select
 from rnnplay.core.config import CELL_NAMES, LEVELS, OPTIMIZER_NAMES, TrainConfig
 
 STRUCTURAL_INTS = ("layers", "embed", "hidden", "batch", "bptt")
-STRUCTURAL_CHOICES = {"level": LEVELS, "model": CELL_NAMES, "optimizer": OPTIMIZER_NAMES}
+AUTO = "auto"
+"""Shown for a level of None: the corpus's own level (word for the toy corpus, else char)."""
+
+STRUCTURAL_CHOICES = {
+    "level": (AUTO, *LEVELS),
+    "model": CELL_NAMES,
+    "optimizer": OPTIMIZER_NAMES,
+}
 LIVE = ("lr", "temperature", "top_k")
 
 LABELS = {
@@ -66,6 +73,10 @@ def parse_live(name: str, text: str) -> float | int | None:
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{LABELS[name]} must be a positive number")
     return value
+
+
+def _shown(value: str | None) -> str:
+    return AUTO if value is None else value
 
 
 def format_number(value: float) -> str:
@@ -152,9 +163,9 @@ class Controls(VerticalScroll, can_focus=False):
         yield Label("", id="pending")
         yield Button("apply & reset", id="apply", disabled=True, compact=True)
 
-    def _select(self, name: str, value: str) -> Select:
+    def _select(self, name: str, value: str | None) -> Select:
         options = [(choice, choice) for choice in STRUCTURAL_CHOICES[name]]
-        return Select(options, value=value, id=name, allow_blank=False, compact=True)
+        return Select(options, value=_shown(value), id=name, allow_blank=False, compact=True)
 
     def _live_text(self, name: str) -> str:
         value = getattr(self._live, name)
@@ -172,7 +183,7 @@ class Controls(VerticalScroll, can_focus=False):
         with self.prevent(Input.Changed, Select.Changed):
             self.query_one("#corpus", Input).value = self._config.corpus
             for name in STRUCTURAL_CHOICES:
-                self.query_one(f"#{name}", Select).value = getattr(self._config, name)
+                self.query_one(f"#{name}", Select).value = _shown(getattr(self._config, name))
             for name in STRUCTURAL_INTS:
                 self.query_one(f"#{name}", Input).value = str(getattr(self._config, name))
             for name in LIVE:
@@ -195,8 +206,8 @@ class Controls(VerticalScroll, can_focus=False):
             changes["corpus"] = corpus
         for name in STRUCTURAL_CHOICES:
             value = self.query_one(f"#{name}", Select).value
-            if isinstance(value, str) and value != getattr(self._config, name):
-                changes[name] = value
+            if isinstance(value, str) and value != _shown(getattr(self._config, name)):
+                changes[name] = None if value == AUTO else value
         for name in STRUCTURAL_INTS:
             text = self.query_one(f"#{name}", Input).value.strip()
             try:

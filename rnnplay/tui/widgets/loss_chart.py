@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+from textual.widgets import Static
 from textual_plot import HiResMode, LegendLocation, PlotWidget
 from textual_plot.axis_formatter import NumericAxisFormatter
 
@@ -71,6 +72,7 @@ class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
     }
     """
 
+    EMPTY_HINT = "no training yet:\nspace trains, n steps once"
     TRAIN_STYLE = "rgb(90,170,255)"
     EVAL_STYLE = "rgb(255,170,60)"
 
@@ -94,12 +96,13 @@ class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
         self._draw_pending = False
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # PlotWidget's own on_mount runs after this one (Textual dispatches
+        # to every class in the MRO) and clears the plot, so draw later.
         self.margin_top = 0
         self.margin_bottom = 1
         self.margin_left = 7
         self.set_x_formatter(TokensFormatter())
-        self._draw()
+        self.call_later(self._draw)
 
     # -- data in -----------------------------------------------------------------
     def add_train(self, points: Iterable[tuple[float, float]]) -> None:
@@ -192,5 +195,9 @@ class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
                 label="validation",
             )
             self.scatter(self._eval_x, self._eval_y, marker="\u25cf", marker_style=self.EVAL_STYLE)
-        # The legend only once there is something to tell apart.
-        self.show_legend(LegendLocation.TOPRIGHT, is_visible=bool(self._train_x))
+        if self._train_x or self._eval_x:
+            self.show_legend(LegendLocation.TOPRIGHT)
+        else:
+            # Before any data the legend box carries a hint instead.
+            self.show_legend(LegendLocation.TOPLEFT)
+            self.query_one("#legend", Static).update(self.EMPTY_HINT)

@@ -68,6 +68,21 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _spaces_trail(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Move each piece's leading spaces to the end of the piece before it, so
+    that gaps belong to the text they follow (some SVG renderers of the
+    snapshots collapse spaces that start a styled run)."""
+    out: list[tuple[str, str]] = []
+    for text, cls in pieces:
+        stripped = text.lstrip(" ")
+        if out and len(stripped) < len(text):
+            prev_text, prev_cls = out[-1]
+            out[-1] = (prev_text + " " * (len(text) - len(stripped)), prev_cls)
+            text = stripped
+        out.append((text, cls))
+    return out
+
+
 class StatusPanel(Widget):
     """Corpus, model, state and progress figures as label/value lines."""
 
@@ -175,7 +190,8 @@ class StatusPanel(Widget):
             ),
         ]
         return [
-            [(label.ljust(self.LABEL_WIDTH), "status--label"), *pieces] for label, pieces in rows
+            _spaces_trail([(label.ljust(self.LABEL_WIDTH), "status--label"), *pieces])
+            for label, pieces in rows
         ]
 
     def get_content_height(self, container, viewport, width: int) -> int:
