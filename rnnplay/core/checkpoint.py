@@ -53,6 +53,11 @@ MAX_META_BYTES = 64 * 1024**2
 """The metadata (vocabulary included) may not exceed this many bytes."""
 MAX_LOAD_BYTES = 8 * 1024**3
 """A checkpoint whose arrays add up to more than this is refused unread."""
+MAX_EXPANSION = 16
+"""Arrays may add up to at most this many times the file's size on disk (plus
+``EXPANSION_FLOOR``): rnnplay stores members uncompressed, so only a zip bomb
+(a small file of highly compressed members) comes near it."""
+EXPANSION_FLOOR = 16 * 1024**2
 _HEADER_SLACK = 65536 + 16
 """Room for a ``.npy`` header (format 1.0 headers are at most 64 KiB)."""
 _NUMBER_KINDS = "biuf"
@@ -335,9 +340,13 @@ def _load_json(where: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict[s
 
 
 def _check_manifest(
-    where: str, header: dict[str, Any], infos: dict[str, zipfile.ZipInfo]
+    where: str,
+    header: dict[str, Any],
+    infos: dict[str, zipfile.ZipInfo],
+    archive_bytes: int | None = None,
 ) -> dict[str, tuple[tuple[int, ...], str]]:
-    """Validate the manifest against the zip directory and the model config."""
+    """Validate the manifest against the zip directory and the model config
+    (and, given the file's size on disk, bound how far its members expand)."""
     config = _check_config(where, header.get("model"))
     manifest = header.get("arrays")
     if not isinstance(manifest, dict):
@@ -391,6 +400,11 @@ def _check_manifest(
         raise CheckpointError(
             f"{where} would need {total / 1024**3:.1f} GiB (limit "
             f"{MAX_LOAD_BYTES / 1024**3:.0f} GiB)"
+        )
+    if archive_bytes is not None and total > MAX_EXPANSION * archive_bytes + EXPANSION_FLOOR:
+        raise CheckpointError(
+            f"{where} would expand from {archive_bytes} bytes on disk to {total} bytes of "
+            f"arrays (more than {MAX_EXPANSION} times its size): refused as a zip bomb"
         )
     return expected
 
@@ -470,7 +484,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
 def _load(where: str, path: Path, zf: zipfile.ZipFile) -> Checkpoint:
     infos = _zip_members(where, zf)
     header = _load_json(where, zf, infos[META_MEMBER])
-    expected = _check_manifest(where, header, infos)
+    expected = _check_manifest(where, header, infos, archive_bytes=path.stat().st_size)
     try:
         vocab = Vocabulary.from_json(header.get("vocab"))
     except (KeyError, TypeError, ValueError) as exc:
