@@ -20,9 +20,14 @@ def clip_grads(grads: Sequence[np.ndarray], max_norm: float) -> float:
     finite; then nothing is scaled and the caller decides what to do).
     """
     total = 0.0
-    for g in grads:
-        flat = g.reshape(-1)
-        total += float(np.dot(flat, flat))
+    with np.errstate(over="ignore"):
+        for g in grads:
+            flat = g.reshape(-1)
+            total += float(np.dot(flat, flat))
+        if math.isinf(total):
+            # float32 squares overflow from about 1.8e19 on, long before the
+            # gradients stop being finite: sum them again in float64.
+            total = sum(float(np.dot(f, f)) for f in (g.astype(np.float64).ravel() for g in grads))
     norm = math.sqrt(total) if math.isfinite(total) else float("nan")
     if math.isfinite(norm) and norm > max_norm:
         scale = max_norm / (norm + 1e-6)
