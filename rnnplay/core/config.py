@@ -49,7 +49,7 @@ class TrainConfig:
     valid: str | None = None
     test: str | None = None
     val_fraction: float = 0.1
-    level: str = "char"
+    level: str | None = None  # None: the corpus's own level (word for "toy", else char)
     max_vocab: int | None = None
     # model
     model: str = "lstm"
@@ -65,7 +65,7 @@ class TrainConfig:
     batching: str = "streams"
     # optimisation
     optimizer: str = "adam"
-    lr: float = 2e-3
+    lr: float = 5e-3
     schedule: str = "constant"
     warmup_steps: int = 50
     clip: float = 1.0
@@ -100,7 +100,8 @@ class TrainConfig:
     # -- validation -------------------------------------------------------------
     def validate(self) -> TrainConfig:
         """Raise :class:`ConfigError` for the first absurd value; return self."""
-        _choice("--level", self.level, LEVELS)
+        if self.level is not None:
+            _choice("--level", self.level, LEVELS)
         _choice("--model", self.model, CELL_NAMES)
         _choice("--batching", self.batching, BATCHINGS)
         _choice("--optimizer", self.optimizer, OPTIMIZER_NAMES)
@@ -171,10 +172,7 @@ class TrainConfig:
         G = _GATES.get(self.model, 4)
         itemsize = 8 if self.dtype == "float64" else 4
         n_params = V * D + (0 if self.tie else H * V) + V
-        d_in = D
-        for _ in range(L):
-            n_params += G * H * (d_in + H + 1)
-            d_in = H
+        n_params += G * H * (D + H + 1) + (L - 1) * G * H * (2 * H + 1)
         copies = 2 + _OPTIMIZER_SLOTS.get(self.optimizer, 2) + 1
         positions = self.batch * self.bptt
         activations = positions * (2 * D + L * (2 * G * H + 4 * H + D) + 4 * V)

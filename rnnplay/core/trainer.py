@@ -1,0 +1,552 @@
+"""The Trainer: the one training loop that both the CLI and the TUI drive.
+
+It owns a model, an optimizer, a batcher over a Dataset and a learning-rate
+schedule, and reports what happens as plain events (``rnnplay.core.events``)
+instead of printing. ``step()`` trains on one batch, ``evaluate()`` measures
+perplexity over a whole held-out split, ``run()`` is a generator that steps,
+evaluates on a cadence and stops on a limit or when ``should_stop()`` says
+so (the TUI's pause and quit). ``save()`` / ``resume()`` store and restore
+everything a run depends on, so a resumed run continues bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rnnplay.core.batching import BATCHERS, Batcher, min_corpus_tokens
+from rnnplay.core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from rnnplay.core.config import ConfigError, TrainConfig
+from rnnplay.core.corpus import Dataset, load_dataset
+from rnnplay.core.evaluation import perplexity, sequence_loss
+from rnnplay.core.events import EvalEvent, Event, LRChangeEvent, StepEvent, StopEvent
+from rnnplay.core.model import RNNLM
+from rnnplay.core.optim import OPTIMIZERS, Optimizer, clip_grads
+from rnnplay.core.schedule import Schedule, make_schedule
+
+CHECKPOINT_KIND = "rnnplay-trainer"
+"""``meta["kind"]`` of a checkpoint that holds training state (resumable)."""
+
+RESUME_OVERRIDES = frozenset(
+    {"epochs", "max_steps", "max_seconds", "eval_every", "out", "resume", "quiet", "lr", "clip"}
+)
+"""Settings a resumed run may change; everything else must match the checkpoint."""
+
+HISTORY_LIMIT = 1000
+"""How many evaluation records a checkpoint keeps (the metrics summary)."""
+
+_QUIET_FLOATS = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
+
+
+class Trainer:
+    """Train ``model`` on ``dataset`` as ``config`` says.
+
+    Without ``model`` / ``optimizer`` they are built from the config (seeded
+    by ``config.seed``). Attributes: ``model``, ``optimizer``, ``batcher``,
+    ``dataset``, ``config``, ``schedule``, ``step_count`` (steps done),
+    ``tokens_seen``, ``epoch`` (fraction of the training tokens consumed),
+    ``elapsed_s`` (time spent in steps and evaluations, pauses excluded),
+    ``best_val_loss``, ``improved`` (the last validation beat the best
+    before it), ``history`` (validation/test records).
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        dataset: Dataset,
+        model: RNNLM | None = None,
+        optimizer: Optimizer | None = None,
+    ) -> None:
+        config.validate()
+        if config.level is None:
+            config = config.replace(level=dataset.vocab.level)
+        elif config.level != dataset.vocab.level:
+            raise ConfigError(
+                f"the config asks for --level {config.level} but the corpus was read at "
+                f"{dataset.vocab.level} level"
+            )
+        vocab_size = len(dataset.vocab)
+        config.check_memory(vocab_size)
+        need = min_corpus_tokens(config.batch, config.bptt, config.batching)
+        if len(dataset.train) < need:
+            raise ConfigError(
+                f"the training text of '{dataset.name}' has {len(dataset.train)} tokens, but "
+                f"--batch {config.batch} x --bptt {config.bptt} needs at least {need}: "
+                f"use a longer corpus or lower --batch / --bptt"
+            )
+        if len(dataset.valid) < 2:
+            raise ConfigError(
+                f"the validation text of '{dataset.name}' has {len(dataset.valid)} tokens; "
+                f"it needs at least 2"
+            )
+        self.config = config
+        self.dataset = dataset
+        if model is None:
+            model = RNNLM(
+                vocab_size,
+                config.embed,
+                config.hidden,
+                cell=config.model,
+                num_layers=config.layers,
+                dropout=config.dropout,
+                tie_weights=config.tie,
+                seed=config.seed,
+                dtype=config.dtype,
+            )
+        elif model.config["vocab_size"] != vocab_size:
+            raise ConfigError(
+                f"the model has {model.config['vocab_size']} tokens in its vocabulary, "
+                f"the corpus {vocab_size}"
+            )
+        self.model = model
+        self.model.train()
+        self.optimizer = (
+            optimizer if optimizer is not None else OPTIMIZERS[config.optimizer](lr=config.lr)
+        )
+        batcher_seed = None if config.seed is None else config.seed + 1
+        self.batcher: Batcher = BATCHERS[config.batching](
+            dataset.train, config.batch, config.bptt, seed=batcher_seed
+        )
+        self.schedule: Schedule = make_schedule(
+            config.schedule,
+            config.lr,
+            warmup_steps=self._warmup_steps(),
+            total_steps=self.planned_steps(),
+        )
+        self.step_count = 0
+        self.tokens_seen = 0
+        self.elapsed_s = 0.0
+        self.best_val_loss: float | None = None
+        self.improved = False
+        self.history: list[dict[str, Any]] = []
+        self._step_time_ema: float | None = None
+        self.optimizer.lr = self.schedule.lr_at(0)
+
+    # -- properties -------------------------------------------------------------
+    @property
+    def epoch(self) -> float:
+        return float(self.batcher.epoch)
+
+    @property
+    def lr(self) -> float:
+        """The learning rate of the next step."""
+        return self.optimizer.lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        """Change the learning rate now; the schedule continues from the new value."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"learning rate must be a number, got {value!r}")
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"learning rate must be a positive finite number, got {value!r}")
+        self.schedule.set_lr(float(value), self.step_count)
+        self.optimizer.lr = self.schedule.lr_at(self.step_count)
+
+    def planned_steps(self) -> int | None:
+        """Steps the config's limits allow (the cosine schedule's horizon), None if open."""
+        limits = []
+        if self.config.max_steps is not None:
+            limits.append(self.config.max_steps)
+        if self.config.epochs is not None:
+            limits.append(math.ceil(self.config.epochs * self.batcher.steps_per_epoch))
+        return min(limits) if limits else None
+
+    def _warmup_steps(self) -> int:
+        planned = self.planned_steps()
+        warmup = self.config.warmup_steps
+        if planned is not None:
+            warmup = min(warmup, max(1, planned // 5))
+        return warmup
+
+    # -- one step ---------------------------------------------------------------
+    def step(self) -> StepEvent:
+        """Train on one batch: forward, backward, clip, update.
+
+        The model's carried state is reset first when the batcher says so
+        (random windows) and at the start of every epoch.
+
+        When the loss or the gradient norm is not finite, nothing changes
+        (weights, optimizer, carried state, batcher and RNG are as before
+        the step) and the event carries the bad value; :meth:`nonfinite_stop`
+        turns it into a StopEvent. The CLI and ``run()`` stop there.
+        """
+        start = time.perf_counter()
+        model = self.model
+        rollback = (self.batcher.state_dict(), model.get_state(), model.rng.bit_generator.state)
+        if self.batcher.resets_state or self._epoch_starts():
+            model.reset_state()
+        xs, ts = self.batcher.next_batch()
+        lr = self.schedule.lr_at(self.step_count)
+        self.optimizer.lr = lr
+        with np.errstate(**_QUIET_FLOATS):
+            loss = float(model.forward(xs, ts))
+            grad_norm = math.nan
+            if math.isfinite(loss):
+                model.backward()
+                grad_norm = float(clip_grads(model.grads, self.config.clip))
+            if not (math.isfinite(loss) and math.isfinite(grad_norm)):
+                batcher_state, model_state, rng_state = rollback
+                self.batcher.load_state_dict(batcher_state)
+                model.set_state(model_state)
+                model.rng.bit_generator.state = rng_state
+                return StepEvent(
+                    step=self.step_count + 1,
+                    epoch=self.epoch,
+                    tokens=self.tokens_seen,
+                    loss=loss,
+                    grad_norm=grad_norm,
+                    lr=lr,
+                    tokens_per_s=0.0,
+                    elapsed_s=self.elapsed_s,
+                )
+            self.optimizer.update(model.params, model.grads)
+        self.step_count += 1
+        self.tokens_seen += int(xs.size)
+        took = time.perf_counter() - start
+        self.elapsed_s += took
+        ema = self._step_time_ema
+        self._step_time_ema = took if ema is None else 0.9 * ema + 0.1 * took
+        return StepEvent(
+            step=self.step_count,
+            epoch=self.epoch,
+            tokens=self.tokens_seen,
+            loss=loss,
+            grad_norm=grad_norm,
+            lr=lr,
+            tokens_per_s=xs.size / self._step_time_ema if self._step_time_ema > 0 else 0.0,
+            elapsed_s=self.elapsed_s,
+        )
+
+    def _epoch_starts(self) -> bool:
+        """True before the first batch of each epoch after the first.
+
+        The carried state is reset there (as the book and PyTorch's word
+        language model do after each epoch): a model that only ever sees
+        states carried from long contexts can stumble for hundreds of
+        tokens when it starts from zeros, which is how sampling starts.
+        """
+        per_epoch = self.batcher.steps_per_epoch
+        return self.step_count > 0 and self.step_count % per_epoch == 0
+
+    @staticmethod
+    def nonfinite_stop(event: StepEvent) -> StopEvent | None:
+        """A StopEvent explaining a non-finite step, or None when the step was fine."""
+        if math.isfinite(event.loss) and math.isfinite(event.grad_norm):
+            return None
+        what = (
+            f"the loss became {event.loss}"
+            if not math.isfinite(event.loss)
+            else f"the gradient norm became {event.grad_norm}"
+        )
+        return StopEvent(
+            step=event.step,
+            reason="nonfinite",
+            message=(
+                f"{what} at step {event.step} with learning rate {event.lr:.3g}; training "
+                f"stopped before that step changed the weights: try a lower learning rate "
+                f"(e.g. {event.lr / 10:.3g})"
+            ),
+        )
+
+    # -- evaluation ---------------------------------------------------------------
+    def evaluate(self, split: str = "valid") -> EvalEvent:
+        """Loss and perplexity over the whole ``"valid"`` or ``"test"`` split.
+
+        Dropout is off and the state is carried across the split's windows;
+        afterwards the model's carried state and mode are as before, so
+        training continues exactly. A validation result updates
+        ``best_val_loss``, ``improved`` and ``history``.
+        """
+        if split == "valid":
+            ids = self.dataset.valid
+        elif split == "test":
+            ids = self.dataset.test
+            if ids is None:
+                raise ValueError(f"'{self.dataset.name}' has no test split (give --test PATH)")
+        else:
+            raise ValueError(f"split must be 'valid' or 'test', got {split!r}")
+        start = time.perf_counter()
+        loss, _count = sequence_loss(self.model, ids, self.config.batch, self.config.bptt)
+        self.elapsed_s += time.perf_counter() - start
+        event = EvalEvent(
+            step=self.step_count,
+            epoch=self.epoch,
+            tokens=self.tokens_seen,
+            loss=loss,
+            ppl=perplexity(loss),
+            lr=self.lr,
+            elapsed_s=self.elapsed_s,
+            kind="eval" if split == "valid" else "test",
+        )
+        if split == "valid":
+            self.improved = math.isfinite(loss) and (
+                self.best_val_loss is None or loss < self.best_val_loss
+            )
+            if self.improved:
+                self.best_val_loss = loss
+        self.history.append(event.to_json())
+        del self.history[:-HISTORY_LIMIT]
+        return event
+
+    def _evaluate_events(self) -> Iterator[Event]:
+        event = self.evaluate("valid")
+        # The schedule sees the result before anyone does: a checkpoint saved when
+        # the EvalEvent arrives must hold the schedule's state after it, or a run
+        # resumed from it would not decide the next learning rate the same way.
+        old = self.lr
+        reason = self.schedule.observe(self.step_count, event.ppl)
+        if reason is not None:
+            self.optimizer.lr = self.schedule.lr_at(self.step_count)
+        yield event
+        if reason is not None:
+            yield LRChangeEvent(step=self.step_count, old_lr=old, new_lr=self.lr, reason=reason)
+
+    # -- the loop -------------------------------------------------------------------
+    def run(
+        self,
+        *,
+        max_steps: int | None = None,
+        max_epochs: float | None = None,
+        max_seconds: float | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        eval_every: int | None = None,
+        final_eval: bool = True,
+    ) -> Iterator[Event]:
+        """Train until a limit, yielding StepEvent, EvalEvent, LRChangeEvent, then one StopEvent.
+
+        ``max_steps`` and ``max_epochs`` are totals for the run so far (a
+        resumed run at step 200 with ``max_steps=400`` trains 200 more);
+        ``max_seconds`` counts from this call. ``should_stop`` is asked
+        before every step; when it answers True the run stops with reason
+        "cancelled" (no final evaluation, so a pause is immediate).
+        Validation runs every ``eval_every`` steps (default: the config's;
+        0 turns it off) and, unless ``final_eval`` is False, once more when a
+        limit ends the run. A non-finite loss ends it with reason
+        "nonfinite"; the weights are those of the last good step.
+        """
+        every = self.config.eval_every if eval_every is None else eval_every
+        started = time.perf_counter()
+        step = self.step_count
+        done = any(r.get("kind") == "eval" and r.get("step") == step for r in self.history[-2:])
+        evaluated_at: int | None = step if done else None
+        if every and step and step % every == 0 and not done:
+            # Saved between a step and its evaluation (a save from the TUI can land
+            # there): evaluate now, so a resumed run continues exactly.
+            yield from self._evaluate_events()
+            evaluated_at = step
+        while True:
+            reason = None
+            if should_stop is not None and should_stop():
+                reason = "cancelled"
+            elif max_steps is not None and self.step_count >= max_steps:
+                reason = "steps"
+            elif max_epochs is not None and self.epoch >= max_epochs:
+                reason = "epochs"
+            elif max_seconds is not None and time.perf_counter() - started >= max_seconds:
+                reason = "seconds"
+            if reason is not None:
+                if (
+                    reason != "cancelled"
+                    and final_eval
+                    and every
+                    and evaluated_at != self.step_count
+                ):
+                    yield from self._evaluate_events()
+                yield StopEvent(step=self.step_count, reason=reason, message=_STOP_TEXT[reason])
+                return
+            event = self.step()
+            stop = self.nonfinite_stop(event)
+            if stop is not None:
+                yield stop
+                return
+            yield event
+            if every and self.step_count % every == 0:
+                yield from self._evaluate_events()
+                evaluated_at = self.step_count
+
+    # -- gradient flow -----------------------------------------------------------------
+    def probe_grad_flow(self) -> list[np.ndarray]:
+        """Per recurrent layer, ``||dL/dh_t||`` against distance back from the last step.
+
+        One forward/backward on the next training batch in which only the
+        last position's label counts (the others are ignored), so L is the
+        loss of the last prediction and entry k of each array is the
+        Frobenius norm over the batch of dL/dh at k steps before it: how
+        much the last prediction's error reaches back in time. Training is
+        untouched: the batcher, carried state, RNG, gradients and the
+        layers' recording flags are restored, so steps taken with probes in
+        between give the same losses bit for bit as without.
+        """
+        model = self.model
+        layers = model.recurrent
+        saved_batcher = self.batcher.state_dict()
+        saved_state = model.get_state()
+        saved_rng = model.rng.bit_generator.state
+        saved_grads = [g.copy() for g in model.grads]
+        saved_flags = [layer.record_grad_flow for layer in layers]
+        try:
+            if self.batcher.resets_state or self._epoch_starts():
+                model.reset_state()
+            xs, ts = self.batcher.next_batch()
+            ts = np.array(ts, copy=True)
+            ts[:, :-1] = -1
+            for layer in layers:
+                layer.record_grad_flow = True
+            with np.errstate(**_QUIET_FLOATS):
+                model.forward(xs, ts)
+                model.backward()
+            flows = [np.asarray(layer.grad_flow, dtype=np.float64)[::-1].copy() for layer in layers]
+        finally:
+            self.batcher.load_state_dict(saved_batcher)
+            model.set_state(saved_state)
+            model.rng.bit_generator.state = saved_rng
+            for grad, saved in zip(model.grads, saved_grads, strict=True):
+                np.copyto(grad, saved)
+            for layer, flag in zip(layers, saved_flags, strict=True):
+                layer.record_grad_flow = flag
+        return flows
+
+    # -- checkpoints ---------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write one checkpoint holding everything needed to continue exactly."""
+        state = self.model.get_state() or []
+        arrays = {
+            f"state.{k}.{name}": value
+            for k, entry in enumerate(state)
+            for name, value in entry.items()
+        }
+        meta = {
+            "kind": CHECKPOINT_KIND,
+            "config": self.config.to_json(),
+            "step": self.step_count,
+            "epoch": self.epoch,
+            "tokens": self.tokens_seen,
+            "elapsed_s": self.elapsed_s,
+            "lr": self.lr,
+            "schedule": self.schedule.state_dict(),
+            "best_val_loss": self.best_val_loss,
+            "batcher": self.batcher.state_dict(),
+            "rng": self.model.rng.bit_generator.state,
+            "state_layers": len(state),
+            "history": self.history,
+        }
+        return save_checkpoint(
+            path,
+            model=self.model,
+            vocab=self.dataset.vocab,
+            optimizer=self.optimizer,
+            meta=meta,
+            arrays=arrays,
+        )
+
+    @classmethod
+    def resume(
+        cls,
+        path: str | Path,
+        dataset: Dataset | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> Trainer:
+        """Rebuild the Trainer saved at ``path`` and continue where it stopped.
+
+        Without ``dataset`` the corpus is read again from the saved config; its
+        vocabulary must equal the checkpoint's. ``overrides`` may change the
+        settings in :data:`RESUME_OVERRIDES` (limits, output, lr, clip).
+        """
+        checkpoint = load_checkpoint(path)
+        meta = checkpoint.meta
+        if not isinstance(meta, dict) or meta.get("kind") != CHECKPOINT_KIND:
+            raise CheckpointError(
+                f"'{path}' holds a model without training state: it can be sampled or "
+                f"evaluated but not resumed"
+            )
+        try:
+            config = TrainConfig.from_json(meta["config"])
+        except (KeyError, TypeError) as exc:
+            raise CheckpointError(f"'{path}' has a damaged training config ({exc})") from None
+        overrides = dict(overrides or {})
+        unknown = sorted(set(overrides) - set(config.to_json()))
+        if unknown:
+            raise ConfigError(f"unknown settings: {', '.join(unknown)}")
+        refused = sorted(
+            name
+            for name, value in overrides.items()
+            if name not in RESUME_OVERRIDES and value != getattr(config, name)
+        )
+        if refused:
+            shown = ", ".join(
+                f"--{name.replace('_', '-')} (saved: {getattr(config, name)!r})" for name in refused
+            )
+            raise ConfigError(f"a resumed run keeps the checkpoint's settings; drop {shown}")
+        config = config.replace(**overrides)
+        if dataset is None:
+            dataset = load_dataset(
+                config.corpus,
+                level=config.level,
+                max_vocab=config.max_vocab,
+                valid=config.valid,
+                test=config.test,
+                val_fraction=config.val_fraction,
+            )
+        if list(dataset.vocab.tokens) != list(checkpoint.vocab.tokens):
+            raise CheckpointError(
+                f"the corpus '{config.corpus}' now gives a different vocabulary than the one "
+                f"'{path}' was trained with; it cannot be resumed on it"
+            )
+        optimizer = checkpoint.optimizer
+        if optimizer is not None and type(optimizer) is not OPTIMIZERS[config.optimizer]:
+            raise CheckpointError(
+                f"'{path}' holds a {type(optimizer).__name__} optimizer but its config "
+                f"says {config.optimizer}"
+            )
+        trainer = cls(config, dataset, model=checkpoint.model, optimizer=optimizer)
+        try:
+            trainer._restore(meta, checkpoint.arrays)
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+            raise CheckpointError(f"'{path}' has damaged training state ({exc})") from None
+        if "lr" in overrides:
+            trainer.lr = overrides["lr"]
+        return trainer
+
+    def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.step_count = int(meta["step"])
+        self.tokens_seen = int(meta["tokens"])
+        self.elapsed_s = float(meta["elapsed_s"])
+        self.schedule.load_state_dict(meta["schedule"])
+        best = meta["best_val_loss"]
+        self.best_val_loss = None if best is None else float(best)
+        self.batcher.load_state_dict(meta["batcher"])
+        self.model.rng.bit_generator.state = meta["rng"]
+        history = meta.get("history", [])
+        self.history = list(history) if isinstance(history, list) else []
+        layers = int(meta["state_layers"])
+        if layers:
+            state = []
+            expected = (self.config.batch, self.model.config["hidden_size"])
+            for k in range(layers):
+                entry = {"h": arrays[f"state.{k}.h"]}
+                if f"state.{k}.c" in arrays:
+                    entry["c"] = arrays[f"state.{k}.c"]
+                for key, value in entry.items():
+                    if value.shape != expected:
+                        raise ValueError(
+                            f"carried state {key} of layer {k} is {value.shape}, "
+                            f"expected {expected}"
+                        )
+                state.append(entry)
+            self.model.set_state(state)
+        else:
+            self.model.reset_state()
+        self.optimizer.lr = self.schedule.lr_at(self.step_count)
+
+
+_STOP_TEXT = {
+    "cancelled": "stopped on request",
+    "steps": "reached the step limit",
+    "epochs": "reached the epoch limit",
+    "seconds": "reached the time limit",
+}
