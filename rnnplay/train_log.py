@@ -1,0 +1,202 @@
+"""How ``rnnplay train`` reports progress: metrics.jsonl, and stderr for people.
+
+:class:`MetricsFile` appends one JSON object per event to ``metrics.jsonl``
+(flushed at once, so a killed run keeps every line it wrote).
+:func:`make_reporter` picks what a person sees on stderr: a rich progress
+bar with loss, perplexity and tokens/s plus a short sample after each
+evaluation when stderr is a terminal; one line per evaluation when it is
+not (a log file stays clean); nothing with ``--quiet``. rich is imported
+only for the terminal reporter.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from rnnplay.core.events import EvalEvent, StepEvent
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def metrics_record(event: StepEvent | EvalEvent) -> dict[str, Any]:
+    """The metrics.jsonl object of a step or evaluation (non-finite numbers as null)."""
+    if isinstance(event, StepEvent):
+        try:
+            ppl = math.exp(event.loss)
+        except OverflowError:
+            ppl = math.inf
+        record = {
+            "kind": "train",
+            "step": event.step,
+            "epoch": event.epoch,
+            "tokens": event.tokens,
+            "loss": event.loss,
+            "ppl": ppl,
+            "lr": event.lr,
+            "tokens_per_s": event.tokens_per_s,
+            "elapsed_s": event.elapsed_s,
+            "grad_norm": event.grad_norm,
+        }
+    else:
+        record = {
+            "kind": event.kind,
+            "step": event.step,
+            "epoch": event.epoch,
+            "tokens": event.tokens,
+            "loss": event.loss,
+            "ppl": event.ppl,
+            "lr": event.lr,
+            "tokens_per_s": None,
+            "elapsed_s": event.elapsed_s,
+        }
+    return {
+        key: _finite_or_none(value) if isinstance(value, float) else value
+        for key, value in record.items()
+    }
+
+
+class MetricsFile:
+    """Appends metrics records to a JSON-lines file, one flushed line each."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115
+
+    def write(self, event: StepEvent | EvalEvent) -> None:
+        self._file.write(json.dumps(metrics_record(event), allow_nan=False) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class Reporter:
+    """What a person sees while training; this base shows nothing (``--quiet``)."""
+
+    wants_samples = False
+
+    def start(self, *, step: int, total: int | None, out: Path) -> None:
+        pass
+
+    def step(self, event: StepEvent) -> None:
+        pass
+
+    def evaluation(self, event: EvalEvent, best: bool, sample: str | None = None) -> None:
+        pass
+
+    def note(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class LineReporter(Reporter):
+    """One plain line per evaluation and per note, for logs and pipes."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def start(self, *, step: int, total: int | None, out: Path) -> None:
+        until = f" of {total}" if total else ""
+        self._print(f"training from step {step}{until}, writing to {out}")
+
+    def evaluation(self, event: EvalEvent, best: bool, sample: str | None = None) -> None:
+        self._print(_eval_line(event, best))
+
+    def note(self, text: str) -> None:
+        self._print(text)
+
+
+def _eval_line(event: EvalEvent, best: bool) -> str:
+    name = "validation" if event.kind == "eval" else "test"
+    mark = " (best so far)" if best else ""
+    return (
+        f"step {event.step} epoch {event.epoch:.2f}: {name} loss {event.loss:.4f} "
+        f"perplexity {event.ppl:.3f}{mark}"
+    )
+
+
+class RichReporter(Reporter):
+    """A live progress bar on a terminal, with evaluation lines and samples above it."""
+
+    wants_samples = True
+
+    def __init__(self, stream: IO[str]) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.console = Console(file=stream, highlight=False)
+        self.progress = Progress(
+            TextColumn("[bold]train"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]}  ppl {task.fields[ppl]}"),
+            TextColumn("val {task.fields[val]}"),
+            TextColumn("{task.fields[speed]} tok/s"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
+        )
+        self.task = None
+        self._smoothed: float | None = None
+
+    def start(self, *, step: int, total: int | None, out: Path) -> None:
+        self.console.print(f"writing to [bold]{out}[/]")
+        self.progress.start()
+        self.task = self.progress.add_task(
+            "train", total=total, completed=step, loss="-", ppl="-", val="-", speed="-"
+        )
+
+    def step(self, event: StepEvent) -> None:
+        s = self._smoothed
+        self._smoothed = event.loss if s is None else 0.95 * s + 0.05 * event.loss
+        self.progress.update(
+            self.task,
+            completed=event.step,
+            loss=f"{self._smoothed:.3f}",
+            ppl=f"{math.exp(min(self._smoothed, 700)):.2f}",
+            speed=f"{event.tokens_per_s:,.0f}",
+        )
+
+    def evaluation(self, event: EvalEvent, best: bool, sample: str | None = None) -> None:
+        if event.kind == "eval":
+            self.progress.update(self.task, val=f"{event.ppl:.2f}")
+        self.console.print(_eval_line(event, best))
+        if sample:
+            from rich.markup import escape
+
+            self.console.print(f"[dim]{escape(sample)}[/]")
+
+    def note(self, text: str) -> None:
+        self.console.print(text)
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def make_reporter(quiet: bool, stream: IO[str] | None = None) -> Reporter:
+    """The reporter for ``stream`` (stderr by default): rich on a terminal, lines otherwise."""
+    stream = sys.stderr if stream is None else stream
+    if quiet:
+        return Reporter()
+    if stream.isatty():
+        return RichReporter(stream)
+    return LineReporter(stream)
