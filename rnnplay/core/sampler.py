@@ -245,7 +245,10 @@ class Sampler:
         if not math.isfinite(top):
             raise ValueError("the model's scores are not finite (did training diverge?)")
         z -= top
-        z *= 1.0 / self._temperature
+        # Divide, not multiply by 1/T: below T ~ 5.6e-309 that reciprocal is inf, and
+        # inf * 0 (the top score) is NaN. Dividing sends the rest to -inf, exp to 0.
+        with np.errstate(over="ignore"):
+            z /= self._temperature
         np.exp(z, out=z)
         V = z.shape[0]
         k = self._top_k
