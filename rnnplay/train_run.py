@@ -60,6 +60,34 @@ def _first_free_run_dir(root: Path = Path("runs")) -> Path:
     return root / f"run-{n}"
 
 
+def _drop_metrics_after(path: Path, step: int) -> None:
+    """Keep only the metrics records up to ``step`` (a resumed run redoes the rest).
+
+    A run killed between two checkpoints logged steps that its last.npz does
+    not hold; resuming repeats them (identically), so their old lines go.
+    The file is rewritten atomically and only when there is something to drop.
+    """
+    import json
+
+    if not path.is_file():
+        return
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # a line cut short by a kill
+        recorded = record.get("step") if isinstance(record, dict) else None
+        if isinstance(recorded, int) and recorded <= step:
+            kept.append(line if line.endswith("\n") else line + "\n")
+    if kept == lines:
+        return
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("".join(kept), encoding="utf-8")
+    os.replace(tmp, path)
+
+
 class TrainRun:
     """One ``rnnplay train`` invocation. ``given`` holds the flags the user typed."""
 
@@ -134,6 +162,8 @@ class TrainRun:
             raise UsageError(f"--out '{out}' cannot be created: {error.strerror}") from None
         self.out = out
         self.trainer = trainer
+        if self.resume is not None:
+            _drop_metrics_after(out / "metrics.jsonl", trainer.step_count)
         reporter = make_reporter(self.config.quiet)
         metrics = MetricsFile(out / "metrics.jsonl")
         flag = self.flag = StopFlag()

@@ -220,3 +220,31 @@ def test_a_huge_learning_rate_ends_cleanly(cli, corpus, tmp_path):
     assert result.code == 2 and len(result.err_lines) == 1
     assert "became" in result.err and "lower learning rate" in result.err
     assert "Traceback" not in result.err
+
+
+def test_resume_drops_metrics_logged_after_the_checkpoint(cli, corpus, tmp_path):
+    out = tmp_path / "run"
+    assert (
+        cli(
+            "train",
+            "--corpus",
+            corpus,
+            *TINY,
+            "--max-steps",
+            "20",
+            "--eval-every",
+            "10",
+            "--out",
+            out,
+            "--quiet",
+        ).code
+        == 0
+    )
+    straight = (out / "metrics.jsonl").read_text()
+    # as if killed at step 27 after the checkpoint of step 20: lines 21..27 and a cut line
+    with open(out / "metrics.jsonl", "a") as log:
+        for step in range(21, 28):
+            log.write(json.dumps({"kind": "train", "step": step, "loss": 9.0}) + "\n")
+        log.write('{"kind": "tr')
+    assert cli("train", "--resume", out / "last.npz", "--max-steps", "20", "--quiet").code == 0
+    assert (out / "metrics.jsonl").read_text() == straight
