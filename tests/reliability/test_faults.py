@@ -78,6 +78,7 @@ def test_kill_9_at_random_moments_and_during_writes_loses_no_checkpoint(
     rng = random.Random(FAULT_SEED)
     reps = fault_reps()
     hits_in_writes = 0
+    resumes = 0
     for rep in range(reps):
         out = tmp_path / f"kill-{rep}"
         aim_at_writes = rep % 2 == 1
@@ -107,24 +108,33 @@ def test_kill_9_at_random_moments_and_during_writes_loses_no_checkpoint(
         if temporary_files(out):
             hits_in_writes += 1
 
-        checkpoints = sorted(p for p in out.glob("*.npz"))
-        assert out / "last.npz" in checkpoints
+        checkpoints = sorted(out.glob("*.npz"))  # checkpoint.npz before last.npz
+        assert checkpoints[-1] == out / "last.npz"
         records = read_metrics(out / "metrics.jsonl", allow_partial_last=True)
         last_logged = max(r["step"] for r in records if r["kind"] == "train")
         for path in checkpoints:
             step = checkpoint_step(path)
             assert 0 < step <= last_logged
-            resumed = tmp_path / f"resumed-{rep}-{path.stem}"
+            # The best checkpoint continues elsewhere; last.npz in place, as a user
+            # would (which also rewrites OUT/metrics.jsonl up to its step).
+            in_place = path.name == "last.npz"
+            target = out if in_place else tmp_path / f"resumed-{rep}-{path.stem}"
             result = run_cli(
-                "train", "--resume", path, "--max-steps", str(step + 2), "--out", resumed,
-                "--quiet", cwd=tmp_path,
+                "train", "--resume", path, "--max-steps", str(step + 2),
+                *(() if in_place else ("--out", target)), "--quiet", cwd=tmp_path,
             )  # fmt: skip
             assert result.returncode == 0, result.describe()
-            steps = sorted(train_losses(read_metrics(resumed / "metrics.jsonl")))
-            assert steps == [step + 1, step + 2]
-    # The kills aimed at writes did land inside them: each such kill leaves the
-    # temporary file behind (never read, never mistaken for a checkpoint).
-    assert hits_in_writes >= reps // 2
+            resumes += 1
+            logged = [
+                r["step"] for r in read_metrics(target / "metrics.jsonl") if r["kind"] == "train"
+            ]
+            expected = list(range(1, step + 3)) if in_place else [step + 1, step + 2]
+            assert logged == expected, "each step logged once, in order"
+    # Kills aimed at writes do land inside them: such a kill leaves the temporary
+    # file behind (never read, never mistaken for a checkpoint). A kill can still
+    # arrive just after the rename, so not every aimed kill has to count.
+    assert hits_in_writes >= max(1, reps // 4)
+    print(f"kill -9: {reps} kills, {hits_in_writes} inside a checkpoint write, {resumes} resumes")
 
 
 @pytest.mark.parametrize(
