@@ -29,18 +29,21 @@ from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens
 
 Post = Callable[[Any], Any]
 
-BATCH_INTERVAL_S = 0.05
-"""Send the tokens produced so far at most this often (about 20 messages a second)."""
+BATCH_INTERVAL_S = 0.125
+"""Send the tokens produced so far at most this often (8 messages a second):
+every message repaints three panels, and the UI thread's time is taken from
+training."""
 
 
 def sample_length(level: str) -> int:
     """Tokens per sample: a few lines of text."""
-    return 240 if level == "char" else 60
+    return 200 if level == "char" else 50
 
 
 def token_pace(level: str) -> float:
-    """Seconds between tokens, so that text appears at a readable speed."""
-    return 0.02 if level == "char" else 0.08
+    """Seconds between tokens: text appears at a readable speed (30 characters
+    or about 8 words a second), a few tokens per repaint."""
+    return 1 / 30 if level == "char" else 0.12
 
 
 class SampleSettings:

@@ -47,7 +47,12 @@ PROGRESS_INTERVAL_S = 0.1
 """Coalesce step events into at most one progress message per this many seconds."""
 
 GRAD_FLOW_INTERVAL_S = 2.0
-"""Probe the gradient flow about this often while training runs."""
+"""Probe the gradient flow about this often while training runs..."""
+
+GRAD_FLOW_BUDGET = 0.025
+"""...but spend at most this fraction of the training time on probes: a probe
+costs about one training step, so for big models (steps of a second or
+more) the probe interval stretches to keep training at full speed."""
 
 
 def build_trainer(config: TrainConfig) -> Trainer:
@@ -127,6 +132,10 @@ class TrainingSession:
         self._idle = threading.Event()
         self._idle.set()
         self.generation = 0
+        # When the gradient flow was last probed and how long to wait until the
+        # next probe; kept across pauses so that pausing often does not probe more.
+        self._last_probe: float | None = None
+        self._probe_every = grad_flow_interval
         self.last_step: StepEvent | None = None
         self.last_eval: EvalEvent | None = None
 
@@ -224,7 +233,8 @@ class TrainingSession:
         pending: list[tuple[int, float]] = []
         latest: StepEvent | None = None
         last_post = 0.0
-        last_probe = self._clock()
+        if self._last_probe is None:
+            self._last_probe = self._clock()
         stop_event: StopEvent | None = None
         error: str | None = None
         config = trainer.config
@@ -269,9 +279,10 @@ class TrainingSession:
                     stop_event = event
                     continue
                 self._between_steps()
-                if steps is None and self._clock() - last_probe >= self.grad_flow_interval:
-                    self._probe_grad_flow()
-                    last_probe = self._clock()
+                if steps is None and self._clock() - self._last_probe >= self._probe_every:
+                    took = self._probe_grad_flow()
+                    self._last_probe = self._clock()
+                    self._probe_every = max(self.grad_flow_interval, took / GRAD_FLOW_BUDGET)
             if steps is not None and not should_stop():
                 # One step on demand: show its gradient flow straight away.
                 self._probe_grad_flow()
@@ -307,10 +318,13 @@ class TrainingSession:
                 return
             command(self.trainer)
 
-    def _probe_grad_flow(self) -> None:
+    def _probe_grad_flow(self) -> float:
+        """Probe and post the gradient flow; return how long the probe took."""
+        started = self._clock()
         norms = self.trainer.probe_grad_flow()
         if norms and all(np.all(np.isfinite(n)) for n in norms):
             self._emit(GradFlowMeasured([np.asarray(n, dtype=np.float64) for n in norms]))
+        return self._clock() - started
 
 
 def _one_line(error: BaseException) -> str:

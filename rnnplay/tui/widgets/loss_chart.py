@@ -1,7 +1,7 @@
 """Loss chart: smoothed training loss and validation loss against tokens seen.
 
-Drawn by textual-plot's PlotWidget (axes, ticks, legend, braille lines).
-The chart streams: points arrive with every progress message, but a full
+Drawn by textual-plot's PlotWidget (axes, ticks, braille lines), with the legend
+in the border subtitle. The chart streams: points arrive with every progress message, but a full
 re-plot is the costly part, so the widget redraws at most a few times a
 second. The number of stored points is bounded by halving the resolution of
 the history whenever it grows past a limit, so long runs cost the same to
@@ -15,15 +15,15 @@ import time
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from textual.widgets import Static
-from textual_plot import HiResMode, LegendLocation, PlotWidget
+from textual_plot import HiResMode, PlotWidget
 from textual_plot.axis_formatter import NumericAxisFormatter
 
 MAX_POINTS = 600
 """Stored smoothed points before the history is thinned to half its resolution."""
 
 REDRAW_INTERVAL_S = 0.5
-"""At most this often the chart is re-plotted while points stream in."""
+"""At most this often the chart is re-plotted while points stream in (a
+re-plot redraws every point; the status panel carries the latest loss)."""
 
 
 class TokensFormatter(NumericAxisFormatter):
@@ -72,7 +72,8 @@ class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
     }
     """
 
-    EMPTY_HINT = "no training yet:\nspace trains, n steps once"
+    BORDER_TITLE = "Loss (nats/token) vs tokens seen"
+    EMPTY_HINT = "space: train, n: one step"
     TRAIN_STYLE = "rgb(90,170,255)"
     EVAL_STYLE = "rgb(255,170,60)"
 
@@ -93,7 +94,7 @@ class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
         self._stride = 1
         self._skipped = 0
         self._last_draw = -math.inf
-        self._draw_pending = False
+        self._dirty = False
 
     def on_mount(self) -> None:
         # PlotWidget's own on_mount runs after this one (Textual dispatches
@@ -102,6 +103,7 @@ class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
         self.margin_bottom = 1
         self.margin_left = 7
         self.set_x_formatter(TokensFormatter())
+        self._show_legend_line()
         self.call_later(self._draw)
 
     # -- data in -----------------------------------------------------------------
@@ -121,7 +123,8 @@ class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
                 self._train_x = self._train_x[::2]
                 self._train_y = self._train_y[::2]
                 self._stride *= 2
-        self._schedule_draw()
+        self._dirty = True
+        self.redraw_if_due()
 
     def add_eval(self, tokens: float, loss: float) -> None:
         """Append one validation point (loss in nats per token)."""
@@ -160,18 +163,23 @@ class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
         return np.array(self._eval_x), np.array(self._eval_y)
 
     # -- drawing -----------------------------------------------------------------
-    def _schedule_draw(self) -> None:
-        if self._draw_pending:
-            return
-        wait = REDRAW_INTERVAL_S - (time.monotonic() - self._last_draw)
-        if wait <= 0:
+    def redraw_if_due(self) -> None:
+        """Re-plot when points arrived and the last plot is old enough.
+
+        ``add_train`` calls it; an owner that streams points should also call
+        it now and then (the app does on every UI tick) so that the last
+        points show up once the stream pauses.
+        """
+        if self._dirty and time.monotonic() - self._last_draw >= REDRAW_INTERVAL_S:
             self._draw_now()
-        elif self.is_mounted:
-            self._draw_pending = True
-            self.set_timer(wait, self._draw_now)
+
+    def flush(self) -> None:
+        """Re-plot now if anything arrived since the last plot."""
+        if self._dirty:
+            self._draw_now()
 
     def _draw_now(self) -> None:
-        self._draw_pending = False
+        self._dirty = False
         self._last_draw = time.monotonic()
         if self.is_mounted:
             self._draw()
@@ -195,9 +203,18 @@ class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
                 label="validation",
             )
             self.scatter(self._eval_x, self._eval_y, marker="\u25cf", marker_style=self.EVAL_STYLE)
-        if self._train_x or self._eval_x:
-            self.show_legend(LegendLocation.TOPRIGHT)
+        self._show_legend_line()
+
+    def _show_legend_line(self) -> None:
+        """The legend lives in the border subtitle: PlotWidget's own legend box
+        re-lays out the whole screen on every re-plot, which a chart that
+        streams cannot afford."""
+        if not self._train_x and not self._eval_x:
+            legend = self.EMPTY_HINT
         else:
-            # Before any data the legend box carries a hint instead.
-            self.show_legend(LegendLocation.TOPLEFT)
-            self.query_one("#legend", Static).update(self.EMPTY_HINT)
+            legend = (
+                f"[{self.TRAIN_STYLE}]\u2501\u2501[/] train (smoothed)  "
+                f"[{self.EVAL_STYLE}]\u25cf[/] validation"
+            )
+        if self.border_subtitle != legend:
+            self.border_subtitle = legend

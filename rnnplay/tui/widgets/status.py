@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -119,22 +120,31 @@ class StatusPanel(Widget):
         self._info = info or StatusInfo()
         self._lines: list[list[tuple[str, str]]] | None = None
         self._strips: dict[int, Strip] = {}
+        self._styles: dict[str, Style] | None = None
 
     @property
     def info(self) -> StatusInfo:
         return self._info
 
     def update_info(self, info: StatusInfo) -> None:
-        """Show ``info`` (cheap when nothing visible changed)."""
+        """Show ``info``; only the lines whose text changed are redrawn."""
         if info == self._info:
             return
         self._info = info
-        self._lines = None
-        self._strips.clear()
-        self.refresh()
+        old = self._lines
+        self._lines = self._format()
+        if old is None or len(old) != len(self._lines):
+            self._strips.clear()
+            self.refresh()
+            return
+        for y, (before, after) in enumerate(zip(old, self._lines, strict=True)):
+            if before != after:
+                self._strips.pop(y, None)
+                self.refresh(Region(0, y, self.size.width, 1))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._styles = None
         self._strips.clear()
 
     def _format(self) -> list[list[tuple[str, str]]]:
@@ -197,19 +207,25 @@ class StatusPanel(Widget):
     def get_content_height(self, container, viewport, width: int) -> int:
         return len(self._lines or self._format())
 
+    def _style_of(self, cls: str) -> Style:
+        """Base style plus component ``cls`` (looked up once per theme, not per line:
+        ``rich_style`` walks the ancestors and is costly at ten updates a second)."""
+        if self._styles is None:
+            base = self.rich_style
+            self._styles = {"": base}
+            for name in self.COMPONENT_CLASSES:
+                self._styles[name] = base + self.get_component_rich_style(name, partial=True)
+        return self._styles[cls]
+
     def render_line(self, y: int) -> Strip:
         if self._lines is None:
             self._lines = self._format()
         if y >= len(self._lines):
-            return Strip.blank(self.size.width, self.rich_style)
+            return Strip.blank(self.size.width, self._style_of(""))
         strip = self._strips.get(y)
         if strip is None:
-            base: Style = self.rich_style
-            segments = [
-                Segment(text, base + self.get_component_rich_style(cls, partial=True))
-                for text, cls in self._lines[y]
-            ]
-            strip = Strip(segments).crop_extend(0, self.size.width, base)
+            segments = [Segment(text, self._style_of(cls)) for text, cls in self._lines[y]]
+            strip = Strip(segments).crop_extend(0, self.size.width, self._style_of(""))
             self._strips[y] = strip
         return strip
 
