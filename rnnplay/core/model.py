@@ -6,14 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from rnnplay.core.affine import TimeAffine
 from rnnplay.core.dropout import TimeDropout
 from rnnplay.core.embedding import TimeEmbedding
 from rnnplay.core.gru import TimeGRU
 from rnnplay.core.lstm import TimeLSTM
+from rnnplay.core.output import TimeAffineSoftmaxWithLoss
 from rnnplay.core.recurrent import TimeRecurrent
 from rnnplay.core.rnn import TimeRNN
-from rnnplay.core.softmax_loss import TimeSoftmaxWithLoss
 
 CELLS: dict[str, type[TimeRecurrent]] = {"rnn": TimeRNN, "lstm": TimeLSTM, "gru": TimeGRU}
 
@@ -24,7 +23,8 @@ class RNNLM:
     """A recurrent language model over token ids.
 
     Layers: TimeEmbedding -> [TimeDropout -> recurrent layer] x num_layers ->
-    TimeDropout -> TimeAffine -> TimeSoftmaxWithLoss. The recurrent layers are
+    TimeDropout -> TimeAffine -> TimeSoftmaxWithLoss, the last two fused into
+    one output layer (``output``, a TimeAffineSoftmaxWithLoss). The recurrent layers are
     stateful: each forward continues from the state the last one ended in,
     until ``reset_state``. Dropout (Zaremba et al. 2014 placement: on the
     non-recurrent connections only) is active after ``train()`` and off after
@@ -113,8 +113,7 @@ class RNNLM:
             affine_W = self.embed.params[0].T
         else:
             affine_W = gaussian((H, V), 1 / np.sqrt(H))
-        self.affine = TimeAffine(affine_W, np.zeros(V, dtype=self.dtype))
-        self.loss_layer = TimeSoftmaxWithLoss()
+        self.output = TimeAffineSoftmaxWithLoss(affine_W, np.zeros(V, dtype=self.dtype))
 
         owners = [self.embed, *self.recurrent]
         self.params: list[np.ndarray] = [p for layer in owners for p in layer.params]
@@ -123,12 +122,12 @@ class RNNLM:
         for k in range(num_layers):
             self.param_names += [f"rnn{k}.Wx", f"rnn{k}.Wh", f"rnn{k}.b"]
         if tie_weights:
-            self.params.append(self.affine.params[1])
-            self.grads.append(self.affine.grads[1])
+            self.params.append(self.output.params[1])
+            self.grads.append(self.output.grads[1])
             self.param_names.append("affine.b")
         else:
-            self.params += self.affine.params
-            self.grads += self.affine.grads
+            self.params += self.output.params
+            self.grads += self.output.grads
             self.param_names += ["affine.W", "affine.b"]
         self.training = True
 
@@ -155,14 +154,17 @@ class RNNLM:
             )
         return ids
 
-    def predict(self, xs: np.ndarray) -> np.ndarray:
-        """Scores (logits) (N, T, V) for token ids xs (N, T), advancing the state."""
-        xs = self._check_ids("xs", xs)
+    def _top_hidden(self, xs: np.ndarray) -> np.ndarray:
+        """Run embedding, dropouts and the recurrent stack; (N, T, H) into the output layer."""
         h = self.embed.forward(xs)
         for dropout, layer in zip(self.dropouts, self.recurrent, strict=False):
             h = layer.forward(dropout.forward(h))
-        h = self.dropouts[-1].forward(h)
-        return self.affine.forward(h)
+        return self.dropouts[-1].forward(h)
+
+    def predict(self, xs: np.ndarray) -> np.ndarray:
+        """Scores (logits) (N, T, V) for token ids xs (N, T), advancing the state."""
+        xs = self._check_ids("xs", xs)
+        return self.output.scores(self._top_hidden(xs))
 
     def forward(self, xs: np.ndarray, ts: np.ndarray) -> float:
         """Mean cross-entropy (nats per token) of predicting ts from xs."""
@@ -170,13 +172,11 @@ class RNNLM:
         ts = np.asarray(ts)
         if ts.shape != xs.shape:
             raise ValueError(f"RNNLM: targets have shape {ts.shape}, inputs {xs.shape}")
-        scores = self.predict(xs)
-        return self.loss_layer.forward(scores, ts)
+        return self.output.forward(self._top_hidden(xs), ts)
 
     def backward(self, dout: float = 1.0) -> None:
         """Fill ``grads`` with the gradient of the last forward's loss."""
-        d = self.loss_layer.backward(dout)
-        d = self.affine.backward(d)
+        d = self.output.backward(dout)
         d = self.dropouts[-1].backward(d)
         for dropout, layer in zip(
             reversed(self.dropouts[:-1]), reversed(self.recurrent), strict=False
@@ -184,7 +184,7 @@ class RNNLM:
             d = dropout.backward(layer.backward(d))
         self.embed.backward(d)
         if self.tie_weights:
-            self.embed.grads[0] += self.affine.grads[0].T
+            self.embed.grads[0] += self.output.grads[0].T
 
     # -- state ---------------------------------------------------------------
     def reset_state(self) -> None:

@@ -102,8 +102,7 @@ def _twin(model: RNNLM) -> RNNLM:
     twin.embed = copy.copy(model.embed)
     twin.recurrent = [copy.copy(layer) for layer in model.recurrent]
     twin.dropouts = [copy.copy(layer) for layer in model.dropouts]
-    twin.affine = copy.copy(model.affine)
-    twin.loss_layer = copy.copy(model.loss_layer)
+    twin.output = copy.copy(model.output)
     twin.eval()
     twin.reset_state()
     return twin
@@ -277,7 +276,7 @@ class Sampler:
         h = twin.embed.params[0][token].reshape(1, 1, -1)
         for layer in twin.recurrent:
             h = layer.forward(h)
-        W, b = twin.affine.params
+        W, b = twin.output.params
         logits = h.reshape(-1) @ W
         logits += b
         self._logits = logits

@@ -149,7 +149,7 @@ def test_round_trip_is_the_identity(tmp_path: Path, cell: str, tie: bool, dtype:
     model.reset_state()
     np.testing.assert_array_equal(loaded.model.predict(xs), model.predict(xs))
     if tie:  # the output matrix is still the embedding, not a copy of it
-        assert np.shares_memory(loaded.model.affine.params[0], loaded.model.params[0])
+        assert np.shares_memory(loaded.model.output.params[0], loaded.model.params[0])
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))

@@ -17,6 +17,7 @@ from rnnplay.core import (
     TimeRNN,
     TimeSoftmaxWithLoss,
 )
+from rnnplay.core.output import TimeAffineSoftmaxWithLoss
 from tests.core.gradcheck import assert_gradient
 
 N, T, D, H, V = 2, 4, 3, 5, 6
@@ -187,3 +188,21 @@ def test_time_dropout_with_fixed_mask() -> None:
     objective()
     dxs = layer.backward(w)
     assert_gradient("TimeDropout xs", dxs, objective, xs)
+
+
+def test_fused_output_layer() -> None:
+    rng = np.random.default_rng(9)
+    layer = TimeAffineSoftmaxWithLoss(rng.standard_normal((D, V)), rng.standard_normal(V))
+    xs = rng.standard_normal((N, T, D))
+    ts = rng.integers(0, V, size=(N, T))
+    ts[1, 2] = -1
+
+    def objective() -> float:
+        return layer.forward(xs, ts)
+
+    objective()
+    dxs = layer.backward()
+    grads = [g.copy() for g in layer.grads]
+    assert_gradient("TimeAffineSoftmaxWithLoss.W", grads[0], objective, layer.params[0])
+    assert_gradient("TimeAffineSoftmaxWithLoss.b", grads[1], objective, layer.params[1])
+    assert_gradient("TimeAffineSoftmaxWithLoss xs", dxs, objective, xs)

@@ -32,7 +32,7 @@ def peaked_model(vocab_size: int, cell: str = "lstm", **kwargs) -> RNNLM:
     model = RNNLM(vocab_size, 8, 16, cell=cell, seed=3, **kwargs)
     model.params[0] *= 100  # embeddings ~ N(0, 1): the state depends on the input
     model.params[-1][...] = np.random.default_rng(4).normal(0, 1, vocab_size)
-    model.affine.params[0] *= 8
+    model.output.params[0] *= 8
     return model
 
 

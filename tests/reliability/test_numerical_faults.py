@@ -153,7 +153,7 @@ def test_exploding_gradients_are_clipped_and_reported(corpus_file: Path) -> None
     a step is lr * clipped gradient: its global norm must be exactly lr * clip,
     while the event reports the norm before clipping."""
     trainer = make_trainer(corpus_file, optimizer="sgd", lr=0.5, clip=0.25)
-    trainer.model.affine.params[0] *= 1000.0
+    trainer.model.output.params[0] *= 1000.0
     for _ in range(5):
         before = [p.astype(np.float64) for p in trainer.model.params]
         event = trainer.step()
