@@ -81,23 +81,22 @@ class TimeGRU(TimeRecurrent):
         h0 = self._initial(self.h, N, "h")
         x2d, act = self._input_projection(xs)  # becomes [z | r | c] in place
         dtype = act.dtype
-        Wh_zr, Wh_c = Wh[:, : 2 * H], Wh[:, 2 * H :]
+        Wh_zr_T = np.ascontiguousarray(Wh[:, : 2 * H].T)
+        Wh_c_T = np.ascontiguousarray(Wh[:, 2 * H :].T)
         hs = np.empty((T + 1, N, H), dtype=dtype)
         hrs = np.empty((T, N, H), dtype=dtype)
         hs[0] = h0
-        rec_zr = np.empty((N, 2 * H), dtype=dtype)
-        rec_c = np.empty((N, H), dtype=dtype)
+        rec_zr_T = np.empty((2 * H, N), dtype=dtype)
+        rec_c_T = np.empty((H, N), dtype=dtype)
         for t in range(T):
             a = act[t]
             h_prev = hs[t]
             zr, c = a[:, : 2 * H], a[:, 2 * H :]
-            np.matmul(h_prev, Wh_zr, out=rec_zr)
-            zr += rec_zr
+            zr += self._recurrent_product(Wh_zr_T, h_prev, rec_zr_T)
             sigmoid(zr, out=zr)
             z, r = zr[:, :H], zr[:, H:]
             np.multiply(r, h_prev, out=hrs[t])
-            np.matmul(hrs[t], Wh_c, out=rec_c)
-            c += rec_c
+            c += self._recurrent_product(Wh_c_T, hrs[t], rec_c_T)
             np.tanh(c, out=c)
             h = hs[t + 1]
             np.subtract(c, h_prev, out=h)
@@ -112,7 +111,8 @@ class TimeGRU(TimeRecurrent):
         x2d, hs, hrs, act, (N, T, D) = self._cache
         H = self.hidden_size
         dtype = hs.dtype
-        Wh_zr_T, Wh_c_T = Wh[:, : 2 * H].T, Wh[:, 2 * H :].T
+        Wh_zr_T = np.ascontiguousarray(Wh[:, : 2 * H].T)
+        Wh_c_T = np.ascontiguousarray(Wh[:, 2 * H :].T)
         dhs_tm = dhs.transpose(1, 0, 2)
         dpre = np.empty((T, N, 3 * H), dtype=dtype)
         dh = np.zeros((N, H), dtype=dtype)

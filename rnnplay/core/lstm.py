@@ -107,17 +107,23 @@ class TimeLSTM(TimeRecurrent):
         tanh_cs = np.empty((T, N, H), dtype=dtype)
         hs[0] = h0
         cs[0] = c0
-        rec = np.empty((N, 4 * H), dtype=dtype)
+        Wh_T = np.ascontiguousarray(Wh.T)
+        rec_T = np.empty((4 * H, N), dtype=dtype)
         tmp = np.empty((N, H), dtype=dtype)
+        # sigmoid(x) = 0.5 * tanh(x / 2) + 0.5, so one tanh call activates all four
+        # gates: scale the sigmoid blocks by 1/2 before it, then by 1/2 and shift after.
+        scale = np.full(4 * H, 0.5, dtype=dtype)
+        scale[H : 2 * H] = 1.0
+        shift = np.full(4 * H, 0.5, dtype=dtype)
+        shift[H : 2 * H] = 0.0
         for t in range(T):
             a = act[t]
-            np.matmul(hs[t], Wh, out=rec)
-            a += rec
+            a += self._recurrent_product(Wh_T, hs[t], rec_T)
+            a *= scale
+            np.tanh(a, out=a)
+            a *= scale
+            a += shift
             f, g, i, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-            sigmoid(f, out=f)
-            np.tanh(g, out=g)
-            sigmoid(i, out=i)
-            sigmoid(o, out=o)
             c = cs[t + 1]
             np.multiply(f, cs[t], out=c)
             np.multiply(g, i, out=tmp)
@@ -140,6 +146,7 @@ class TimeLSTM(TimeRecurrent):
         dc = np.zeros((N, H), dtype=dtype)
         ds = np.empty((N, H), dtype=dtype)
         tmp = np.empty((N, H), dtype=dtype)
+        Wh_T = np.ascontiguousarray(Wh.T)
         flow = np.empty(T) if self.record_grad_flow else None
         for t in range(T - 1, -1, -1):
             a = act[t]
@@ -177,7 +184,7 @@ class TimeLSTM(TimeRecurrent):
             np.subtract(1, tmp, out=tmp)
             dg *= tmp
             np.multiply(ds, f, out=dc)
-            np.matmul(d, Wh.T, out=dh)
+            np.matmul(d, Wh_T, out=dh)
         self.dh = dh
         self.dc = dc
         self.grad_flow = flow

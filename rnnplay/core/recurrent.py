@@ -81,6 +81,17 @@ class TimeRecurrent:
         proj += b
         return x2d, proj.reshape(T, N, -1)
 
+    @staticmethod
+    def _recurrent_product(Wh_T: np.ndarray, h: np.ndarray, out_T: np.ndarray) -> np.ndarray:
+        """``h @ Wh`` for one step, written into ``out_T`` (G*H, N); returns its (N, G*H) view.
+
+        Computed as ``Wh^T @ h^T`` with a contiguous ``Wh^T``: at these shapes
+        (a small batch N against a wide G*H) OpenBLAS runs this orientation
+        about 20% faster than ``h @ Wh`` (benchmarks/micro/small_matmul.py).
+        """
+        np.matmul(Wh_T, h.T, out=out_T)
+        return out_T.T
+
     def _finish_backward(
         self, x2d: np.ndarray, hprev2d: np.ndarray, dpre: np.ndarray, N: int, T: int, D: int
     ) -> np.ndarray:
