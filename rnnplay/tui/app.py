@@ -8,7 +8,7 @@ updated here, on the UI thread. Long operations (stopping the training
 thread, reading a corpus, opening a checkpoint) run in workers too, so a
 key press is always handled at once.
 
-Layout: at 100x32 and more every panel is on screen in a grid; below that
+Layout: at 110x32 and more every panel is on screen in a grid; below that
 the same panels are grouped on tabs (the widgets stay mounted, CSS shows
 one group at a time); below 60x20 a screen says the terminal is too small.
 """
@@ -34,6 +34,7 @@ from textual.widgets import Footer, Input, Label, Tab, Tabs
 from textual.worker import Worker, get_current_worker
 
 from rnnplay.core.config import TrainConfig
+from rnnplay.core.events import EvalEvent
 from rnnplay.core.trainer import RESUME_OVERRIDES, Trainer
 from rnnplay.tui.messages import (
     CheckpointFailed,
@@ -68,21 +69,21 @@ from rnnplay.tui.widgets.status import StatusInfo, StatusPanel
 MIN_SIZE = (60, 20)
 """Below this the playground cannot be drawn usefully: a screen says so."""
 
-WIDE_SIZE = (100, 32)
+WIDE_SIZE = (110, 32)
 """From this size on every panel is on screen at once; below it they go on tabs."""
 
 TEMPERATURE_RANGE = (0.1, 3.0)
 TEMPERATURE_STEP = 0.1
 LR_RANGE = (1e-6, 100.0)
 
-SAMPLE_TICK_S = 0.125
-PROGRESS_TICK_S = 0.2
+SAMPLE_TICK_S = 0.2
+PROGRESS_TICK_S = 0.25
 """Progress and sample tokens are buffered as they arrive and handed to the
-panels on two ticks: sample panels 8 times a second, status and loss chart 5
-times a second, half a tick apart. Every repaint costs the UI thread time
-taken from training, and Textual repaints the bounding box of everything that
-changed in a frame: kept apart, the two groups repaint small areas (the
-controls column is in neither)."""
+panels on two ticks: sample panels 5 times a second (a few tokens each time),
+status and loss chart 4 times a second, offset from each other. Every
+repaint costs the UI thread time, which on a busy machine is taken from
+training; kept apart, each group's repaint touches a small area of the
+screen (the controls column is in neither)."""
 
 SAMPLE_REST_S = 1.5
 """Pause between two automatic samples while training, so the last one can be read."""
@@ -203,7 +204,22 @@ class RnnPlayApp(App[int]):
             SAMPLE_TICK_S / 2,
             lambda: self.set_interval(PROGRESS_TICK_S, self._show_pending_progress),
         )
+        self._show_history()
         self.call_after_refresh(self._mark_first_frame)
+
+    def _show_history(self) -> None:
+        """A resumed session's past validation results, on the loss chart."""
+        trainer = self.session.trainer
+        evals = [
+            (record["tokens"], record["loss"])
+            for record in trainer.history
+            if record.get("kind") == "eval" and "tokens" in record and "loss" in record
+        ]
+        if evals:
+            self.query_one(LossChart).set_data([], evals)
+            last = trainer.history[-1]
+            if last.get("kind") == "eval":
+                self.session.last_eval = _eval_from_record(last)
 
     def _mark_first_frame(self) -> None:
         if self.first_frame_at is None:
@@ -262,6 +278,7 @@ class RnnPlayApp(App[int]):
         self.query_one(HiddenHeatmap).clear()
         self.query_one(NextTokenDistribution).clear()
         self.query_one(Controls).show(trainer.config, self._live_settings())
+        self._show_history()
         self._refresh_status()
 
     def _live_settings(self) -> LiveSettings:
@@ -720,6 +737,16 @@ def _label_of(vocab: Any) -> Callable[[int], str]:
         return tokens[token_id]
 
     return label
+
+
+def _eval_from_record(record: dict) -> EvalEvent | None:
+    try:
+        return EvalEvent(**{name: record[name] for name in EVAL_FIELDS})
+    except (KeyError, TypeError):
+        return None
+
+
+EVAL_FIELDS = ("step", "epoch", "tokens", "loss", "ppl", "lr", "elapsed_s", "kind")
 
 
 def _one_line(error: BaseException) -> str:

@@ -317,7 +317,7 @@ async def test_a_bad_checkpoint_path_shows_an_error_and_keeps_the_session(apps, 
 
 
 async def test_o_opens_a_saved_checkpoint(apps, tmp_path):
-    app = new_app(apps, tmp_path)
+    app = new_app(apps, tmp_path, config=tiny_config(eval_every=2))
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(2):
             await pilot.press("n")
@@ -331,7 +331,13 @@ async def test_o_opens_a_saved_checkpoint(apps, tmp_path):
         app.screen.query_one("#path").value = saved
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.session.trainer.step_count == 2)
-        assert app.query_one("#status").info.step == 2
+        await pilot.pause()
+        status = app.query_one("#status").info
+        assert status.step == 2
+        # The validation run at step 2 comes back with the checkpoint's history.
+        eval_x, eval_y = app.query_one(LossChart).eval_points
+        assert len(eval_x) == 1 and eval_x[0] == app.session.trainer.tokens_seen
+        assert status.val_ppl == pytest.approx(float(np.exp(eval_y[0])), rel=1e-6)
 
 
 async def test_nan_loss_is_reported_and_training_stops(apps, tmp_path):
