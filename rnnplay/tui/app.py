@@ -109,16 +109,21 @@ class RnnPlayApp(App[int]):
     AUTO_FOCUS = None
     ENABLE_COMMAND_PALETTE = True
 
+    TEMPERATURE_KEYS = Binding.Group("Temp", compact=True)
+    LR_KEYS = Binding.Group("lr x2 /2", compact=True)
+    UNIT_KEYS = Binding.Group("Unit", compact=True)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_training", "Start/pause"),
+        Binding("space", "toggle_training", "Train/pause"),
         Binding("n", "step_once", "Step"),
         Binding("g", "new_sample", "Sample"),
-        Binding("plus,equals_sign", "temperature(1)", "Temp+", key_display="+"),
-        Binding("minus", "temperature(-1)", "Temp-", key_display="-"),
-        Binding("right_square_bracket", "scale_lr(2.0)", "lr x2", key_display="]"),
-        Binding("left_square_bracket", "scale_lr(0.5)", "lr /2", key_display="["),
-        Binding("up", "select_unit(-1)", "Unit", key_display="\u2191"),
-        Binding("down", "select_unit(1)", "Unit", key_display="\u2193", show=False),
+        Binding(
+            "plus,equals_sign", "temperature(1)", "Temp+", key_display="+", group=TEMPERATURE_KEYS
+        ),
+        Binding("minus", "temperature(-1)", "Temp-", key_display="-", group=TEMPERATURE_KEYS),
+        Binding("right_square_bracket", "scale_lr(2.0)", "lr x2", key_display="]", group=LR_KEYS),
+        Binding("left_square_bracket", "scale_lr(0.5)", "lr /2", key_display="[", group=LR_KEYS),
+        Binding("up", "select_unit(-1)", "Unit up", key_display="\u2191", group=UNIT_KEYS),
+        Binding("down", "select_unit(1)", "Unit down", key_display="\u2193", group=UNIT_KEYS),
         Binding("s", "save", "Save"),
         Binding("o", "open", "Open"),
         Binding("r", "reset", "Reset"),

@@ -437,3 +437,32 @@ def test_model_from_params_copies_weights():
     params[0][:] = 0.0
     assert not np.array_equal(twin.params[0], params[0])
     np.testing.assert_array_equal(twin.params[1], model.params[1])
+
+
+async def test_every_key_is_in_the_command_palette(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        for title in (
+            "Start / pause training",
+            "One training step",
+            "New sample",
+            "Temperature up",
+            "Temperature down",
+            "Learning rate x2",
+            "Learning rate /2",
+            "Previous hidden unit",
+            "Next hidden unit",
+            "Save checkpoint",
+            "Open checkpoint",
+            "Reset training",
+            "Help",
+        ):
+            assert title in titles
+        # Running one from the palette's list does what the key does.
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        command = commands["Temperature up"]
+        before = app.sample_settings.temperature
+        command.callback()
+        assert app.sample_settings.temperature == pytest.approx(before + 0.1)
