@@ -124,6 +124,8 @@ class RnnPlayApp(App[int]):
         Binding("left_square_bracket", "scale_lr(0.5)", "lr /2", key_display="[", group=LR_KEYS),
         Binding("up", "select_unit(-1)", "Unit up", key_display="\u2191", group=UNIT_KEYS),
         Binding("down", "select_unit(1)", "Unit down", key_display="\u2193", group=UNIT_KEYS),
+        Binding("c", "toggle_colour", "Colour", show=False),
+        Binding("v", "toggle_sort", "Sort units", show=False),
         Binding("s", "save", "Save"),
         Binding("o", "open", "Open"),
         Binding("r", "reset", "Reset"),
@@ -566,6 +568,19 @@ class RnnPlayApp(App[int]):
         """Up / down: select the hidden unit (the heatmap highlights it)."""
         self.query_one(HiddenHeatmap).move_selection(delta)
 
+    def action_toggle_colour(self) -> None:
+        """c: colour the sample by token probability or by the selected unit."""
+        view = self.query_one(SampleView)
+        view.unit = self.query_one(HiddenHeatmap).selected_unit
+        mode = view.toggle_mode()
+        what = "probability" if mode == "probability" else f"hidden unit {view.unit}"
+        self.notify(f"sample coloured by {what}", timeout=1.5)
+
+    def action_toggle_sort(self) -> None:
+        """v: order the heatmap's units by their variance over the sample, or by index."""
+        heatmap = self.query_one(HiddenHeatmap)
+        heatmap.sort_by_variance = not heatmap.sort_by_variance
+
     # -- controls ------------------------------------------------------------------
     def on_controls_live_changed(self, message: Controls.LiveChanged) -> None:
         if message.setting == "lr":
@@ -705,6 +720,8 @@ class RnnPlayApp(App[int]):
                 "down: select the unit below",
                 partial(self.action_select_unit, 1),
             ),
+            ("Colour sample", "c: by probability or by the unit", self.action_toggle_colour),
+            ("Sort hidden units", "v: by variance or by index", self.action_toggle_sort),
             ("Save checkpoint", "s: write the session to a .npz file", self.action_save),
             ("Open checkpoint", "o: continue a saved session", self.action_open),
             ("Reset training", "r: start over from new weights", self.action_reset),

@@ -466,3 +466,44 @@ async def test_every_key_is_in_the_command_palette(apps, tmp_path):
         before = app.sample_settings.temperature
         command.callback()
         assert app.sample_settings.temperature == pytest.approx(before + 0.1)
+
+
+async def test_c_colours_the_sample_by_the_selected_unit_and_v_sorts(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        heatmap = app.query_one(HiddenHeatmap)
+        view = app.query_one(SampleView)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: heatmap.steps == 24)
+        await pilot.press("down", "down", "c")
+        assert view.mode == "unit" and view.unit == 2
+        await pilot.press("down")
+        assert view.unit == 3, "the colouring follows the selected unit"
+        await pilot.press("c")
+        assert view.mode == "probability"
+        assert not heatmap.sort_by_variance
+        await pilot.press("v")
+        assert heatmap.sort_by_variance
+        variances = heatmap.states.var(axis=0)
+        assert heatmap.display_order()[0] == int(np.argmax(variances))
+
+
+async def test_a_corpus_that_fails_keeps_the_session(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    notes = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not app.training)
+        session = app.session
+        empty = tmp_path / "empty.txt"
+        empty.write_text("")
+        controls = app.query_one(Controls)
+        controls.query_one("#corpus").value = str(empty)
+        await pilot.pause()
+        controls.query_one("#apply").press()
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any(sev == "error" for _, sev in notes))
+        assert any("empty" in msg for msg, sev in notes if sev == "error")
+        assert app.session is session and session.trainer.step_count == 1
+        assert app.is_running

@@ -24,12 +24,12 @@ PANELS: list[tuple[str, str]] = [
     (
         "Sample",
         "Text the model writes one token at a time from the prime (editable, Enter restarts).\n"
-        "Each token is coloured by its probability or by the selected hidden unit's activation.",
+        "Colour (c): each token's probability, or the selected hidden unit's activation.",
     ),
     (
         "Hidden state",
         "Hidden units (rows) over the sampled tokens (columns), blue -1 .. red +1.\n"
-        "Up/down select a unit: some learn to track quotes, line ends or word boundaries.",
+        "Up/down select a unit, v sorts by variance: some track quotes, line ends, words.",
     ),
     (
         "Next token",
@@ -55,6 +55,8 @@ KEYS: list[tuple[str, str]] = [
     ("+ / -", "temperature up / down"),
     ("] / [", "learning rate x2 / /2"),
     ("up / down", "select hidden unit"),
+    ("c", "colour the sample by probability / by the unit"),
+    ("v", "sort hidden units by variance / by index"),
     ("s", "save checkpoint"),
     ("o", "open checkpoint"),
     ("r", "reset (asks first)"),
