@@ -57,3 +57,18 @@ def compare(
         name: {"best_ms": round(min(b), 4), "median_ms": round(statistics.median(b), 4)}
         for name, b in blocks.items()
     }
+
+
+def threads_arg(description: str) -> int:
+    """Parse the micro-benchmarks' one flag, ``--threads`` (default 2), and apply it."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--threads", type=int, default=2, help="BLAS / torch threads")
+    threads = parser.parse_args().threads
+    global _LIMITER
+    _LIMITER = limit_threads(threads)
+    return threads
+
+
+_LIMITER = None  # keeps threadpoolctl's limit alive for the whole run

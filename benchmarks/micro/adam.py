@@ -63,7 +63,7 @@ class BlockedAdam(Adam):
             pb -= s
 
 
-def bench_config(name: str, block: int, use_torch: bool) -> dict:
+def bench_config(name: str, block: int, use_torch: bool, threads: int) -> dict:
     cfg = CONFIGS[name]
     model = RNNLM(cfg.V, cfg.D, cfg.H, cell=cfg.cell, seed=0)
     rng = np.random.default_rng(1)
@@ -90,7 +90,7 @@ def bench_config(name: str, block: int, use_torch: bool) -> dict:
         fns["torch"] = topt.step
     timings = compare(fns, number=5)
     n = sum(p.size for p in model.params)
-    out = {"micro": "adam", "config": name, "num_params": n, **timings}
+    out = {"micro": "adam", "config": name, "threads": threads, "num_params": n, **timings}
     for key, t in timings.items():
         out[f"{key}_ns_per_param"] = round(1e6 * t["best_ms"] / n, 3)
     return out
@@ -99,13 +99,12 @@ def bench_config(name: str, block: int, use_torch: bool) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--block", type=int, default=16384, help="elements per block")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS / torch threads")
     args = parser.parse_args()
-    limiter = limit_threads(2)  # noqa: F841
+    limiter = limit_threads(args.threads)  # noqa: F841 (also sets torch's threads)
     use_torch = _torch_peer.available()
-    if use_torch:
-        _torch_peer.set_threads(2)
     for name in ("char_lstm", "word_lstm"):
-        emit(bench_config(name, args.block, use_torch))
+        emit(bench_config(name, args.block, use_torch, args.threads))
     return 0
 
 

@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import emit, limit_threads, measure
+from _timing import emit, measure, threads_arg
 
 from rnnplay.core import TimeEmbedding
 
@@ -109,10 +109,10 @@ def bench_shape(name: str, V: int, D: int, N: int, T: int, rng: np.random.Genera
 
 
 def main() -> int:
-    limiter = limit_threads(2)  # noqa: F841
+    threads = threads_arg(__doc__.splitlines()[0])
     rng = np.random.default_rng(0)
     for name, (V, D, N, T) in SHAPES.items():
-        emit(bench_shape(name, V, D, N, T, rng))
+        emit({**bench_shape(name, V, D, N, T, rng), "threads": threads})
     return 0
 
 

@@ -3,7 +3,8 @@
 For the char (N*T=2048, H=256, V=65) and word (N*T=700, H=100, V=10000)
 configs, times forward + backward of:
 
-- ``core``: the real ``TimeAffine`` and ``TimeSoftmaxWithLoss``.
+- ``core_unfused``: the real ``TimeAffine`` and ``TimeSoftmaxWithLoss``.
+- ``core_fused``: the core's fused ``TimeAffineSoftmaxWithLoss``, where it exists.
 - ``fused_softmax``: the core affine, then a softmax-cross-entropy that
   works in one preallocated buffer (max, subtract, exp, row sums;
   backward: one multiply by dout / (count * row sum) and the label
@@ -14,6 +15,9 @@ configs, times forward + backward of:
   matmuls (no separate bias pass and no column sum), plus the fused softmax.
 
 Every variant's loss and gradients are checked against the core's first.
+``onehot_part_of_dW`` times three ways to subtract the one-hot part of the
+scores' gradient from dW (the fused layer's ``np.subtract.at`` on the
+transposed view ``dW.T``, ``add.at`` on contiguous rows, sorted ``reduceat``).
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/micro/output_layer.py
 """
@@ -29,9 +33,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import compare, emit, limit_threads
+from _timing import compare, emit, threads_arg
 
 from rnnplay.core import TimeAffine, TimeSoftmaxWithLoss
+
+try:  # the fused output layer, where the core has it
+    from rnnplay.core.output import TimeAffineSoftmaxWithLoss
+except ImportError:
+    TimeAffineSoftmaxWithLoss = None
 
 SHAPES = {"char": (32, 64, 256, 65), "word": (20, 35, 100, 10000)}  # N, T, H, V
 
@@ -82,6 +91,43 @@ class BiasRowAffine:
         return d2d @ self.Wb[:-1].T
 
 
+def onehot_scatter_variants(
+    H: int, V: int, M: int, rng: np.random.Generator
+) -> dict[str, dict[str, float]]:
+    """The one-hot part of dW (dW[:, label_r] -= x_r for every row r), three ways."""
+    labels = rng.integers(0, V, size=M)
+    x = rng.standard_normal((M, H)).astype(np.float32)
+    dW = np.zeros((H, V), dtype=np.float32)
+    expected = dW.copy()
+    np.subtract.at(expected.T, labels, x)
+
+    def at_on_transposed_view() -> None:  # what the fused layer does
+        np.subtract.at(dW.T, labels, x)
+
+    def at_on_contiguous_rows() -> None:
+        rows = np.zeros((V, H), dtype=np.float32)
+        np.add.at(rows, labels, x)
+        dW.__isub__(rows.T)
+
+    def sorted_reduceat() -> None:
+        order = np.argsort(labels, kind="stable")
+        ids = labels[order]
+        starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+        sums = np.add.reduceat(x[order], starts, axis=0)
+        dW[:, ids[starts]] -= sums.T
+
+    fns = {
+        "subtract.at on dW.T (fused core)": at_on_transposed_view,
+        "add.at on (V, H) rows, then dW -= rows.T": at_on_contiguous_rows,
+        "sorted reduceat, dW[:, ids] -= sums.T": sorted_reduceat,
+    }
+    for fn in fns.values():
+        dW[...] = 0
+        fn()
+        np.testing.assert_allclose(dW, expected, rtol=1e-5, atol=1e-5)
+    return compare(fns, number=5)
+
+
 def bench_shape(name: str, N: int, T: int, H: int, V: int, rng: np.random.Generator) -> dict:
     W = (rng.standard_normal((H, V)) / np.sqrt(H)).astype(np.float32)
     b = (0.1 * rng.standard_normal(V)).astype(np.float32)
@@ -119,9 +165,22 @@ def bench_shape(name: str, N: int, T: int, H: int, V: int, rng: np.random.Genera
 
     scores = affine.forward(hs)
     number = 20 if V < 1000 else 3
+    variants = {"core_unfused": core}
+    if TimeAffineSoftmaxWithLoss is not None:
+        output = TimeAffineSoftmaxWithLoss(W, b)
+
+        def core_fused() -> tuple[float, np.ndarray]:
+            loss = output.forward(hs, ts)
+            return loss, output.backward()
+
+        loss, dx = core_fused()
+        np.testing.assert_allclose(loss, loss_ref, rtol=1e-5)
+        np.testing.assert_allclose(dx, dx_ref, rtol=1e-3, atol=1e-6)
+        np.testing.assert_allclose(output.grads[0], dW_ref, rtol=1e-3, atol=1e-6)
+        variants["core_fused"] = core_fused
     timings = compare(
         {
-            "core": core,
+            **variants,
             "fused_softmax": fused_softmax,
             "bias_in_matmul": bias_in_matmul,
             "core_affine_only": lambda: affine.backward(affine.forward(hs)),
@@ -129,14 +188,15 @@ def bench_shape(name: str, N: int, T: int, H: int, V: int, rng: np.random.Genera
         },
         number=number,
     )
+    timings["onehot_part_of_dW"] = onehot_scatter_variants(H, V, N * T, rng)
     return {"micro": "output_layer", "shape": name, "NT": N * T, "H": H, "V": V, **timings}
 
 
 def main() -> int:
-    limiter = limit_threads(2)  # noqa: F841
+    threads = threads_arg(__doc__.splitlines()[0])
     rng = np.random.default_rng(0)
     for name, (N, T, H, V) in SHAPES.items():
-        emit(bench_shape(name, N, T, H, V, rng))
+        emit({**bench_shape(name, N, T, H, V, rng), "threads": threads})
     return 0
 
 

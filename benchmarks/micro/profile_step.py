@@ -2,8 +2,9 @@
 
 Part 1 (no profiler attached): runs the step of ``train_speed.py`` one layer
 at a time and times each phase with ``perf_counter``: embedding, recurrent
-layer, affine, softmax-with-loss (forward and backward each), clip_grads and
-the Adam update. Medians over ``--steps`` steps.
+layer, the output layer (affine + softmax-with-loss; fused or separate,
+whichever the core has), forward and backward each, clip_grads and the Adam
+update. Medians over ``--steps`` steps.
 
 Part 2 (line_profiler, optional): profiles the recurrent layer's forward and
 backward line by line and groups the lines into categories (recurrent
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import re
 import statistics
 import sys
 import time
@@ -46,19 +48,6 @@ from train_speed import (
 from rnnplay.core import RNNLM, Adam, clip_grads
 from rnnplay.core.recurrent import TimeRecurrent
 
-PHASES = (
-    "embed.forward",
-    "recurrent.forward",
-    "affine.forward",
-    "loss.forward",
-    "loss.backward",
-    "affine.backward",
-    "recurrent.backward",
-    "embed.backward",
-    "clip_grads",
-    "adam.update",
-)
-
 
 def build(cfg: BenchConfig, seed: int) -> tuple[RNNLM, Adam]:
     model = RNNLM(cfg.V, cfg.D, cfg.H, cell=cfg.cell, seed=seed, dtype="float32")
@@ -69,37 +58,44 @@ def build(cfg: BenchConfig, seed: int) -> tuple[RNNLM, Adam]:
 def phased_step(
     model: RNNLM, optimizer: Adam, xs: np.ndarray, ts: np.ndarray, times: dict[str, list[float]]
 ) -> None:
-    """The same work as RNNLM.forward/backward + clip + Adam (one layer, no dropout), timed."""
+    """The same work as RNNLM.forward/backward + clip + Adam (one layer, no dropout), timed.
+
+    Works with the fused output layer (``model.output``) and with the older
+    separate ``model.affine`` + ``model.loss_layer``.
+    """
     layer = model.recurrent[0]
+    box: dict[str, Any] = {}
+    stages: list[tuple[str, Any]] = [
+        ("embed.forward", lambda: box.update(d=model.embed.forward(xs))),
+        ("recurrent.forward", lambda: box.update(d=layer.forward(box["d"]))),
+    ]
+    if hasattr(model, "output"):
+        stages += [
+            ("output.forward (affine+softmax)", lambda: model.output.forward(box["d"], ts)),
+            ("output.backward (affine+softmax)", lambda: box.update(d=model.output.backward())),
+        ]
+    else:
+        stages += [
+            ("affine.forward", lambda: box.update(d=model.affine.forward(box["d"]))),
+            ("loss.forward", lambda: model.loss_layer.forward(box["d"], ts)),
+            ("loss.backward", lambda: box.update(d=model.loss_layer.backward(1.0))),
+            ("affine.backward", lambda: box.update(d=model.affine.backward(box["d"]))),
+        ]
+    stages += [
+        ("recurrent.backward", lambda: box.update(d=layer.backward(box["d"]))),
+        ("embed.backward", lambda: model.embed.backward(box["d"])),
+        ("clip_grads", lambda: clip_grads(model.grads, MAX_GRAD_NORM)),
+        ("adam.update", lambda: optimizer.update(model.params, model.grads)),
+    ]
     clock = time.perf_counter
-    t0 = clock()
-    e = model.embed.forward(xs)
-    t1 = clock()
-    h = layer.forward(e)
-    t2 = clock()
-    s = model.affine.forward(h)
-    t3 = clock()
-    model.loss_layer.forward(s, ts)
-    t4 = clock()
-    d = model.loss_layer.backward(1.0)
-    t5 = clock()
-    d = model.affine.backward(d)
-    t6 = clock()
-    d = layer.backward(d)
-    t7 = clock()
-    model.embed.backward(d)
-    t8 = clock()
-    clip_grads(model.grads, MAX_GRAD_NORM)
-    t9 = clock()
-    optimizer.update(model.params, model.grads)
-    t10 = clock()
-    marks = (t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10)
-    for name, start, end in zip(PHASES, marks[:-1], marks[1:], strict=True):
-        times[name].append(end - start)
+    for name, run in stages:
+        start = clock()
+        run()
+        times[name].append(clock() - start)
 
 
 def phase_times(cfg: BenchConfig, steps: int, warmup: int, seed: int) -> dict[str, float]:
-    """Median milliseconds per phase."""
+    """Median milliseconds per phase, in the order the step runs them."""
     model, optimizer = build(cfg, seed)
     batches = random_batches(cfg, seed)
     times: dict[str, list[float]] = defaultdict(list)
@@ -108,53 +104,27 @@ def phase_times(cfg: BenchConfig, steps: int, warmup: int, seed: int) -> dict[st
             times.clear()
         xs, ts = batches[k % len(batches)]
         phased_step(model, optimizer, xs, ts, times)
-    return {name: 1e3 * statistics.median(times[name]) for name in PHASES}
+    return {name: 1e3 * statistics.median(samples) for name, samples in times.items()}
 
 
 # -- line-level split of the recurrent layer ----------------------------------------
 
 CATEGORIES = (
-    ("recurrent matmul (h @ Wh, dpre @ Wh.T)", ("Wh, out=rec", "Wh, out=tmp", "Wh.T, out=dh")),
+    (
+        "recurrent matmul (h @ Wh, dpre @ Wh.T)",
+        ("_recurrent_product", "Wh_T, h.T", "Wh, out=", "Wh.T, out=", "Wh_T, out="),
+    ),
     ("input projection (x @ Wx + b, time-major copy)", ("x2d @ Wx", "proj += b", "_time_major")),
     ("weight gradients (x.T @ d, h.T @ d, sum)", ("x2d.T, dpre2d", "hprev2d.T", "np.sum(dpre2d")),
     ("input gradient (d @ Wx.T)", ("dpre2d @ Wx.T",)),
 )
 ELEMENTWISE = "elementwise gate math"
 BOOKKEEPING = "buffers, copies, loop overhead"
-# Lines that allocate, slice, unpack or loop rather than compute.
-BOOKKEEPING_PREFIXES = (
-    "np.empty",
-    "np.zeros",
-    "hs[0]",
-    "cs[0]",
-    "self.",
-    "return",
-    "for ",
-    "x2d, hs",
-    "x2d, act",
-    "x2d, pre",
-    "N, T",
-    "H =",
-    "dtype",
-    "Wh =",
-    "f, g, i, o",
-    "df, dg",
-    "a = act",
-    "d = dpre",
-    "tc = ",
-    "c = cs",
-    "h0 =",
-    "c0 =",
-    "flow",
-    "if flow",
-    "dhs_tm",
-    "rec =",
-    "tmp =",
-    "ds =",
-    "dh =",
-    "dc =",
-    "dpre =",
-    "hprev",
+# A line is elementwise arithmetic when it updates an array in place or calls a
+# ufunc (or the core's sigmoid); anything else that is not a matmul above is
+# allocation, slicing, unpacking or loop overhead.
+ELEMENTWISE_LINE = re.compile(
+    r"(\+=|-=|\*=|/=)|^(np\.(multiply|subtract|add|tanh|exp|divide|sqrt|square)|sigmoid)\("
 )
 
 
@@ -162,9 +132,9 @@ def categorize(source: str) -> str:
     for name, needles in CATEGORIES:
         if any(n in source for n in needles):
             return name
-    if source.strip().startswith(BOOKKEEPING_PREFIXES):
-        return BOOKKEEPING
-    return ELEMENTWISE
+    if ELEMENTWISE_LINE.search(source.strip()):
+        return ELEMENTWISE
+    return BOOKKEEPING
 
 
 def line_split(cfg: BenchConfig, steps: int, seed: int) -> dict[str, Any] | None:

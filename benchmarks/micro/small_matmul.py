@@ -12,7 +12,9 @@ performs:
   gradients, affine forward / backward.
 
 It also times ``T`` recurrent forward products in a row, the unit the
-time loop pays, so the sequential cost per training step can be read off.
+time loop pays, so the sequential cost per training step can be read off;
+what a contiguous copy of ``Wh.T`` costs; and both recurrent products with
+``Wh`` stored in Fortran order (so ``Wh.T`` is C-contiguous without a copy).
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/micro/small_matmul.py
 """
@@ -90,6 +92,21 @@ def bench(cfg: BenchConfig, threads: int, use_torch: bool) -> dict:
                 np.matmul(h[t], Wh, out=rec)
 
         record["rec_fwd x T ms"] = measure(loop, number=5)["best_ms"]
+        # What a contiguous copy of Wh.T costs, made per forward/backward call
+        # (per token when sampling), against keeping Wh in Fortran order, whose
+        # .T is contiguous for free and whose product h @ Wh BLAS runs transposed.
+        record["Wh.T contiguous copy us"] = round(
+            1e3 * measure(lambda: np.ascontiguousarray(Wh.T), number=20)["best_ms"], 2
+        )
+        Wh_f = np.asfortranarray(Wh)
+        a, out = h[0], rec
+        record["rec_fwd h@Wh (Wh Fortran order) us"] = round(
+            1e3 * measure(lambda: np.matmul(a, Wh_f, out=out), number=200)["best_ms"], 2
+        )
+        dh = np.empty((cfg.N, cfg.H), dtype=np.float32)
+        record["rec_bwd d@Wh.T (Wh Fortran order) us"] = round(
+            1e3 * measure(lambda: np.matmul(rec, Wh_f.T, out=dh), number=200)["best_ms"], 2
+        )
     return record
 
 
