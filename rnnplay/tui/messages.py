@@ -2,7 +2,7 @@
 
 Worker threads never touch widgets: they post these messages (``post_message``
 is thread-safe) and the app's handlers update the panels on the UI thread.
-Step events are coalesced so that at most about ten progress messages reach
+Step events are coalesced so that at most about five progress messages reach
 the UI per second; evaluation, learning-rate and stop events always arrive.
 """
 

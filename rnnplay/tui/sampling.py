@@ -29,10 +29,9 @@ from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens
 
 Post = Callable[[Any], Any]
 
-BATCH_INTERVAL_S = 0.125
-"""Send the tokens produced so far at most this often (8 messages a second):
-every message repaints three panels, and the UI thread's time is taken from
-training."""
+BATCH_INTERVAL_S = 0.2
+"""Send the tokens produced so far at most this often (5 messages a second,
+the rate at which the app repaints the sample panels)."""
 
 
 def sample_length(level: str) -> int:

@@ -4,7 +4,7 @@ A :class:`TrainingSession` owns the :class:`~rnnplay.core.trainer.Trainer` of
 what is on screen. Its :meth:`~TrainingSession.run_loop` is the body of the
 app's training thread worker: it iterates ``Trainer.run`` (the one training
 loop of the project), asks to stop before every step, and turns the engine's
-events into app messages, at most about ten progress messages a second
+events into app messages, at most five progress messages a second
 (step events are coalesced; evaluation, learning-rate and stop events always
 go through at once).
 
@@ -43,8 +43,10 @@ from rnnplay.tui.messages import (
 Post = Callable[[Any], Any]
 TrainerCommand = Callable[[Trainer], None]
 
-PROGRESS_INTERVAL_S = 0.1
-"""Coalesce step events into at most one progress message per this many seconds."""
+PROGRESS_INTERVAL_S = 0.2
+"""Coalesce step events into at most one progress message per this many seconds
+(the app shows progress four times a second; more messages would only wake
+the UI thread for nothing)."""
 
 GRAD_FLOW_INTERVAL_S = 2.0
 """Probe the gradient flow about this often while training runs..."""
@@ -277,6 +279,7 @@ class TrainingSession:
                     self._emit(LearningRateChanged(event))
                 elif isinstance(event, StopEvent):
                     stop_event = event
+                    flush()
                     continue
                 self._between_steps()
                 if steps is None and self._clock() - self._last_probe >= self._probe_every:
