@@ -81,8 +81,8 @@ class TimeGRU(TimeRecurrent):
         h0 = self._initial(self.h, N, "h")
         x2d, act = self._input_projection(xs)  # becomes [z | r | c] in place
         dtype = act.dtype
-        Wh_zr_T = np.ascontiguousarray(Wh[:, : 2 * H].T)
-        Wh_c_T = np.ascontiguousarray(Wh[:, 2 * H :].T)
+        Wh_zr, Wh_c = Wh[:, : 2 * H], Wh[:, 2 * H :]
+        Wh_zr_T, Wh_c_T = self._transposed(Wh_zr, T), self._transposed(Wh_c, T)
         hs = np.empty((T + 1, N, H), dtype=dtype)
         hrs = np.empty((T, N, H), dtype=dtype)
         hs[0] = h0
@@ -92,11 +92,11 @@ class TimeGRU(TimeRecurrent):
             a = act[t]
             h_prev = hs[t]
             zr, c = a[:, : 2 * H], a[:, 2 * H :]
-            zr += self._recurrent_product(Wh_zr_T, h_prev, rec_zr_T)
+            zr += self._recurrent_product(h_prev, Wh_zr, Wh_zr_T, rec_zr_T)
             sigmoid(zr, out=zr)
             z, r = zr[:, :H], zr[:, H:]
             np.multiply(r, h_prev, out=hrs[t])
-            c += self._recurrent_product(Wh_c_T, hrs[t], rec_c_T)
+            c += self._recurrent_product(hrs[t], Wh_c, Wh_c_T, rec_c_T)
             np.tanh(c, out=c)
             h = hs[t + 1]
             np.subtract(c, h_prev, out=h)
@@ -111,8 +111,8 @@ class TimeGRU(TimeRecurrent):
         x2d, hs, hrs, act, (N, T, D) = self._cache
         H = self.hidden_size
         dtype = hs.dtype
-        Wh_zr_T = np.ascontiguousarray(Wh[:, : 2 * H].T)
-        Wh_c_T = np.ascontiguousarray(Wh[:, 2 * H :].T)
+        Wh_zr, Wh_c = Wh[:, : 2 * H], Wh[:, 2 * H :]
+        Wh_zr_T, Wh_c_T = self._transposed(Wh_zr, T), self._transposed(Wh_c, T)
         dhs_tm = dhs.transpose(1, 0, 2)
         dpre = np.empty((T, N, 3 * H), dtype=dtype)
         dh = np.zeros((N, H), dtype=dtype)
@@ -141,13 +141,13 @@ class TimeGRU(TimeRecurrent):
             tmp *= z
             dz *= tmp
             # dr = (dc @ Wh_c^T) * h_prev * r * (1 - r)
-            np.matmul(dc, Wh_c_T, out=dhr)
+            self._backward_product(dc, Wh_c, Wh_c_T, dhr)
             np.multiply(dhr, h_prev, out=dr)
             np.subtract(1, r, out=tmp)
             tmp *= r
             dr *= tmp
             # dh_prev = dh * (1 - z) + dhr * r + [dz, dr] @ Wh_zr^T
-            np.matmul(d[:, : 2 * H], Wh_zr_T, out=back)
+            self._backward_product(d[:, : 2 * H], Wh_zr, Wh_zr_T, back)
             np.subtract(1, z, out=tmp)
             dh *= tmp
             dh += back

@@ -107,7 +107,7 @@ class TimeLSTM(TimeRecurrent):
         tanh_cs = np.empty((T, N, H), dtype=dtype)
         hs[0] = h0
         cs[0] = c0
-        Wh_T = np.ascontiguousarray(Wh.T)
+        Wh_T = self._transposed(Wh, T)
         rec_T = np.empty((4 * H, N), dtype=dtype)
         tmp = np.empty((N, H), dtype=dtype)
         # sigmoid(x) = 0.5 * tanh(x / 2) + 0.5, so one tanh call activates all four
@@ -118,7 +118,7 @@ class TimeLSTM(TimeRecurrent):
         shift[H : 2 * H] = 0.0
         for t in range(T):
             a = act[t]
-            a += self._recurrent_product(Wh_T, hs[t], rec_T)
+            a += self._recurrent_product(hs[t], Wh, Wh_T, rec_T)
             a *= scale
             np.tanh(a, out=a)
             a *= scale
@@ -146,7 +146,7 @@ class TimeLSTM(TimeRecurrent):
         dc = np.zeros((N, H), dtype=dtype)
         ds = np.empty((N, H), dtype=dtype)
         tmp = np.empty((N, H), dtype=dtype)
-        Wh_T = np.ascontiguousarray(Wh.T)
+        Wh_T = self._transposed(Wh, T)
         flow = np.empty(T) if self.record_grad_flow else None
         for t in range(T - 1, -1, -1):
             a = act[t]
@@ -184,7 +184,7 @@ class TimeLSTM(TimeRecurrent):
             np.subtract(1, tmp, out=tmp)
             dg *= tmp
             np.multiply(ds, f, out=dc)
-            np.matmul(d, Wh_T, out=dh)
+            self._backward_product(d, Wh, Wh_T, dh)
         self.dh = dh
         self.dc = dc
         self.grad_flow = flow

@@ -17,12 +17,12 @@ class TimeAffineSoftmaxWithLoss:
     prediction.
 
     Why fused: with a large vocabulary the (N*T, V) score matrix dominates
-    the step. The gradient of the scores is ``r * E - w * onehot`` where E is
-    the matrix of shifted exponentials, r a per-row scale and w the per-row
-    loss weight, so instead of forming it we fold ``r`` into the small
+    the step. Its gradient is ``r * (E - s * onehot)``, where E holds the
+    shifted exponentials, s their row sums and r a per-row scale (the row's
+    loss weight over s). So E is computed once, in place; the backward pass
+    subtracts s at the N*T label entries and folds ``r`` into the small
     operands of the three products (x for dW, the (N*T, H) result for dx, a
-    vector product for db) and add the one-hot part as a scatter over N*T
-    entries. E is computed once, in place, and never rescaled. The unfused
+    vector product for db) instead of rescaling the big matrix. The unfused
     pair of layers stays in the package as the readable reference that the
     tests compare this layer with.
     """
@@ -88,19 +88,14 @@ class TimeAffineSoftmaxWithLoss:
         W, _ = self.params
         dW, db = self.grads
         x2d, exps, sums, labels, mask, count, shape = self._cache
-        dtype = exps.dtype
-        weight = (mask * (dout / count)).astype(dtype)  # d loss / d (row's log-prob)
-        row_scale = weight / sums  # softmax = exps / sums
-        scaled_x = x2d * weight[:, None]
-        # dW = x^T (row_scale * exps) - x^T (weight * onehot)
+        rows = np.arange(exps.shape[0])
+        weight = (mask * (dout / count)).astype(exps.dtype)  # d loss / d (row's log-prob)
+        # d scores = weight * (softmax - onehot) = row_scale * (exps - sums * onehot)
+        exps[rows, labels] -= sums
+        row_scale = weight / sums
         np.matmul((x2d * row_scale[:, None]).T, exps, out=dW)
-        np.subtract.at(dW.T, labels, scaled_x)
-        # db = sum over rows of the same
         np.matmul(row_scale, exps, out=db)
-        np.subtract.at(db, labels, weight)
-        # dx = (row_scale * exps) W^T - weight * W^T[labels]
         dx = exps @ W.T
         dx *= row_scale[:, None]
-        dx -= W.T[labels] * weight[:, None]
         self._cache = None
         return dx.reshape(shape)

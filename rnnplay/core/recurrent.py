@@ -81,16 +81,35 @@ class TimeRecurrent:
         proj += b
         return x2d, proj.reshape(T, N, -1)
 
-    @staticmethod
-    def _recurrent_product(Wh_T: np.ndarray, h: np.ndarray, out_T: np.ndarray) -> np.ndarray:
-        """``h @ Wh`` for one step, written into ``out_T`` (G*H, N); returns its (N, G*H) view.
+    # Below this many steps the one-off copy of Wh^T costs more than it saves
+    # (the sampler runs one step per call).
+    TRANSPOSE_MIN_STEPS = 8
 
-        Computed as ``Wh^T @ h^T`` with a contiguous ``Wh^T``: at these shapes
-        (a small batch N against a wide G*H) OpenBLAS runs this orientation
-        about 20% faster than ``h @ Wh`` (benchmarks/micro/small_matmul.py).
+    @classmethod
+    def _transposed(cls, W: np.ndarray, T: int) -> np.ndarray | None:
+        """A contiguous W^T when T steps amortise the copy, else None."""
+        return np.ascontiguousarray(W.T) if T >= cls.TRANSPOSE_MIN_STEPS else None
+
+    @staticmethod
+    def _recurrent_product(
+        h: np.ndarray, W: np.ndarray, W_T: np.ndarray | None, out_T: np.ndarray
+    ) -> np.ndarray:
+        """``h @ W`` for one step, as an (N, G*H) array or view.
+
+        With a contiguous ``W_T`` it is computed as ``W^T @ h^T`` into the
+        transposed buffer ``out_T`` (G*H, N): at these shapes (a small batch
+        N against a wide G*H) OpenBLAS runs that orientation about 20% faster
+        than ``h @ W`` (benchmarks/micro/small_matmul.py).
         """
-        np.matmul(Wh_T, h.T, out=out_T)
+        if W_T is None:
+            return h @ W
+        np.matmul(W_T, h.T, out=out_T)
         return out_T.T
+
+    @staticmethod
+    def _backward_product(d: np.ndarray, W: np.ndarray, W_T: np.ndarray | None, out: np.ndarray):
+        """``d @ W^T`` into ``out``, through the contiguous copy when there is one."""
+        np.matmul(d, W.T if W_T is None else W_T, out=out)
 
     def _finish_backward(
         self, x2d: np.ndarray, hprev2d: np.ndarray, dpre: np.ndarray, N: int, T: int, D: int

@@ -64,11 +64,11 @@ class TimeRNN(TimeRecurrent):
         x2d, pre = self._input_projection(xs)
         hs = np.empty((T + 1, N, H), dtype=pre.dtype)
         hs[0] = h0
-        Wh_T = np.ascontiguousarray(Wh.T)
+        Wh_T = self._transposed(Wh, T)
         rec_T = np.empty((H, N), dtype=pre.dtype)
         for t in range(T):
             a = pre[t]
-            a += self._recurrent_product(Wh_T, hs[t], rec_T)
+            a += self._recurrent_product(hs[t], Wh, Wh_T, rec_T)
             np.tanh(a, out=hs[t + 1])
         self.h = hs[T].copy()
         self._cache = (x2d, hs, (N, T, D))
@@ -81,7 +81,7 @@ class TimeRNN(TimeRecurrent):
         dhs_tm = dhs.transpose(1, 0, 2)
         dpre = np.empty((T, N, H), dtype=hs.dtype)
         dh = np.zeros((N, H), dtype=hs.dtype)
-        Wh_T = np.ascontiguousarray(Wh.T)
+        Wh_T = self._transposed(Wh, T)
         flow = np.empty(T) if self.record_grad_flow else None
         for t in range(T - 1, -1, -1):
             dh += dhs_tm[t]
@@ -91,7 +91,7 @@ class TimeRNN(TimeRecurrent):
             np.multiply(hs[t + 1], hs[t + 1], out=d)
             np.subtract(1, d, out=d)
             d *= dh
-            np.matmul(d, Wh_T, out=dh)
+            self._backward_product(d, Wh, Wh_T, dh)
         self.dh = dh
         self.grad_flow = flow
         return self._finish_backward(x2d, hs[:-1].reshape(T * N, H), dpre, N, T, D)

@@ -62,10 +62,11 @@ def test_set_state_and_reset_state(cls: type) -> None:
 
 
 @pytest.mark.parametrize("cls", [TimeRNN, TimeLSTM, TimeGRU])
-def test_time_layer_matches_chain_of_step_layers(cls: type) -> None:
-    """The optimised sequence layer computes what T one-step layers compute."""
+@pytest.mark.parametrize("T", [1, 6, 2 * TimeRNN.TRANSPOSE_MIN_STEPS])
+def test_time_layer_matches_chain_of_step_layers(cls: type, T: int) -> None:
+    """The optimised sequence layer computes what T one-step layers compute
+    (short sequences take the plain products, long ones the transposed ones)."""
     rng = np.random.default_rng(4)
-    T = 6
     layer = make(cls, stateful=False, dtype="float64")
     xs = rng.standard_normal((N, T, D))
     dhs = rng.standard_normal((N, T, H))
