@@ -71,15 +71,13 @@ class TimeGRU(TimeRecurrent):
         self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool = False
     ) -> None:
         super().__init__(Wx, Wh, b, stateful)
-        self._cache: tuple | None = None
 
-    def forward(self, xs: np.ndarray) -> np.ndarray:
-        self._check_input(xs)
+    def _steps_forward(self, act: np.ndarray) -> np.ndarray:
+        # act holds the input projections and becomes [z | r | c] in place
         Wh = self.params[1]
-        N, T, D = xs.shape
+        T, N, _ = act.shape
         H = self.hidden_size
         h0 = self._initial(self.h, N, "h")
-        x2d, act = self._input_projection(xs)  # becomes [z | r | c] in place
         dtype = act.dtype
         Wh_zr, Wh_c = Wh[:, : 2 * H], Wh[:, 2 * H :]
         Wh_zr_T, Wh_c_T = self._transposed(Wh_zr, T), self._transposed(Wh_c, T)
@@ -103,13 +101,14 @@ class TimeGRU(TimeRecurrent):
             h *= z
             h += h_prev
         self.h = hs[T].copy()
-        self._cache = (x2d, hs, hrs, act, (N, T, D))
+        self._cache = (hs, hrs, act)
         return hs[1:].transpose(1, 0, 2)
 
-    def backward(self, dhs: np.ndarray) -> np.ndarray:
-        Wx, Wh, _ = self.params
-        x2d, hs, hrs, act, (N, T, D) = self._cache
-        H = self.hidden_size
+    def _steps_backward(self, dhs: np.ndarray) -> np.ndarray:
+        Wh = self.params[1]
+        hs, hrs, act = self._cache
+        _, N, H = hs.shape
+        T = hs.shape[0] - 1
         dtype = hs.dtype
         Wh_zr, Wh_c = Wh[:, : 2 * H], Wh[:, 2 * H :]
         Wh_zr_T, Wh_c_T = self._transposed(Wh_zr, T), self._transposed(Wh_c, T)
@@ -156,15 +155,6 @@ class TimeGRU(TimeRecurrent):
         self.dh = dh
         self.grad_flow = flow
         dpre2d = dpre.reshape(T * N, 3 * H)
-        np.matmul(x2d.T, dpre2d, out=self.grads[0])
         self.grads[1][:, : 2 * H] = hs[:-1].reshape(T * N, H).T @ dpre2d[:, : 2 * H]
         self.grads[1][:, 2 * H :] = hrs.reshape(T * N, H).T @ dpre2d[:, 2 * H :]
-        np.sum(dpre2d, axis=0, out=self.grads[2])
-        return (dpre2d @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)
-
-    @property
-    def hidden_states(self) -> np.ndarray | None:
-        """Hidden states (N, T, H) of the last forward."""
-        if self._cache is None:
-            return None
-        return self._cache[1][1:].transpose(1, 0, 2)
+        return dpre

@@ -83,7 +83,6 @@ class TimeLSTM(TimeRecurrent):
         super().__init__(Wx, Wh, b, stateful)
         self.c: np.ndarray | None = None
         self.dc: np.ndarray | None = None
-        self._cache: tuple | None = None
 
     def set_state(self, h: np.ndarray, c: np.ndarray | None = None) -> None:
         self.h = h
@@ -93,14 +92,13 @@ class TimeLSTM(TimeRecurrent):
         self.h = None
         self.c = None
 
-    def forward(self, xs: np.ndarray) -> np.ndarray:
-        self._check_input(xs)
+    def _steps_forward(self, act: np.ndarray) -> np.ndarray:
+        # act holds the input projections and becomes the gate activations in place
         Wh = self.params[1]
-        N, T, D = xs.shape
+        T, N, _ = act.shape
         H = self.hidden_size
         h0 = self._initial(self.h, N, "h")
         c0 = self._initial(self.c if self.h is not None else None, N, "c")
-        x2d, act = self._input_projection(xs)  # becomes the gate activations in place
         dtype = act.dtype
         hs = np.empty((T + 1, N, H), dtype=dtype)
         cs = np.empty((T + 1, N, H), dtype=dtype)
@@ -132,13 +130,14 @@ class TimeLSTM(TimeRecurrent):
             np.multiply(o, tanh_cs[t], out=hs[t + 1])
         self.h = hs[T].copy()
         self.c = cs[T].copy()
-        self._cache = (x2d, hs, cs, tanh_cs, act, (N, T, D))
+        self._cache = (hs, cs, tanh_cs, act)
         return hs[1:].transpose(1, 0, 2)
 
-    def backward(self, dhs: np.ndarray) -> np.ndarray:
+    def _steps_backward(self, dhs: np.ndarray) -> np.ndarray:
         Wh = self.params[1]
-        x2d, hs, cs, tanh_cs, act, (N, T, D) = self._cache
-        H = self.hidden_size
+        hs, cs, tanh_cs, act = self._cache
+        _, N, H = hs.shape
+        T = hs.shape[0] - 1
         dtype = hs.dtype
         dhs_tm = dhs.transpose(1, 0, 2)
         dpre = np.empty((T, N, 4 * H), dtype=dtype)
@@ -188,11 +187,5 @@ class TimeLSTM(TimeRecurrent):
         self.dh = dh
         self.dc = dc
         self.grad_flow = flow
-        return self._finish_backward(x2d, hs[:-1].reshape(T * N, H), dpre, N, T, D)
-
-    @property
-    def hidden_states(self) -> np.ndarray | None:
-        """Hidden states h (N, T, H) of the last forward."""
-        if self._cache is None:
-            return None
-        return self._cache[1][1:].transpose(1, 0, 2)
+        np.matmul(hs[:-1].reshape(T * N, H).T, dpre.reshape(T * N, 4 * H), out=self.grads[1])
+        return dpre

@@ -130,6 +130,8 @@ class RNNLM:
             self.grads += self.output.grads
             self.param_names += ["affine.W", "affine.b"]
         self.training = True
+        self.fold_embedding = True
+        self._folded_ids: np.ndarray | None = None
 
     # -- modes ---------------------------------------------------------------
     def train(self) -> None:
@@ -154,12 +156,50 @@ class RNNLM:
             )
         return ids
 
+    def _folds_embedding(self, xs: np.ndarray) -> bool:
+        """Whether the first layer's input projections come from a lookup table.
+
+        The first recurrent layer computes ``E[id] @ Wx + b`` at every
+        position. When the vocabulary is smaller than the batch (char level)
+        it is cheaper to compute ``E @ Wx + b`` once per token id and look the
+        rows up; the backward pass then sums the projection gradient per token
+        id instead of multiplying over every position. Not with dropout on the
+        embedding, whose mask would sit between E and Wx.
+        """
+        return (
+            self.fold_embedding
+            and xs.size > self.config["vocab_size"]
+            and not (self.training and self.dropouts[0].ratio > 0)
+        )
+
     def _top_hidden(self, xs: np.ndarray) -> np.ndarray:
         """Run embedding, dropouts and the recurrent stack; (N, T, H) into the output layer."""
-        h = self.embed.forward(xs)
-        for dropout, layer in zip(self.dropouts, self.recurrent, strict=False):
+        if self._folds_embedding(xs):
+            first = self.recurrent[0]
+            Wx, _, b = first.params
+            table = self.embed.params[0] @ Wx
+            table += b
+            h = first.forward_projected(table[xs.T])
+            self._folded_ids = xs
+        else:
+            h = self.recurrent[0].forward(self.dropouts[0].forward(self.embed.forward(xs)))
+            self._folded_ids = None
+        for dropout, layer in zip(self.dropouts[1:], self.recurrent[1:], strict=False):
             h = layer.forward(dropout.forward(h))
         return self.dropouts[-1].forward(h)
+
+    def _folded_backward(self, dpre: np.ndarray) -> None:
+        """Embedding and first-layer Wx gradients from the projection gradient (T, N, G*H)."""
+        ids = self._folded_ids.T.reshape(-1)  # time-major, like dpre's rows
+        dpre2d = dpre.reshape(ids.size, -1)
+        order = np.argsort(ids, kind="stable")
+        sorted_ids = ids[order]
+        starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+        per_token = np.zeros((self.config["vocab_size"], dpre2d.shape[1]), dtype=dpre.dtype)
+        per_token[sorted_ids[starts]] = np.add.reduceat(dpre2d[order], starts, axis=0)
+        first = self.recurrent[0]
+        np.matmul(self.embed.params[0].T, per_token, out=first.grads[0])
+        np.matmul(per_token, first.params[0].T, out=self.embed.grads[0])
 
     def predict(self, xs: np.ndarray) -> np.ndarray:
         """Scores (logits) (N, T, V) for token ids xs (N, T), advancing the state."""
@@ -178,11 +218,13 @@ class RNNLM:
         """Fill ``grads`` with the gradient of the last forward's loss."""
         d = self.output.backward(dout)
         d = self.dropouts[-1].backward(d)
-        for dropout, layer in zip(
-            reversed(self.dropouts[:-1]), reversed(self.recurrent), strict=False
-        ):
-            d = dropout.backward(layer.backward(d))
-        self.embed.backward(d)
+        for k in range(self.num_layers - 1, 0, -1):
+            d = self.dropouts[k].backward(self.recurrent[k].backward(d))
+        if self._folded_ids is not None:
+            self._folded_backward(self.recurrent[0].backward_projected(d))
+        else:
+            d = self.dropouts[0].backward(self.recurrent[0].backward(d))
+            self.embed.backward(d)
         if self.tie_weights:
             self.embed.grads[0] += self.output.grads[0].T
 

@@ -37,6 +37,8 @@ class TimeRecurrent:
         self.dh: np.ndarray | None = None
         self.record_grad_flow = False
         self.grad_flow: np.ndarray | None = None
+        self._cache: tuple | None = None
+        self._x2d: np.ndarray | None = None
 
     @property
     def hidden_size(self) -> int:
@@ -111,13 +113,60 @@ class TimeRecurrent:
         """``d @ W^T`` into ``out``, through the contiguous copy when there is one."""
         np.matmul(d, W.T if W_T is None else W_T, out=out)
 
-    def _finish_backward(
-        self, x2d: np.ndarray, hprev2d: np.ndarray, dpre: np.ndarray, N: int, T: int, D: int
-    ) -> np.ndarray:
-        """Weight gradients for all steps in one matmul each; returns dxs (N, T, D)."""
+    # -- the two entry points -------------------------------------------------
+    def forward(self, xs: np.ndarray) -> np.ndarray:
+        """Hidden states (N, T, H) for inputs xs (N, T, D)."""
+        self._check_input(xs)
+        x2d, pre = self._input_projection(xs)
+        self._x2d = x2d
+        return self._steps_forward(pre)
+
+    def forward_projected(self, pre: np.ndarray) -> np.ndarray:
+        """Like ``forward``, from input projections ``x_t @ Wx + b`` (T, N, G*H)
+        that the caller computed (RNNLM looks them up from a table when the
+        inputs are embeddings of a small vocabulary). ``pre`` is used in place.
+        Pair it with :meth:`backward_projected`."""
+        G_H = self.params[0].shape[1]
+        if pre.ndim != 3 or pre.shape[2] != G_H:
+            raise ValueError(
+                f"{type(self).__name__}: projections have shape {pre.shape}, expected (T, N, {G_H})"
+            )
+        self._x2d = None
+        return self._steps_forward(pre)
+
+    def backward(self, dhs: np.ndarray) -> np.ndarray:
+        """Fill all gradients; return the gradient for xs (N, T, D)."""
+        if self._x2d is None:
+            raise RuntimeError(
+                f"{type(self).__name__}: the last forward was forward_projected; "
+                "use backward_projected"
+            )
         Wx = self.params[0]
-        dpre2d = dpre.reshape(T * N, -1)
-        np.matmul(x2d.T, dpre2d, out=self.grads[0])
-        np.matmul(hprev2d.T, dpre2d, out=self.grads[1])
-        np.sum(dpre2d, axis=0, out=self.grads[2])
-        return (dpre2d @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)
+        dpre = self.backward_projected(dhs)
+        T, N, G_H = dpre.shape
+        dpre2d = dpre.reshape(T * N, G_H)
+        np.matmul(self._x2d.T, dpre2d, out=self.grads[0])
+        return (dpre2d @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
+
+    def backward_projected(self, dhs: np.ndarray) -> np.ndarray:
+        """Fill the Wh and b gradients; return the gradient for the input
+        projections (T, N, G*H). The Wx gradient is left to the caller."""
+        dpre = self._steps_backward(dhs)
+        np.sum(dpre.reshape(-1, dpre.shape[2]), axis=0, out=self.grads[2])
+        return dpre
+
+    @property
+    def hidden_states(self) -> np.ndarray | None:
+        """Hidden states (N, T, H) of the last forward."""
+        if self._cache is None:
+            return None
+        return self._cache[0][1:].transpose(1, 0, 2)
+
+    # -- what each cell defines ---------------------------------------------------
+    def _steps_forward(self, pre: np.ndarray) -> np.ndarray:
+        """Run the time loop from projections (T, N, G*H); return hs (N, T, H)."""
+        raise NotImplementedError
+
+    def _steps_backward(self, dhs: np.ndarray) -> np.ndarray:
+        """Back through the time loop; fill the Wh gradient, return d(projections)."""
+        raise NotImplementedError

@@ -53,15 +53,12 @@ class TimeRNN(TimeRecurrent):
         self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool = False
     ) -> None:
         super().__init__(Wx, Wh, b, stateful)
-        self._cache: tuple | None = None
 
-    def forward(self, xs: np.ndarray) -> np.ndarray:
-        self._check_input(xs)
+    def _steps_forward(self, pre: np.ndarray) -> np.ndarray:
         Wh = self.params[1]
-        N, T, D = xs.shape
+        T, N, _ = pre.shape
         H = self.hidden_size
         h0 = self._initial(self.h, N, "h")
-        x2d, pre = self._input_projection(xs)
         hs = np.empty((T + 1, N, H), dtype=pre.dtype)
         hs[0] = h0
         Wh_T = self._transposed(Wh, T)
@@ -71,13 +68,14 @@ class TimeRNN(TimeRecurrent):
             a += self._recurrent_product(hs[t], Wh, Wh_T, rec_T)
             np.tanh(a, out=hs[t + 1])
         self.h = hs[T].copy()
-        self._cache = (x2d, hs, (N, T, D))
+        self._cache = (hs,)
         return hs[1:].transpose(1, 0, 2)
 
-    def backward(self, dhs: np.ndarray) -> np.ndarray:
+    def _steps_backward(self, dhs: np.ndarray) -> np.ndarray:
         Wh = self.params[1]
-        x2d, hs, (N, T, D) = self._cache
-        H = self.hidden_size
+        (hs,) = self._cache
+        _, N, H = hs.shape
+        T = hs.shape[0] - 1
         dhs_tm = dhs.transpose(1, 0, 2)
         dpre = np.empty((T, N, H), dtype=hs.dtype)
         dh = np.zeros((N, H), dtype=hs.dtype)
@@ -94,11 +92,5 @@ class TimeRNN(TimeRecurrent):
             self._backward_product(d, Wh, Wh_T, dh)
         self.dh = dh
         self.grad_flow = flow
-        return self._finish_backward(x2d, hs[:-1].reshape(T * N, H), dpre, N, T, D)
-
-    @property
-    def hidden_states(self) -> np.ndarray | None:
-        """Hidden states (N, T, H) of the last forward."""
-        if self._cache is None:
-            return None
-        return self._cache[1][1:].transpose(1, 0, 2)
+        np.matmul(hs[:-1].reshape(T * N, H).T, dpre.reshape(T * N, H), out=self.grads[1])
+        return dpre

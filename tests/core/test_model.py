@@ -105,3 +105,26 @@ def test_forget_gate_bias_initialisation() -> None:
     b = model.recurrent[0].params[2]
     np.testing.assert_array_equal(b[:5], 1.0)
     np.testing.assert_array_equal(b[5:], 0.0)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("tie", [False, True])
+def test_embedding_lookup_table_path_equals_the_plain_path(cell: str, tie: bool) -> None:
+    """With a vocabulary smaller than the batch the first layer's input
+    projections come from a per-token table; the results are the same."""
+    rng = np.random.default_rng(7)
+    xs = rng.integers(0, 9, size=(6, 5))
+    ts = rng.integers(0, 9, size=(6, 5))
+    runs = []
+    for fold in (True, False):
+        model = RNNLM(9, 8, 8, cell=cell, num_layers=2, tie_weights=tie, seed=3, dtype="float64")
+        model.fold_embedding = fold
+        loss = model.forward(xs, ts)
+        assert (model._folded_ids is not None) == fold
+        model.backward()
+        runs.append((loss, [g.copy() for g in model.grads], model.get_state()))
+    (loss_a, grads_a, state_a), (loss_b, grads_b, state_b) = runs
+    assert loss_a == pytest.approx(loss_b, rel=1e-12)
+    for name, a, b in zip(model.param_names, grads_a, grads_b, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=name)
+    np.testing.assert_allclose(state_a[-1]["h"], state_b[-1]["h"], rtol=1e-12)
