@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -28,6 +29,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Tab, Tabs
@@ -101,6 +103,21 @@ TABS = (
 DEFAULT_CHECKPOINT_DIR = "checkpoints"
 
 
+def _unless_unmounted(handler: Callable[..., None]) -> Callable[..., None]:
+    """Skip a tick or message that arrives while the app is shutting down
+    (its panels already removed): worker threads and timers do not know."""
+
+    @functools.wraps(handler)
+    def guarded(self: RnnPlayApp, *args: Any) -> None:
+        try:
+            handler(self, *args)
+        except NoMatches:
+            if self.is_running and not self.shutting_down:
+                raise
+
+    return guarded
+
+
 class RnnPlayApp(App[int]):
     """The playground. ``trainer`` is the session it opens with (paused)."""
 
@@ -171,6 +188,7 @@ class RnnPlayApp(App[int]):
         self._pending_steps: list[Any] = []
         self._status_dirty = False
         self.first_frame_at: float | None = None
+        self.shutting_down = False
 
     # -- composition ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -331,6 +349,7 @@ class RnnPlayApp(App[int]):
         self._show_pending_progress()
         self._show_pending_samples()
 
+    @_unless_unmounted
     def _show_pending_progress(self) -> None:
         """Progress tick: new loss points to the chart, figures to the status."""
         chart = self.query_one(LossChart)
@@ -342,6 +361,7 @@ class RnnPlayApp(App[int]):
         if self._status_dirty:
             self._refresh_status()
 
+    @_unless_unmounted
     def _show_pending_samples(self) -> None:
         """Sample tick: new tokens to the sample view, heatmap and distribution."""
         if self._pending_steps:
@@ -394,6 +414,7 @@ class RnnPlayApp(App[int]):
             exit_on_error=False,
         )
 
+    @_unless_unmounted
     def on_training_progress(self, message: TrainingProgress) -> None:
         if getattr(message, "source", None) is not self.session:
             return
@@ -401,6 +422,7 @@ class RnnPlayApp(App[int]):
         self._pending_points.extend(message.points)
         self._status_dirty = True
 
+    @_unless_unmounted
     def on_evaluated(self, message: Evaluated) -> None:
         if getattr(message, "source", None) is not self.session:
             return
@@ -408,6 +430,7 @@ class RnnPlayApp(App[int]):
         self.query_one(LossChart).add_eval(message.event.tokens, message.event.loss)
         self._refresh_status()
 
+    @_unless_unmounted
     def on_learning_rate_changed(self, message: LearningRateChanged) -> None:
         if getattr(message, "source", None) is not self.session:
             return
@@ -417,6 +440,7 @@ class RnnPlayApp(App[int]):
         self.notify(f"learning rate {event.old_lr:.3g} -> {event.new_lr:.3g} ({event.reason})")
         self._refresh_status()
 
+    @_unless_unmounted
     def on_training_stopped(self, message: TrainingStopped) -> None:
         if getattr(message, "source", None) is not self.session:
             return
@@ -435,6 +459,7 @@ class RnnPlayApp(App[int]):
         else:
             self.notify(f"training stopped: {event.message}", timeout=5)
 
+    @_unless_unmounted
     def on_grad_flow_measured(self, message: GradFlowMeasured) -> None:
         if getattr(message, "source", None) is not self.session:
             return
@@ -529,6 +554,7 @@ class RnnPlayApp(App[int]):
             self._sample_timer.stop()
             self._sample_timer = None
 
+    @_unless_unmounted
     def on_sample_started(self, message: SampleStarted) -> None:
         if message.run_id != self._sample_run:
             return
@@ -537,11 +563,13 @@ class RnnPlayApp(App[int]):
         self.query_one(HiddenHeatmap).clear()
         self.query_one(NextTokenDistribution).clear()
 
+    @_unless_unmounted
     def on_sample_tokens(self, message: SampleTokens) -> None:
         if message.run_id != self._sample_run or not message.steps:
             return
         self._pending_steps.extend(message.steps)
 
+    @_unless_unmounted
     def on_sample_finished(self, message: SampleFinished) -> None:
         if message.run_id != self._sample_run:
             return
@@ -559,6 +587,7 @@ class RnnPlayApp(App[int]):
             self._sample_active = True  # a snapshot is on its way
             self.session.request_snapshot()
 
+    @_unless_unmounted
     def on_hidden_heatmap_unit_selected(self, message: HiddenHeatmap.UnitSelected) -> None:
         view = self.query_one(SampleView)
         if view.mode == "unit":
@@ -695,6 +724,11 @@ class RnnPlayApp(App[int]):
         self._stop_sample()
         await self._wait_idle()
         self.exit(0)
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Exit; from here on ticks and late messages find no panels, which is fine."""
+        self.shutting_down = True
+        super().exit(*args, **kwargs)
 
     async def on_unmount(self) -> None:
         self._stop_sample()
