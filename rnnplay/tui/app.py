@@ -104,16 +104,18 @@ DEFAULT_CHECKPOINT_DIR = "checkpoints"
 
 
 def _unless_unmounted(handler: Callable[..., None]) -> Callable[..., None]:
-    """Skip a tick or message that arrives while the app is shutting down
-    (its panels already removed): worker threads and timers do not know."""
+    """Skip a tick or message that arrives while the panels are not mounted:
+    worker threads and timers do not know the app is closing, and Textual
+    removes the panels before ``shutting_down`` turns true, so the flags
+    cannot tell a late tick from a real miss. A panel that never updates is
+    what the Pilot tests would catch instead."""
 
     @functools.wraps(handler)
     def guarded(self: RnnPlayApp, *args: Any) -> None:
         try:
             handler(self, *args)
         except NoMatches:
-            if self.is_running and not self.shutting_down:
-                raise
+            return
 
     return guarded
 
