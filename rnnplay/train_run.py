@@ -148,7 +148,7 @@ class TrainRun:
             test=config.test,
             val_fraction=config.val_fraction,
         )
-        trainer = Trainer(config, dataset)
+        trainer = Trainer(_with_absolute_paths(config), dataset)
         self.config = trainer.config
         return trainer
 
@@ -268,3 +268,17 @@ class TrainRun:
             return sampler.generate("", length).strip()
         except ValueError:
             return None
+
+
+def _with_absolute_paths(config):  # TrainConfig -> TrainConfig
+    """The config with its text files as absolute paths, so that ``--resume``
+    finds them from any folder (built-in corpus names stay names)."""
+    from rnnplay.core.corpus import BUILTIN_CORPORA
+
+    changes = {}
+    if config.corpus not in BUILTIN_CORPORA:
+        changes["corpus"] = str(Path(config.corpus).resolve())
+    for key in ("valid", "test"):
+        if getattr(config, key):
+            changes[key] = str(Path(getattr(config, key)).resolve())
+    return config.replace(**changes) if changes else config

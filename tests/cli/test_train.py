@@ -248,3 +248,19 @@ def test_resume_drops_metrics_logged_after_the_checkpoint(cli, corpus, tmp_path)
         log.write('{"kind": "tr')
     assert cli("train", "--resume", out / "last.npz", "--max-steps", "20", "--quiet").code == 0
     assert (out / "metrics.jsonl").read_text() == straight
+
+
+def test_resume_from_another_folder_finds_a_relative_corpus(cli, corpus, tmp_path, monkeypatch):
+    corpus = Path(corpus)
+    monkeypatch.chdir(corpus.parent)
+    out = tmp_path / "run"
+    first = cli(
+        "train", "--corpus", corpus.name, *TINY, "--max-steps", "2", "--out", out, "--quiet"
+    )
+    assert first.code == 0, first.err
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    resumed = cli("train", "--resume", out / "last.npz", "--max-steps", "4", "--quiet")
+    assert resumed.code == 0, resumed.err
+    assert load_checkpoint(out / "last.npz").meta["step"] == 4
