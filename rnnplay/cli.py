@@ -126,6 +126,13 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
         default=S,
         help="tie input and output embeddings (needs --embed == --hidden)",
     )
+    model.add_argument(
+        "--forget-bias",
+        type=float,
+        metavar="F",
+        default=S,
+        help=f"initial LSTM forget-gate bias; the book uses 0 (default {d.forget_bias:g})",
+    )
 
     batches = parser.add_argument_group("batches")
     batches.add_argument(

@@ -58,6 +58,7 @@ class TrainConfig:
     layers: int = 1
     dropout: float = 0.0
     tie: bool = False
+    forget_bias: float = 1.0  # LSTM forget-gate bias at init; the book uses 0
     dtype: str = "float32"
     # batches
     batch: int = 32
@@ -135,6 +136,7 @@ class TrainConfig:
             _positive_number("--epochs", self.epochs)
         if self.max_seconds is not None:
             _positive_number("--max-seconds", self.max_seconds)
+        _finite_number("--forget-bias", self.forget_bias)
         _finite_number("--dropout", self.dropout)
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"--dropout must lie in [0, 1), got {self.dropout:g}")

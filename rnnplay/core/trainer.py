@@ -97,6 +97,7 @@ class Trainer:
                 tie_weights=config.tie,
                 seed=config.seed,
                 dtype=config.dtype,
+                forget_bias=config.forget_bias,
             )
         elif model.config["vocab_size"] != vocab_size:
             raise ConfigError(
