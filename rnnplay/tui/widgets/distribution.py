@@ -5,6 +5,11 @@ panel lists the k most likely tokens with a bar each (on an absolute 0-1
 scale, so a flat, untrained distribution looks flat) and marks the token the
 sampler actually chose with '▶'. When the chosen token was not among the top
 k (sampling can pick an unlikely token), it is added as a last row.
+
+It changes five times a second while sampling runs alongside training, so a
+new step redraws only the rows whose content changed, and the panel's styles
+are looked up once per theme rather than per row (Textual's ``rich_style``
+walks every ancestor).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -84,14 +91,14 @@ class NextTokenDistribution(Widget):
         self.hint = hint
         self._candidates: list[Candidate] = []
         self._outside: Candidate | None = None
+        self._rows: list[Candidate] = []  # candidates, then the outside pick if any
+        self._label_width = 0
+        self._styles: dict[str, Style] | None = None
 
     @property
     def candidates(self) -> list[Candidate]:
         """The rows shown, most likely first; a chosen token outside the top k comes last."""
-        rows = list(self._candidates)
-        if self._outside is not None:
-            rows.append(self._outside)
-        return rows
+        return list(self._rows)
 
     @property
     def chosen(self) -> Candidate | None:
@@ -117,15 +124,15 @@ class NextTokenDistribution(Widget):
             raise ValueError(f"{len(top_tokens)} tokens for {probs.shape[0]} probabilities")
         if chosen is not None and not 0 <= chosen < len(top_tokens):
             raise ValueError(f"chosen index {chosen} outside 0..{len(top_tokens) - 1}")
-        self._candidates = [
+        candidates = [
             Candidate(str(token), float(prob), i == chosen)
             for i, (token, prob) in enumerate(zip(top_tokens, probs, strict=True))
         ]
-        self._outside = None
+        outside = None
         if chosen is None and chosen_token is not None:
             prob = float("nan") if chosen_prob is None else float(chosen_prob)
-            self._outside = Candidate(str(chosen_token), prob, True)
-        self.refresh()
+            outside = Candidate(str(chosen_token), prob, True)
+        self._show_rows(candidates, outside)
 
     def show(self, step: Any, token_text: Callable[[int], str] | Sequence[str]) -> None:
         """Show a sampler step (duck-typed SampleStep: token_id, text, prob, top_ids, top_probs).
@@ -147,46 +154,86 @@ class NextTokenDistribution(Widget):
 
     def clear(self) -> None:
         """Show the hint again (no step yet)."""
-        self._candidates = []
-        self._outside = None
-        self.refresh()
+        self._show_rows([], None)
 
-    def render_line(self, y: int) -> Strip:
-        width, height = self.size
-        base = self.rich_style
-        if width <= 0:
-            return Strip.blank(0)
-        rows = self.candidates
-        if not rows:
-            if y == 0:
-                hint = base + self.get_component_rich_style("next-token--hint")
-                return Strip([Segment(self.hint, hint)]).crop(0, width).adjust_cell_length(width)
-            return Strip.blank(width, base)
+    def _show_rows(self, candidates: list[Candidate], outside: Candidate | None) -> None:
+        """Take the new rows and redraw the lines whose content changed (all of
+        them when the label column's width changed, or the hint came or went)."""
+        height = self.size.height
+        before = [self._line_content(y, height) for y in range(height)]
+        old_label_width, had_rows = self._label_width, bool(self._rows)
+        self._candidates, self._outside = candidates, outside
+        self._rows = [*candidates, *([outside] if outside else [])]
+        self._label_width = min(
+            max((cell_len(visible_token(row.token)) for row in self._rows), default=0), 10
+        )
+        if not height or self._label_width != old_label_width or had_rows != bool(self._rows):
+            self.refresh()
+            return
+        width = self.size.width
+        for y, old in enumerate(before):
+            if self._line_content(y, height) != old:
+                self.refresh(Region(0, y, width, 1))
+
+    def _line_content(self, y: int, height: int) -> tuple[Candidate, bool] | None:
+        """What line `y` shows: a row and whether it is the chosen-outside-top-k one,
+        or None for the hint or a blank line."""
+        rows = self._rows
         if y >= len(rows):
-            return Strip.blank(width, base)
+            return None
         row = rows[y]
         outside = self._outside is not None and y == len(rows) - 1
         if height < len(rows) and y == height - 1 and self._outside is not None:
             # Too short to show every row: keep the chosen one on the last line.
             row, outside = self._outside, True
-        return self._row_strip(row, outside, rows, width)
+        return row, outside
 
-    def _row_strip(self, row: Candidate, outside: bool, rows: list[Candidate], width: int) -> Strip:
-        base = self.rich_style
-        label_width = min(max(cell_len(visible_token(r.token)) for r in rows), 10)
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+
+    def _style(self, name: str = "") -> Style:
+        """``""`` for the base style, a component class for base plus that
+        component, or ``"outside"`` for that component's style alone; looked up
+        once per theme or CSS change, not per row."""
+        styles = self._styles
+        if styles is None:
+            base = self.rich_style
+            styles = {"": base}
+            for component in self.COMPONENT_CLASSES:
+                styles[component] = base + self.get_component_rich_style(component)
+            styles["outside"] = self.get_component_rich_style("next-token--outside")
+            self._styles = styles
+        return styles[name]
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size
+        if width <= 0:
+            return Strip.blank(0)
+        base = self._style()
+        if not self._rows:
+            if y == 0:
+                hint = self._style("next-token--hint")
+                return Strip([Segment(self.hint, hint)]).crop(0, width).adjust_cell_length(width)
+            return Strip.blank(width, base)
+        content = self._line_content(y, height)
+        if content is None:
+            return Strip.blank(width, base)
+        row, outside = content
+        return self._row_strip(row, outside, width)
+
+    def _row_strip(self, row: Candidate, outside: bool, width: int) -> Strip:
+        base = self._style()
+        label_width = self._label_width
         label = visible_token(row.token)
         if cell_len(label) > label_width:
             label = label[: label_width - 1] + "…"
         label += " " * (label_width - cell_len(label))
-        token_style = base + self.get_component_rich_style(
-            "next-token--chosen" if row.chosen else "next-token--token"
-        )
+        token_style = self._style("next-token--chosen" if row.chosen else "next-token--token")
         if outside:
-            token_style += self.get_component_rich_style("next-token--outside")
-        bar_style = base + self.get_component_rich_style(
-            "next-token--chosen" if row.chosen else "next-token--bar"
-        )
-        prob_style = base + self.get_component_rich_style("next-token--prob")
+            token_style += self._style("outside")
+        bar_style = self._style("next-token--chosen" if row.chosen else "next-token--bar")
+        prob_style = self._style("next-token--prob")
         prob_text = "    ?%" if not np.isfinite(row.prob) else f"{row.prob * 100:5.1f}%"
         bar_width = max(width - 2 - label_width - 1 - len(prob_text) - 1, 0)
         bar = bar_cells(row.prob, bar_width)

@@ -9,12 +9,16 @@ posts `HiddenHeatmap.UnitSelected`, so the sample view can colour text by it.
 
 Activations are quantised to colour levels once, when they arrive, and rows
 are cut from that level matrix at render time, so a frame costs a table
-look-up per visible cell whatever the hidden size or sample length.
+look-up per visible cell whatever the hidden size or sample length. The
+panel's Rich styles are looked up once per theme, not per line (Textual's
+``rich_style`` walks every ancestor), since a sampling run redraws every
+visible row five times a second while training competes for the CPU.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,6 +33,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from rnnplay.tui.widgets.palette import (
+    DIVERGING_BACKGROUNDS,
     diverging_background,
     diverging_levels,
     diverging_rgb,
@@ -133,6 +138,7 @@ class HiddenHeatmap(Widget, can_focus=True):
         self._order_cache: tuple[tuple[int, bool], np.ndarray, np.ndarray] | None = None
         self._row_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(256)
         self._visibility_pending = False
+        self._styles: dict[str, Style] | None = None
 
     # ------------------------------------------------------------------ data
 
@@ -176,6 +182,10 @@ class HiddenHeatmap(Widget, can_focus=True):
 
     def append(self, token: str, hidden: np.ndarray) -> None:
         """Add one time step. A hidden size different from the current one starts afresh."""
+        self._after_data_change(reset_view=self._push(token, hidden))
+
+    def _push(self, token: str, hidden: np.ndarray) -> bool:
+        """Store one time step without redrawing; True when it started afresh."""
         hidden = np.asarray(hidden, dtype=np.float32).reshape(-1)
         if hidden.shape[0] != self.units or self._values.shape[0] == 0:
             self._reset_buffers(hidden.shape[0])
@@ -197,16 +207,24 @@ class HiddenHeatmap(Widget, can_focus=True):
             if self._cursor is not None:
                 self._cursor = max(0, self._cursor - 1)
                 self._col_first = max(0, self._col_first - 1)
-        self._after_data_change(reset_view=reset_view)
+        return reset_view
 
     def append_step(self, step: Any) -> None:
         """Add one sampler step (anything with `.text` and `.hidden`, e.g. SampleStep)."""
         self.append(step.text, step.hidden)
 
     def append_steps(self, steps: Iterable[Any]) -> None:
-        """Add a batch of sampler steps (as append_step, one after the other)."""
+        """Add a batch of sampler steps (as append_step, one after the other, but
+        redrawn once: a step that starts afresh is settled on its own first)."""
+        pending = False
         for step in steps:
-            self.append(step.text, step.hidden)
+            if self._push(step.text, step.hidden):
+                self._after_data_change(reset_view=True)
+                pending = False
+            else:
+                pending = True
+        if pending:
+            self._after_data_change(reset_view=False)
 
     def clear(self) -> None:
         """Forget all data (the selected unit is kept)."""
@@ -424,6 +442,24 @@ class HiddenHeatmap(Widget, can_focus=True):
         self._row_cache.clear()
         self._keep_selection_visible()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._row_cache.clear()
+
+    def _style(self, component: str = "") -> Style:
+        """The base style (``""``) or the base plus a component's style, looked up
+        once per theme or CSS change rather than per drawn line."""
+        styles = self._styles
+        if styles is None:
+            base = self.rich_style
+            styles = {"": base}
+            for name in self.COMPONENT_CLASSES:
+                styles[name] = base + self.get_component_rich_style(name)
+            styles["bold-info"] = styles["hidden-heatmap--info"] + Style(bold=True)
+            self._styles = styles
+        return styles[component]
+
     # ------------------------------------------------------------ rendering
 
     def _gutter_width(self) -> int:
@@ -452,10 +488,10 @@ class HiddenHeatmap(Widget, can_focus=True):
         width, height = self.size
         if width <= 0:
             return Strip.blank(0)
-        base = self.rich_style
+        base = self._style()
         if not self.units or not self.steps:
             if y == 0:
-                style = base + self.get_component_rich_style("hidden-heatmap--hint")
+                style = self._style("hidden-heatmap--hint")
                 return Strip([Segment(self.hint[:width], style)]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         if y == 0:
@@ -468,51 +504,57 @@ class HiddenHeatmap(Widget, can_focus=True):
             rows = height - 2 if height >= 3 else height - 1
             if row >= rows or position >= self.units:
                 return Strip.blank(width, base)
-            strip = self._unit_strip(int(self._order()[0][position]))
+            return self._unit_strip(int(self._order()[0][position]), width)
         return strip.adjust_cell_length(width, base)
 
     def _header_strip(self) -> Strip:
         first, count = self._visible_columns()
         cursor = self.cursor_step()
-        base = self.rich_style
-        header = base + self.get_component_rich_style("hidden-heatmap--header")
-        cursor_style = base + self.get_component_rich_style("hidden-heatmap--cursor")
+        header = self._style("hidden-heatmap--header")
+        cursor_style = self._style("hidden-heatmap--cursor")
         segments = [Segment(" " * self._gutter_width(), header)]
         for column in range(first, first + count):
-            label = visible_token(self._tokens[column])[:1]
-            if cell_len(label) != 1:
-                label = "·"
+            label = _column_label(self._tokens[column])
             segments.append(Segment(label, cursor_style if column == cursor else header))
         return Strip(segments)
 
-    def _unit_strip(self, unit: int) -> Strip:
+    def _unit_strip(self, unit: int, width: int) -> Strip:
+        """One unit's row, ``width`` cells: its label, then a run of cells per colour."""
         first, count = self._visible_columns()
         selected = unit == self._selected
         cursor = self.cursor_step() if selected else None
-        key = (unit, first, count, selected, cursor, self._gutter_width())
+        gutter = self._gutter_width()
+        key = (unit, first, count, selected, cursor, gutter, width)
         cached = self._row_cache.get(key)
         if cached is not None:
             return cached
-        base = self.rich_style
-        label_style = base + self.get_component_rich_style(
+        label_style = self._style(
             "hidden-heatmap--selected" if selected else "hidden-heatmap--gutter"
         )
-        digits = self._gutter_width() - 2
-        label = f"{'▶' if selected else ' '}{unit:>{digits}} "
+        label = f"{'▶' if selected else ' '}{unit:>{gutter - 2}} "
         segments = [Segment(label, label_style)]
         levels = self._levels[self._start + first : self._start + first + count, unit]
-        run_start = 0
-        for i in range(1, count + 1):
-            if i == count or levels[i] != levels[run_start]:
-                segments.append(
-                    Segment(" " * (i - run_start), diverging_background(int(levels[run_start])))
+        if count:
+            # Runs of equal colour: one segment each (found by NumPy, not per cell).
+            ends = (np.flatnonzero(levels[1:] != levels[:-1]) + 1).tolist()
+            starts = [0, *ends]
+            backgrounds = DIVERGING_BACKGROUNDS
+            segments += [
+                Segment(" " * (end - start), backgrounds[level])
+                for start, end, level in zip(
+                    starts, [*ends, count], levels[starts].tolist(), strict=True
                 )
-                run_start = i
+            ]
         if cursor is not None and first <= cursor < first + count:
             segments = self._mark_cursor_cell(
                 segments, len(label) + cursor - first, levels, cursor - first
             )
-        strip = Strip(segments)
+        cells = len(label) + count
+        if cells < width:
+            segments.append(Segment(" " * (width - cells), self._style()))
+            strip = Strip(segments, width)
+        else:
+            strip = Strip(segments, cells).adjust_cell_length(width, self._style())
         self._row_cache[key] = strip
         return strip
 
@@ -536,9 +578,9 @@ class HiddenHeatmap(Widget, can_focus=True):
 
         Parts are dropped from the least to the most important until the line fits.
         """
-        base = self.rich_style
-        info = base + self.get_component_rich_style("hidden-heatmap--info")
-        dim = base + self.get_component_rich_style("hidden-heatmap--dim")
+        base = self._style()
+        info = self._style("hidden-heatmap--info")
+        dim = self._style("hidden-heatmap--dim")
         column = self.cursor_step()
         value = self.value_at_cursor()
         assert column is not None and value is not None
@@ -550,7 +592,7 @@ class HiddenHeatmap(Widget, can_focus=True):
         order = " by variance" if self._sort else ""
         head = [
             Segment(f"unit {self._selected} ", info),
-            Segment(f"{value:+.3f}", info + Style(bold=True)),
+            Segment(f"{value:+.3f}", self._style("bold-info")),
         ]
         at = Segment(f" at '{token}' t={self._dropped + column}", info)
         width = self.size.width
@@ -577,3 +619,10 @@ class HiddenHeatmap(Widget, can_focus=True):
         """A tiny colour key: -1 (blue) through 0 (white) to +1 (red)."""
         cells = [Segment(" ", diverging_background(level)) for level in (0, 5, 10, 15, 20)]
         return [Segment("-1", label_style), *cells, Segment("+1", label_style)]
+
+
+@lru_cache(maxsize=1024)
+def _column_label(token: str) -> str:
+    """A token's one-cell label in the header row (``·`` when it has no such label)."""
+    label = visible_token(token)[:1]
+    return label if cell_len(label) == 1 else "·"

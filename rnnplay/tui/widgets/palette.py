@@ -8,6 +8,7 @@ styles are built once, which keeps per-frame rendering to table look-ups.
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from itertools import pairwise
 
@@ -78,6 +79,19 @@ def diverging_levels(values: np.ndarray) -> np.ndarray:
     return np.where(finite, levels, -1).astype(np.int8)
 
 
+def diverging_level(value: float) -> int:
+    """Level of one activation, as `diverging_levels` computes it for an array.
+
+    Plain float arithmetic (the same float64 steps, and round-half-to-even like
+    ``np.rint``) so colouring one token costs no NumPy call.
+    """
+    value = float(value)
+    if not math.isfinite(value):
+        return -1
+    clipped = min(max(value, -1.0), 1.0)
+    return round((clipped + 1.0) * 0.5 * (DIVERGING_LEVELS - 1))
+
+
 def level_value(level: int) -> float:
     """The activation at the centre of diverging `level` (inverse of diverging_levels)."""
     return level / (DIVERGING_LEVELS - 1) * 2.0 - 1.0
@@ -104,9 +118,22 @@ def diverging_text(level: int) -> Style:
     return Style(bgcolor=_rgb_color(rgb), color=contrast_text(rgb))
 
 
+DIVERGING_BACKGROUNDS: tuple[Style, ...] = tuple(
+    diverging_background(level) for level in (*range(DIVERGING_LEVELS), -1)
+)
+"""`diverging_background` of every level as a tuple indexed by level: the missing
+level -1 is the last entry, so plain indexing covers it (a heatmap frame looks
+up one style per cell)."""
+
+DIVERGING_TEXTS: tuple[Style, ...] = tuple(
+    diverging_text(level) for level in (*range(DIVERGING_LEVELS), -1)
+)
+"""`diverging_text` of every level, indexed like DIVERGING_BACKGROUNDS."""
+
+
 def probability_level(prob: float) -> int:
     """Quantise a probability to 0..PROBABILITY_LEVELS-1 (-1 when unknown)."""
-    if prob is None or not np.isfinite(prob):
+    if prob is None or not math.isfinite(prob):
         return -1
     p = min(max(float(prob), 0.0), 1.0)
     return round(p * (PROBABILITY_LEVELS - 1))

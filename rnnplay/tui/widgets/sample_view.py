@@ -10,31 +10,41 @@ Two colourings, switched with `mode`:
   "visualizing the cells").
 
 The prime (the text the sample was started from) is shown in its own style.
-Only the last `max_tokens` tokens are kept, and the text is wrapped once per
-change and width, then the bottom lines are drawn with the line API, so the
-view stays cheap however long sampling runs.
+Only the last `max_tokens` tokens are kept. The view is drawn with the line
+API and stays cheap however long sampling runs (it redraws five times a
+second while training competes for the CPU): text is wrapped per paragraph
+(the text between two line breaks, which is how Rich wraps it anyway),
+walking back from the newest only until the rows are filled, and wrapped
+paragraphs are cached, so a new token rewraps just the last one. New tokens
+redraw only the rows whose text changed, and the styles are looked up once
+per theme rather than per line.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
+from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
 from rnnplay.tui.widgets.palette import (
+    DIVERGING_TEXTS,
     diverging_background,
-    diverging_levels,
-    diverging_text,
+    diverging_level,
     probability_level,
     probability_text,
 )
+
+Piece = tuple[str, Style]
+"""A run of text in one style, within a paragraph."""
 
 ColourMode = Literal["probability", "unit"]
 COLOUR_MODES: tuple[ColourMode, ...] = ("probability", "unit")
@@ -92,7 +102,12 @@ class SampleView(Widget):
         self._mode: ColourMode = "probability"
         self._unit = 0
         self._version = 0
-        self._wrapped: tuple[tuple[Any, ...], list[Strip]] | None = None
+        self._styles: dict[str, Style] | None = None
+        # Wrapped paragraphs by (pieces), valid for one (width, theme) context.
+        self._paragraphs: dict[tuple[Piece, ...], list[Strip]] = {}
+        self._paragraphs_context: tuple[Any, ...] | None = None
+        # The text rows last drawn, and what they were drawn for.
+        self._rows: tuple[tuple[Any, ...], list[Strip]] | None = None
 
     # ----------------------------------------------------------------- data
 
@@ -115,6 +130,7 @@ class SampleView(Widget):
         """Start a new sample from `prime` (shown in its own style)."""
         self._prime = prime
         self._tokens.clear()
+        self._rows = None  # the legend may change too: redraw everything
         self._changed()
 
     def append(self, step: Any) -> None:
@@ -122,22 +138,42 @@ class SampleView(Widget):
         self.append_token(step.text, getattr(step, "prob", None), getattr(step, "hidden", None))
 
     def extend(self, steps: Iterable[Any]) -> None:
-        """Add a batch of sampler steps (as append, one after the other)."""
+        """Add a batch of sampler steps (as append, one after the other, redrawn once)."""
+        added = False
         for step in steps:
-            self.append(step)
+            self._push(step.text, getattr(step, "prob", None), getattr(step, "hidden", None))
+            added = True
+        if added:
+            self._changed()
 
     def append_token(
         self, text: str, prob: float | None = None, hidden: np.ndarray | None = None
     ) -> None:
         """Add one token with its probability and the hidden state after it (both optional)."""
+        self._push(text, prob, hidden)
+        self._changed()
+
+    def _push(self, text: str, prob: float | None, hidden: np.ndarray | None) -> None:
         if hidden is not None:
             hidden = np.asarray(hidden, dtype=np.float32).reshape(-1)
         self._tokens.append(_Token(str(text), None if prob is None else float(prob), hidden))
-        self._changed()
 
     def _changed(self) -> None:
+        """After new text: redraw the rows whose strips differ from those last drawn
+        (usually just the newest line), or everything when that cannot be told."""
         self._version += 1
-        self.refresh()
+        before = self._rows
+        width, height = self.size
+        if before is None or width <= 0 or not self._tokens or not self.is_mounted:
+            self.refresh()
+            return
+        after = self._text_rows(width, self._text_row_count(height))
+        if before[0][1:] != self._rows[0][1:]:  # drawn for another size, mode or theme
+            self.refresh()
+            return
+        for y, (old, new) in enumerate(zip(before[1], after, strict=True)):
+            if old is not new and old != new:
+                self.refresh(Region(0, y, width, 1))
 
     # -------------------------------------------------------------- colours
 
@@ -189,48 +225,117 @@ class SampleView(Widget):
     def _token_style(self, token: _Token) -> Style:
         if self._mode == "probability":
             if token.prob is None:
-                return self.get_component_rich_style("sample-view--plain")
+                return self._style("sample-view--plain")
             return probability_text(probability_level(token.prob))
         if token.hidden is None or self._unit >= token.hidden.shape[0]:
-            return self.get_component_rich_style("sample-view--plain")
-        return diverging_text(int(diverging_levels(token.hidden[self._unit])))
+            return self._style("sample-view--plain")
+        return DIVERGING_TEXTS[diverging_level(token.hidden[self._unit])]
 
     # ------------------------------------------------------------ rendering
 
-    def _text(self) -> Text:
-        """The whole kept sample as Rich Text: prime, then coloured tokens."""
-        text = Text(no_wrap=False, overflow="fold")
-        if self._prime:
-            text.append(self._prime, self.get_component_rich_style("sample-view--prime"))
-        for token in self._tokens:
-            style = self._token_style(token)
-            pieces = token.text.split("\n")
-            for i, piece in enumerate(pieces):
-                if i:
-                    # A newline token keeps a visible, coloured mark before the break.
-                    text.append("↵", style)
-                    text.append("\n")
-                if piece:
-                    text.append(piece, style)
-        return text
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._paragraphs_context = None
+        self._rows = None
 
-    def _lines(self, width: int) -> list[Strip]:
-        key = (self._version, width, self._mode, self._unit, self.app.theme)
-        if self._wrapped is not None and self._wrapped[0] == key:
-            return self._wrapped[1]
+    def _style(self, name: str = "") -> Style:
+        """A component's own style by class name, ``""`` for the base style, or
+        ``"base+<name>"`` for the two combined; looked up once per theme or CSS
+        change (``rich_style`` walks every ancestor)."""
+        styles = self._styles
+        if styles is None:
+            base = self.rich_style
+            styles = {"": base}
+            for component in self.COMPONENT_CLASSES:
+                own = self.get_component_rich_style(component)
+                styles[component] = own
+                styles[f"base+{component}"] = base + own
+            self._styles = styles
+        return styles[name]
+
+    def _paragraphs_backward(self) -> Iterator[tuple[Piece, ...]]:
+        """The kept sample (prime, then coloured tokens) as paragraphs, newest first.
+
+        A newline token keeps a visible, coloured mark (↵) before its break; a
+        newline in the prime is a plain break. Pieces that are nothing but
+        control codes (which Rich drops) are left out of a paragraph when the
+        text has more than one: Rich's split drops their empty spans, which
+        would otherwise cut the paragraph's segments.
+        """
+        pieces: list[Piece] = []  # the paragraph being collected, last piece first
+        for token in reversed(self._tokens):
+            style = self._token_style(token)
+            parts = token.text.split("\n")
+            for i in range(len(parts) - 1, -1, -1):
+                if parts[i]:
+                    pieces.append((parts[i], style))
+                if i:
+                    yield _printable(pieces)
+                    pieces = [("↵", style)]
+        if self._prime:
+            style = self._style("sample-view--prime")
+            parts = self._prime.split("\n")
+            for i in range(len(parts) - 1, -1, -1):
+                if parts[i]:
+                    pieces.append((parts[i], style))
+                if i:
+                    yield _printable(pieces)
+                    pieces = []
+        broken = "\n" in self._prime or any("\n" in token.text for token in self._tokens)
+        yield _printable(pieces) if broken else tuple(reversed(pieces))
+
+    def _wrap(self, paragraph: tuple[Piece, ...], width: int) -> list[Strip]:
+        """One paragraph wrapped to `width` cells, as full-width strips."""
+        text = Text(no_wrap=False, overflow="fold")
+        for piece, style in paragraph:
+            text.append(piece, style)
         console = self.app.console
-        lines = self._text().wrap(console, width)
-        base = self.rich_style
-        strips = [
+        base = self._style()
+        return [
             Strip(Segment.apply_style(line.render(console), base)).adjust_cell_length(width, base)
-            for line in lines
+            for line in text.wrap(console, width)
         ]
-        self._wrapped = (key, strips)
-        return strips
+
+    def _tail_lines(self, width: int, rows: int) -> list[Strip]:
+        """The last `rows` wrapped lines of the sample, or all of them when fewer."""
+        context = (width, self.app.theme)
+        known = self._paragraphs if self._paragraphs_context == context else {}
+        used: dict[tuple[Piece, ...], list[Strip]] = {}
+        blocks: list[list[Strip]] = []  # wrapped paragraphs, newest first
+        count = 0
+        for paragraph in self._paragraphs_backward():
+            lines = used.get(paragraph) or known.get(paragraph)
+            if lines is None:
+                lines = self._wrap(paragraph, width)
+            used[paragraph] = lines
+            blocks.append(lines)
+            count += len(lines)
+            if count >= rows:
+                break
+        self._paragraphs, self._paragraphs_context = used, context
+        return [line for lines in reversed(blocks) for line in lines]
+
+    @staticmethod
+    def _text_row_count(height: int) -> int:
+        """Rows for text: all but the legend's last row (when there is room for both)."""
+        return height - 1 if height >= 2 else height
+
+    def _text_rows(self, width: int, rows: int) -> list[Strip]:
+        """The `rows` text rows, bottom-anchored: the newest text sits on the last row."""
+        key = (self._version, width, rows, self._mode, self._unit, self.app.theme)
+        if self._rows is not None and self._rows[0] == key:
+            return self._rows[1]
+        lines = self._tail_lines(width, rows)
+        first = max(len(lines) - rows, 0)
+        shown = lines[first : first + rows]
+        shown += [Strip.blank(width, self._style())] * (rows - len(shown))
+        self._rows = (key, shown)
+        return shown
 
     def _legend(self, width: int) -> Strip:
-        base = self.rich_style
-        label = base + self.get_component_rich_style("sample-view--legend")
+        base = self._style()
+        label = self._style("base+sample-view--legend")
         if self._mode == "probability":
             swatches = [Segment("█", probability_text(level)) for level in range(0, 11, 2)]
             segments = [Segment("colour: p(token) low ", label), *swatches, Segment(" high", label)]
@@ -239,27 +344,26 @@ class SampleView(Widget):
             segments = [Segment(f"colour: unit {self._unit}  -1 ", label), *swatches]
             segments.append(Segment(" +1", label))
         if self._prime:
-            prime = base + self.get_component_rich_style("sample-view--prime")
+            prime = self._style("base+sample-view--prime")
             segments += [Segment("  ", label), Segment("prime", prime)]
         return Strip(segments).crop(0, width).adjust_cell_length(width, base)
 
     def render_line(self, y: int) -> Strip:
         width, height = self.size
-        base = self.rich_style
         if width <= 0:
             return Strip.blank(0)
         if not self._prime and not self._tokens:
             if y == 0:
-                hint = base + self.get_component_rich_style("sample-view--hint")
+                hint = self._style("base+sample-view--hint")
                 return Strip([Segment(self.hint, hint)]).crop(0, width).adjust_cell_length(width)
-            return Strip.blank(width, base)
-        text_rows = height - 1 if height >= 2 else height
+            return Strip.blank(width, self._style())
+        text_rows = self._text_row_count(height)
         if y == text_rows:
             return self._legend(width)
-        lines = self._lines(width)
-        # Bottom-anchored: the newest text sits on the last text row.
-        first = max(len(lines) - text_rows, 0)
-        index = first + y
-        if index < len(lines):
-            return lines[index]
-        return Strip.blank(width, base)
+        rows = self._text_rows(width, text_rows)
+        return rows[y] if 0 <= y < len(rows) else Strip.blank(width, self._style())
+
+
+def _printable(reversed_pieces: list[Piece]) -> tuple[Piece, ...]:
+    """Pieces in text order, without those that are only control codes."""
+    return tuple(piece for piece in reversed(reversed_pieces) if strip_control_codes(piece[0]))
