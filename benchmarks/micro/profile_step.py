@@ -147,10 +147,12 @@ def line_split(cfg: BenchConfig, steps: int, seed: int) -> dict[str, Any] | None
     layer = model.recurrent[0]
     cls = type(layer)
     functions = [
-        cls.forward,
-        cls.backward,
+        cls._steps_forward,
+        cls._steps_backward,
+        TimeRecurrent.forward,
+        TimeRecurrent.backward,
+        TimeRecurrent.backward_projected,
         TimeRecurrent._input_projection,
-        TimeRecurrent._finish_backward,
         TimeRecurrent._time_major,
     ]
     profiler = LineProfiler()
@@ -170,7 +172,15 @@ def line_split(cfg: BenchConfig, steps: int, seed: int) -> dict[str, Any] | None
         source = Path(filename).read_text().splitlines()
         for lineno, _, total in lines:
             text = source[lineno - 1]
-            if "_input_projection(" in text or "_finish_backward(" in text:
+            if any(
+                call in text
+                for call in (
+                    "_input_projection(",
+                    "_steps_forward(",
+                    "_steps_backward(",
+                    "backward_projected(",
+                )
+            ):
                 continue  # the callee's own lines are counted
             seconds = total * stats.unit
             totals[categorize(text)] += seconds
