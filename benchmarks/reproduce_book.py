@@ -17,7 +17,9 @@ machine the wall time means little without it).
   4 epochs, constant learning rate and forget-gate bias 0 as in the book's
   basic run), validation once per epoch, test perplexity at the end; the
   book's trained weights score 136.08 on the test text. ``ch06-fb1`` (only
-  when asked for) is the same run with rnnplay's default forget-gate bias 1.
+  when asked for) is the same run with rnnplay's default forget-gate bias 1;
+  ``ch06-cosine`` (also on request) decays the lr from 20 to 2 along a
+  cosine after 50 warm-up steps, everything else as ``ch06``.
 - ``char``: the default recipe on tinyshakespeare (last 10% held out) for
   180 s of training; validation loss over the whole held-out text in nats
   per char.
@@ -51,7 +53,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPORA = REPO.parent / "shared" / "corpora"
 EXPERIMENT_NAMES = ("ch05", "ch06", "char")
-OPTIONAL_NAMES = ("ch06-fb1",)  # run only when named in --only
+OPTIONAL_NAMES = ("ch06-fb1", "ch06-cosine")  # run only when named in --only
 
 CH05_WORDS = 1000
 CH06_BOOK_TEST_PPL = 136.08
@@ -62,6 +64,7 @@ NEEDS = {
     "ch05": ("ptb.train.txt",),
     "ch06": ("ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"),
     "ch06-fb1": ("ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"),
+    "ch06-cosine": ("ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"),
     "char": ("tinyshakespeare.txt",),
 }
 
@@ -202,9 +205,13 @@ def ch05(corpora: Path, work: Path) -> dict[str, Any]:
     }
 
 
-def ch06(corpora: Path, work: Path, forget_bias: float = 0.0) -> dict[str, Any]:
-    """The book's basic ch06 run; ``forget_bias`` 0 is the book's initialisation."""
+def ch06(
+    corpora: Path, work: Path, forget_bias: float = 0.0, schedule: str = "constant"
+) -> dict[str, Any]:
+    """The book's basic ch06 run; ``forget_bias`` 0 and a constant lr are the book's."""
     name = "ch06" if forget_bias == 0.0 else f"ch06-fb{forget_bias:g}"
+    if schedule != "constant":
+        name += f"-{schedule}"
     out = work / name
     train = corpora / "ptb.train.txt"
     # One validation per epoch: ceil(929588 / (20*35)) = 1328 steps.
@@ -214,7 +221,7 @@ def ch06(corpora: Path, work: Path, forget_bias: float = 0.0) -> dict[str, Any]:
         "--level", "word", "--model", "lstm", "--embed", "100", "--hidden", "100",
         "--forget-bias", f"{forget_bias:g}",
         "--batch", "20", "--bptt", "35", "--batching", "streams",
-        "--optimizer", "sgd", "--lr", "20", "--clip", "0.25", "--schedule", "constant",
+        "--optimizer", "sgd", "--lr", "20", "--clip", "0.25", "--schedule", schedule,
         "--epochs", "4", "--eval-every", "1328", "--seed", "1",
         "--out", _shown(out), "--quiet",
     ]  # fmt: skip
@@ -272,6 +279,7 @@ EXPERIMENTS: dict[str, Callable[..., dict[str, Any]]] = {
     "ch05": ch05,
     "ch06": ch06,
     "ch06-fb1": functools.partial(ch06, forget_bias=1.0),
+    "ch06-cosine": functools.partial(ch06, schedule="cosine"),
     "char": char,
 }
 
@@ -298,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default=",".join(EXPERIMENT_NAMES),
-        help="comma-separated: ch05,ch06,char (the default) and ch06-fb1",
+        help="comma-separated: ch05,ch06,char (the default), ch06-fb1, ch06-cosine",
     )
     parser.add_argument(
         "--work", type=Path, default=None, help="folder for derived files and runs (new)"
