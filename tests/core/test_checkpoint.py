@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import errno
-import io
-import json
 import os
 import tempfile
 import tracemalloc
@@ -27,6 +25,7 @@ from rnnplay.core.checkpoint import (
 from rnnplay.core.model import RNNLM
 from rnnplay.core.optim import OPTIMIZERS, Adam, Momentum
 from rnnplay.core.vocab import Vocabulary
+from tests.npz_members import header_of, npy_bytes, read_members, with_header, write_members
 
 TEXT = "to be or not to be\nthat is the question\n"
 
@@ -60,32 +59,8 @@ def small_setup(tmp_path: Path, **model_kwargs: Any):
     return path, model, vocab, optimizer
 
 
-def npy_bytes(array: np.ndarray, allow_pickle: bool = False) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=allow_pickle)
-    return buffer.getvalue()
-
-
-def read_members(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {info.filename: zf.read(info) for info in zf.infolist()}
-
-
-def write_members(path: Path, members: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return path
-
-
-def header_of(members: dict[str, bytes]) -> dict[str, Any]:
-    raw = np.load(io.BytesIO(members["meta.json.npy"]), allow_pickle=False)
-    return json.loads(raw.tobytes().decode("utf-8"))
-
-
 def set_header(members: dict[str, bytes], header: dict[str, Any]) -> None:
-    text = json.dumps(header).encode("utf-8")
-    members["meta.json.npy"] = npy_bytes(np.frombuffer(text, dtype=np.uint8))
+    members.update(with_header(members, header))
 
 
 def refused(path: Path, match: str) -> str:

@@ -21,6 +21,15 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 
+# Editing checkpoint files to build hostile ones: shared with tests/core, re-exported here.
+from tests.npz_members import (  # noqa: F401
+    header_of,
+    npy_bytes,
+    read_members,
+    with_header,
+    write_members,
+)
+
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
@@ -258,46 +267,3 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.005) -> N
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
-
-
-# -- editing checkpoint files (to build hostile ones) ----------------------------------------
-def npy_bytes(array: Any, allow_pickle: bool = False) -> bytes:
-    import io
-
-    import numpy as np
-
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=allow_pickle)
-    return buffer.getvalue()
-
-
-def read_members(path: Path) -> dict[str, bytes]:
-    import zipfile
-
-    with zipfile.ZipFile(path) as zf:
-        return {info.filename: zf.read(info) for info in zf.infolist()}
-
-
-def write_members(path: Path, members: dict[str, bytes]) -> Path:
-    import zipfile
-
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return path
-
-
-def header_of(members: dict[str, bytes]) -> dict[str, Any]:
-    import io
-
-    import numpy as np
-
-    raw = np.load(io.BytesIO(members["meta.json.npy"]), allow_pickle=False)
-    return json.loads(raw.tobytes().decode("utf-8"))
-
-
-def with_header(members: dict[str, bytes], header: dict[str, Any]) -> dict[str, bytes]:
-    import numpy as np
-
-    text = json.dumps(header).encode("utf-8")
-    return {**members, "meta.json.npy": npy_bytes(np.frombuffer(text, dtype=np.uint8))}
