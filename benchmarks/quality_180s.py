@@ -1,6 +1,6 @@
 """Quality per second: validation loss of a char-level LM after 60, 120 and 180 s of training.
 
-Trains rnnplay's :class:`~rnnplay.core.trainer.Trainer` in-process on
+Trains rnnplay's :class:`~rnnplay.core.train.trainer.Trainer` in-process on
 tinyshakespeare (first 90% train, last 10% validation, char level) for
 ``--seconds`` of wall time and measures the loss in nats per char over the
 whole validation split at each mark (every ``--every`` seconds). The clock
@@ -10,7 +10,7 @@ between the marks, so evaluation time never eats into the training budget.
 Where torch is importable, the same-size PyTorch LSTM (1 layer, H=256,
 Adam 2e-3, random windows, 2 threads; flags ``--torch-*``) trains for the
 same wall time with the same marks, is scored by the very same evaluation
-code (:func:`rnnplay.core.evaluation.sequence_loss` through a small
+code (:func:`rnnplay.core.train.evaluation.sequence_loss` through a small
 adapter), and a last line gives the difference rnnplay - torch per mark.
 
 One JSON line per mark and side: elapsed training seconds, steps, tokens,
@@ -46,10 +46,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _torch_peer
 
-from rnnplay.core.config import TrainConfig
-from rnnplay.core.corpus import Dataset, load_dataset
-from rnnplay.core.evaluation import sequence_loss
-from rnnplay.core.trainer import Trainer
+from rnnplay.core.data.corpus import Dataset, load_dataset
+from rnnplay.core.train.config import TrainConfig
+from rnnplay.core.train.evaluation import sequence_loss
+from rnnplay.core.train.trainer import Trainer
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "tinyshakespeare.txt"
 RECIPE_FLAGS = (

@@ -155,7 +155,7 @@ def write_first_words(source: Path, count: int, target: Path) -> int:
     the book's ``corpus[:1000]`` of the whole training text. Returns the
     number of distinct words (the book's vocabulary size).
     """
-    from rnnplay.core.vocab import EOS, tokenize
+    from rnnplay.core.data.vocab import EOS, tokenize
 
     words = tokenize(source.read_text(encoding="utf-8"), "word")[:count]
     lines: list[list[str]] = [[]]

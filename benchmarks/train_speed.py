@@ -279,8 +279,8 @@ SAMPLE_TARGET_TOKENS_PER_S = 10_000
 def _sampler_step(cfg: BenchConfig, seed: int) -> tuple[Callable[[], Any], str, int] | None:
     """One-token step of rnnplay's Sampler, or None while the Sampler does not exist yet."""
     try:
+        from rnnplay.core.data.vocab import Vocabulary
         from rnnplay.core.sampler import Sampler
-        from rnnplay.core.vocab import Vocabulary
     except ImportError:
         return None
     alphabet = "".join(chr(c) for c in range(33, 33 + cfg.V))

@@ -61,7 +61,7 @@ def emit(record: dict[str, Any]) -> None:
 
 
 def make_config(args: argparse.Namespace):
-    from rnnplay.core.config import TrainConfig
+    from rnnplay.core.train.config import TrainConfig
 
     changes = {
         name: getattr(args, name)
@@ -180,7 +180,7 @@ def percentile(values: list[float], q: float) -> float:
 FIRST_FRAME_CHILD = r"""
 import sys, time
 sys.path.insert(0, {root!r})
-from rnnplay.core.config import TrainConfig
+from rnnplay.core.train.config import TrainConfig
 from rnnplay.tui.app import RnnPlayApp, make_trainer
 
 app = RnnPlayApp(make_trainer(TrainConfig(), None))

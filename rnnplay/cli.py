@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rnnplay import __version__
-from rnnplay.core.config import (
+from rnnplay.core.train.config import (
     BATCHINGS,
     CELL_NAMES,
     DEFAULT_EPOCHS,
@@ -372,7 +372,7 @@ def _run_tui(args: argparse.Namespace) -> int:
 
 # -- corpora ---------------------------------------------------------------------
 def _cmd_corpora(args: argparse.Namespace) -> int:
-    from rnnplay.core.corpus import DEFAULT_CORPUS, list_builtins
+    from rnnplay.core.data.corpus import DEFAULT_CORPUS, list_builtins
 
     infos = list_builtins()
     width = max(len(info.name) for info in infos)
@@ -405,8 +405,8 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         raise UsageError(f"--top-p must lie in (0, 1], got {args.top_p}")
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
-    from rnnplay.core.checkpoint import load_checkpoint
     from rnnplay.core.sampler import Sampler
+    from rnnplay.core.store.checkpoint import load_checkpoint
 
     checkpoint = load_checkpoint(args.checkpoint)
     vocab_size = len(checkpoint.vocab)
@@ -433,10 +433,10 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     import json
 
-    from rnnplay.core.checkpoint import load_checkpoint
-    from rnnplay.core.corpus import CorpusError, read_text
-    from rnnplay.core.evaluation import perplexity, sequence_loss
-    from rnnplay.core.vocab import tokenize
+    from rnnplay.core.data.corpus import CorpusError, read_text
+    from rnnplay.core.data.vocab import tokenize
+    from rnnplay.core.store.checkpoint import load_checkpoint
+    from rnnplay.core.train.evaluation import perplexity, sequence_loss
 
     checkpoint = load_checkpoint(args.checkpoint)
     vocab = checkpoint.vocab

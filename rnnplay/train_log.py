@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from rnnplay.core.events import EvalEvent, StepEvent
+from rnnplay.core.train.events import EvalEvent, StepEvent
 
 
 def _finite_or_none(value: float | None) -> float | None:

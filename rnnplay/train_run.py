@@ -4,7 +4,7 @@ The CLI face of the one training loop (``Trainer.run``). Order matters for
 "nothing the user had is lost": OUT is checked before any work (a file, a
 folder that already holds another run, a place we cannot write are refused),
 the corpus and the checkpoint are read and the model built, and only then is
-OUT created. Checkpoints are written atomically by ``rnnplay.core.checkpoint``:
+OUT created. Checkpoints are written atomically by ``rnnplay.core.store.checkpoint``:
 ``checkpoint.npz`` whenever validation improves, ``last.npz`` after every
 evaluation and at the end. SIGINT (Ctrl-C) and SIGTERM stop after the current
 step, save ``last.npz`` and exit 130; a second Ctrl-C gives up at once.
@@ -20,8 +20,8 @@ from types import FrameType
 from typing import Any
 
 from rnnplay.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, RUN_FILES, SAMPLE_LENGTH, UsageError
-from rnnplay.core.config import DEFAULT_EPOCHS, TrainConfig
-from rnnplay.core.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
+from rnnplay.core.train.config import DEFAULT_EPOCHS, TrainConfig
+from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
 from rnnplay.train_log import MetricsFile, Reporter, make_reporter
 
 
@@ -128,14 +128,14 @@ class TrainRun:
 
     # -- the trainer -----------------------------------------------------------
     def make_trainer(self):  # -> Trainer (imported lazily: NumPy)
-        from rnnplay.core.trainer import Trainer
+        from rnnplay.core.train.trainer import Trainer
 
         if self.resume is not None:
             overrides = {k: v for k, v in self.given.items() if k != "resume"}
             trainer = Trainer.resume(self.resume, overrides=overrides)
             self.config = trainer.config
             return trainer
-        from rnnplay.core.corpus import load_dataset
+        from rnnplay.core.data.corpus import load_dataset
 
         config = self.config
         if config.epochs is None and config.max_steps is None and config.max_seconds is None:
@@ -273,7 +273,7 @@ class TrainRun:
 def _with_absolute_paths(config):  # TrainConfig -> TrainConfig
     """The config with its text files as absolute paths, so that ``--resume``
     finds them from any folder (built-in corpus names stay names)."""
-    from rnnplay.core.corpus import BUILTIN_CORPORA
+    from rnnplay.core.data.corpus import BUILTIN_CORPORA
 
     changes = {}
     if config.corpus not in BUILTIN_CORPORA:

@@ -38,7 +38,7 @@ from _timing import compare, emit, threads_arg
 from rnnplay.core import TimeAffine, TimeSoftmaxWithLoss
 
 try:  # the fused output layer, where the core has it
-    from rnnplay.core.output import TimeAffineSoftmaxWithLoss
+    from rnnplay.core.nn.output import TimeAffineSoftmaxWithLoss
 except ImportError:
     TimeAffineSoftmaxWithLoss = None
 

@@ -46,7 +46,7 @@ from train_speed import (
 )
 
 from rnnplay.core import RNNLM, Adam, clip_grads
-from rnnplay.core.recurrent import TimeRecurrent
+from rnnplay.core.nn.recurrent import TimeRecurrent
 
 
 def build(cfg: BenchConfig, seed: int) -> tuple[RNNLM, Adam]:

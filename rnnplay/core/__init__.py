@@ -6,7 +6,7 @@ headless and the CLI starts fast. Every layer has the same protocol:
 order), ``forward(...)`` and ``backward(dout)``.
 
 The names below are imported on first use (PEP 562), so importing a light
-submodule such as ``rnnplay.core.config`` (for the CLI's ``--help``) does
+submodule such as ``rnnplay.core.train.config`` (for the CLI's ``--help``) does
 not pull in NumPy.
 """
 
@@ -16,26 +16,26 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "TimeAffine": "rnnplay.core.affine",
-    "TimeDropout": "rnnplay.core.dropout",
-    "TimeEmbedding": "rnnplay.core.embedding",
-    "GRU": "rnnplay.core.gru",
-    "TimeGRU": "rnnplay.core.gru",
-    "LSTM": "rnnplay.core.lstm",
-    "TimeLSTM": "rnnplay.core.lstm",
-    "CELLS": "rnnplay.core.model",
-    "RNNLM": "rnnplay.core.model",
-    "OPTIMIZERS": "rnnplay.core.optim",
-    "SGD": "rnnplay.core.optim",
-    "AdaGrad": "rnnplay.core.optim",
-    "Adam": "rnnplay.core.optim",
-    "Momentum": "rnnplay.core.optim",
-    "Optimizer": "rnnplay.core.optim",
-    "RMSprop": "rnnplay.core.optim",
-    "clip_grads": "rnnplay.core.optim",
-    "RNN": "rnnplay.core.rnn",
-    "TimeRNN": "rnnplay.core.rnn",
-    "TimeSoftmaxWithLoss": "rnnplay.core.softmax_loss",
+    "TimeAffine": "rnnplay.core.nn.affine",
+    "TimeDropout": "rnnplay.core.nn.dropout",
+    "TimeEmbedding": "rnnplay.core.nn.embedding",
+    "GRU": "rnnplay.core.nn.gru",
+    "TimeGRU": "rnnplay.core.nn.gru",
+    "LSTM": "rnnplay.core.nn.lstm",
+    "TimeLSTM": "rnnplay.core.nn.lstm",
+    "CELLS": "rnnplay.core.nn.model",
+    "RNNLM": "rnnplay.core.nn.model",
+    "OPTIMIZERS": "rnnplay.core.train.optim",
+    "SGD": "rnnplay.core.train.optim",
+    "AdaGrad": "rnnplay.core.train.optim",
+    "Adam": "rnnplay.core.train.optim",
+    "Momentum": "rnnplay.core.train.optim",
+    "Optimizer": "rnnplay.core.train.optim",
+    "RMSprop": "rnnplay.core.train.optim",
+    "clip_grads": "rnnplay.core.train.optim",
+    "RNN": "rnnplay.core.nn.rnn",
+    "TimeRNN": "rnnplay.core.nn.rnn",
+    "TimeSoftmaxWithLoss": "rnnplay.core.nn.softmax_loss",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rnnplay.core.model import RNNLM
+from rnnplay.core.nn.model import RNNLM
 
 if TYPE_CHECKING:
-    from rnnplay.core.vocab import Vocabulary
+    from rnnplay.core.data.vocab import Vocabulary
 
 
 @dataclass(frozen=True, eq=False)

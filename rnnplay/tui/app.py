@@ -35,9 +35,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Tab, Tabs
 from textual.worker import Worker, get_current_worker
 
-from rnnplay.core.config import TrainConfig
-from rnnplay.core.events import EvalEvent
-from rnnplay.core.trainer import RESUME_OVERRIDES, Trainer
+from rnnplay.core.train.config import TrainConfig
+from rnnplay.core.train.events import EvalEvent
+from rnnplay.core.train.trainer import RESUME_OVERRIDES, Trainer
 from rnnplay.tui.messages import (
     CheckpointFailed,
     CheckpointSaved,
@@ -814,7 +814,7 @@ def _one_line(error: BaseException) -> str:
 
 def _builtin_names() -> list[str]:
     try:
-        from rnnplay.core.corpus import BUILTIN_CORPORA
+        from rnnplay.core.data.corpus import BUILTIN_CORPORA
     except ImportError:
         return []
     return sorted(BUILTIN_CORPORA)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from textual.message import Message
 
-from rnnplay.core.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
+from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
 
 
 class TrainingProgress(Message):

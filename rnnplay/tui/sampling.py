@@ -8,7 +8,7 @@ for the length of a sample or make tokens arrive in bursts at the step rate;
 reading the live model from another thread would see half-updated weights.
 So the training thread copies the parameters between two steps (about a
 millisecond for the default model), and each sample runs on its own
-:class:`~rnnplay.core.model.RNNLM` built from that copy, in a thread worker
+:class:`~rnnplay.core.nn.model.RNNLM` built from that copy, in a thread worker
 of its own, with its own Sampler and RNG. Training never waits for it and
 its state is never touched.
 """
@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from rnnplay.core.model import RNNLM
+from rnnplay.core.data.vocab import Vocabulary
+from rnnplay.core.nn.model import RNNLM
 from rnnplay.core.sampler import Sampler
-from rnnplay.core.vocab import Vocabulary
 from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens
 
 Post = Callable[[Any], Any]

@@ -1,6 +1,6 @@
 """The bridge between the app and the engine: one Trainer, run in a worker thread.
 
-A :class:`TrainingSession` owns the :class:`~rnnplay.core.trainer.Trainer` of
+A :class:`TrainingSession` owns the :class:`~rnnplay.core.train.trainer.Trainer` of
 what is on screen. Its :meth:`~TrainingSession.run_loop` is the body of the
 app's training thread worker: it iterates ``Trainer.run`` (the one training
 loop of the project), asks to stop before every step, and turns the engine's
@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from rnnplay.core.config import TrainConfig
-from rnnplay.core.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
-from rnnplay.core.trainer import Trainer
+from rnnplay.core.train.config import TrainConfig
+from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
+from rnnplay.core.train.trainer import Trainer
 from rnnplay.tui.messages import (
     Evaluated,
     GradFlowMeasured,
@@ -60,7 +60,7 @@ more) the probe interval stretches to keep training at full speed."""
 def build_trainer(config: TrainConfig) -> Trainer:
     """Validate ``config``, read its corpus and build a fresh Trainer (can raise
     ConfigError / CorpusError with a one-line message)."""
-    from rnnplay.core.corpus import load_dataset
+    from rnnplay.core.data.corpus import load_dataset
 
     config.validate()
     dataset = load_dataset(

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import rnnplay.core.checkpoint as checkpoint_module
-from rnnplay.core.checkpoint import load_checkpoint, save_checkpoint
+import rnnplay.core.store.checkpoint as checkpoint_module
+from rnnplay.core.store.checkpoint import load_checkpoint, save_checkpoint
 from tests.cli.conftest import TINY, snapshot
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from rnnplay.cli import build_parser, config_from_args
-from rnnplay.core.checkpoint import load_checkpoint
-from rnnplay.core.corpus import load_dataset
-from rnnplay.core.trainer import Trainer
+from rnnplay.core.data.corpus import load_dataset
+from rnnplay.core.store.checkpoint import load_checkpoint
+from rnnplay.core.train.trainer import Trainer
 from tests.cli.conftest import TINY
 
 

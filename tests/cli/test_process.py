@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnplay.core.checkpoint import load_checkpoint
+from rnnplay.core.store.checkpoint import load_checkpoint
 from tests.cli.conftest import TINY
 
 PROBE = """

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rnnplay.core.checkpoint import load_checkpoint
-from rnnplay.core.evaluation import sequence_loss
+from rnnplay.core.store.checkpoint import load_checkpoint
+from rnnplay.core.train.evaluation import sequence_loss
 
 
 def test_sample_prints_only_the_prime_and_the_generated_text(cli, trained: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rnnplay.core.checkpoint import load_checkpoint
-from rnnplay.core.model import RNNLM
+from rnnplay.core.nn.model import RNNLM
+from rnnplay.core.store.checkpoint import load_checkpoint
 from tests.cli.conftest import TINY
 
 METRIC_KEYS = {"kind", "step", "epoch", "tokens", "loss", "ppl", "lr", "tokens_per_s", "elapsed_s"}

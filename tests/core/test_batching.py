@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from rnnplay.core.batching import (
+from rnnplay.core.data.batching import (
     BATCHERS,
     RandomBatcher,
     StreamBatcher,

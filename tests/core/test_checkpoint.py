@@ -15,16 +15,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnplay.core import checkpoint as ckpt
-from rnnplay.core.checkpoint import (
+from rnnplay.core.store import checkpoint as ckpt
+from rnnplay.core.data.vocab import Vocabulary
+from rnnplay.core.nn.model import RNNLM
+from rnnplay.core.store.checkpoint import (
     FORMAT_VERSION,
     CheckpointError,
     load_checkpoint,
     save_checkpoint,
 )
-from rnnplay.core.model import RNNLM
-from rnnplay.core.optim import OPTIMIZERS, Adam, Momentum
-from rnnplay.core.vocab import Vocabulary
+from rnnplay.core.train.optim import OPTIMIZERS, Adam, Momentum
 from tests.npz_members import header_of, npy_bytes, read_members, with_header, write_members
 
 TEXT = "to be or not to be\nthat is the question\n"

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from rnnplay.core.config import MEMORY_LIMIT_BYTES, ConfigError, TrainConfig
+from rnnplay.core.train.config import MEMORY_LIMIT_BYTES, ConfigError, TrainConfig
 
 
 def test_defaults_are_valid_and_round_trip_through_json() -> None:

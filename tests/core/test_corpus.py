@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnplay.core import corpus as corpus_module
-from rnnplay.core.corpus import (
+from rnnplay.core.data import corpus as corpus_module
+from rnnplay.core.data.corpus import (
     BUILTIN_CORPORA,
     DEFAULT_CORPUS,
     CorpusError,
@@ -21,7 +21,7 @@ from rnnplay.core.corpus import (
     read_text,
     resolve_corpus,
 )
-from rnnplay.core.vocab import UNK
+from rnnplay.core.data.vocab import UNK
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "corpora"

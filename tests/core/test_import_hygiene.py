@@ -15,7 +15,7 @@ def loaded_modules_after(statement: str) -> set[str]:
 
 
 def test_core_imports_neither_textual_nor_rich() -> None:
-    modules = loaded_modules_after("import rnnplay.core, rnnplay.core.model")
+    modules = loaded_modules_after("import rnnplay.core, rnnplay.core.nn.model")
     assert "numpy" in modules, "sanity: the probe sees what was imported"
     assert not {m for m in modules if m.split(".")[0] in ("textual", "rich")}
 

@@ -17,7 +17,7 @@ from rnnplay.core import (
     TimeRNN,
     TimeSoftmaxWithLoss,
 )
-from rnnplay.core.output import TimeAffineSoftmaxWithLoss
+from rnnplay.core.nn.output import TimeAffineSoftmaxWithLoss
 from tests.core.gradcheck import assert_gradient
 
 N, T, D, H, V = 2, 4, 3, 5, 6

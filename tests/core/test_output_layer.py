@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rnnplay.core import TimeAffine, TimeSoftmaxWithLoss
-from rnnplay.core.output import TimeAffineSoftmaxWithLoss
+from rnnplay.core.nn.output import TimeAffineSoftmaxWithLoss
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

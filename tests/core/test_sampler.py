@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnplay.core.model import RNNLM
+from rnnplay.core.data.vocab import Vocabulary
+from rnnplay.core.nn.model import RNNLM
 from rnnplay.core.sampler import Sampler
-from rnnplay.core.vocab import Vocabulary
 
 TEXT = "the quick brown fox jumps over the lazy dog\nshe sells sea shells\n"
 

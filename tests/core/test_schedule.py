@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from rnnplay.core.schedule import (
+from rnnplay.core.train.schedule import (
     CosineSchedule,
     PlateauSchedule,
     Schedule,

@@ -11,14 +11,14 @@ import math
 import numpy as np
 import pytest
 
-from rnnplay.core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from rnnplay.core.config import ConfigError, TrainConfig
-from rnnplay.core.corpus import Dataset
-from rnnplay.core.evaluation import sequence_loss
-from rnnplay.core.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
-from rnnplay.core.model import RNNLM
-from rnnplay.core.trainer import Trainer
-from rnnplay.core.vocab import Vocabulary
+from rnnplay.core.data.corpus import Dataset
+from rnnplay.core.data.vocab import Vocabulary
+from rnnplay.core.nn.model import RNNLM
+from rnnplay.core.store.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from rnnplay.core.train.config import ConfigError, TrainConfig
+from rnnplay.core.train.evaluation import sequence_loss
+from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
+from rnnplay.core.train.trainer import Trainer
 
 TEXT = (
     "the cat sat on the mat. the dog ate the log. a cat and a dog met on a mat.\n"
@@ -136,7 +136,9 @@ def test_cosine_schedule_drives_the_step_lr(dataset: Dataset) -> None:
 def test_plateau_divides_the_lr_when_validation_worsens(dataset: Dataset, monkeypatch) -> None:
     trainer = Trainer(tiny(schedule="plateau", eval_every=2), dataset)
     scripted = iter([2.0, 1.5, 1.8, 1.9])
-    monkeypatch.setattr("rnnplay.core.trainer.sequence_loss", lambda *a, **k: (next(scripted), 10))
+    monkeypatch.setattr(
+        "rnnplay.core.train.trainer.sequence_loss", lambda *a, **k: (next(scripted), 10)
+    )
     events = list(trainer.run(max_steps=8, final_eval=False))
     changes = [e for e in events if isinstance(e, LRChangeEvent)]
     assert [(c.step, c.old_lr, c.new_lr) for c in changes] == [

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from rnnplay.core.vocab import EOS, UNK, Vocabulary, tokenize
+from rnnplay.core.data.vocab import EOS, UNK, Vocabulary, tokenize
 
 
 def test_char_vocab_has_every_character_sorted_and_no_unk():

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnplay.core.checkpoint import FORMAT_VERSION, load_checkpoint, save_checkpoint
+from rnnplay.core.store.checkpoint import FORMAT_VERSION, load_checkpoint, save_checkpoint
 from tests.reliability.helpers import (
     TINY_MODEL,
     assert_clean_failure,

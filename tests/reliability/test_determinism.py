@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from rnnplay.cli import build_parser, config_from_args, given_settings
-from rnnplay.core.checkpoint import load_checkpoint
-from rnnplay.core.config import TrainConfig
-from rnnplay.core.corpus import load_dataset
-from rnnplay.core.events import EvalEvent, LRChangeEvent, StepEvent
-from rnnplay.core.trainer import Trainer
+from rnnplay.core.data.corpus import load_dataset
+from rnnplay.core.store.checkpoint import load_checkpoint
+from rnnplay.core.train.config import TrainConfig
+from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent
+from rnnplay.core.train.trainer import Trainer
 from tests.reliability.helpers import read_metrics, run_cli, train_losses
 
 STEPS = 12

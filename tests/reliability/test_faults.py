@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnplay.core.checkpoint import load_checkpoint
+from rnnplay.core.store.checkpoint import load_checkpoint
 from tests.reliability.helpers import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnplay.core.checkpoint import load_checkpoint
-from rnnplay.core.config import TrainConfig
-from rnnplay.core.corpus import load_dataset
-from rnnplay.core.events import StepEvent, StopEvent
-from rnnplay.core.optim import clip_grads
-from rnnplay.core.trainer import Trainer
+from rnnplay.core.data.corpus import load_dataset
+from rnnplay.core.store.checkpoint import load_checkpoint
+from rnnplay.core.train.config import TrainConfig
+from rnnplay.core.train.events import StepEvent, StopEvent
+from rnnplay.core.train.optim import clip_grads
+from rnnplay.core.train.trainer import Trainer
 from tests.reliability.helpers import (
     TINY_MODEL,
     assert_clean_failure,

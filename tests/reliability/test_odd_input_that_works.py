@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnplay.core.checkpoint import load_checkpoint
+from rnnplay.core.store.checkpoint import load_checkpoint
 from tests.reliability.helpers import TINY_MODEL, read_metrics, run_cli, train_losses
 
 FLAGS = (*TINY_MODEL, "--max-steps", "3", "--eval-every", "3", "--seed", "5", "--quiet")

@@ -35,13 +35,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rnnplay.core.batching import BATCHERS
-from rnnplay.core.checkpoint import load_checkpoint, save_checkpoint
-from rnnplay.core.corpus import CorpusError, read_text
-from rnnplay.core.model import RNNLM
-from rnnplay.core.optim import OPTIMIZERS
+from rnnplay.core.data.batching import BATCHERS
+from rnnplay.core.data.corpus import CorpusError, read_text
+from rnnplay.core.data.vocab import EOS, UNK, Vocabulary
+from rnnplay.core.nn.model import RNNLM
 from rnnplay.core.sampler import Sampler
-from rnnplay.core.vocab import EOS, UNK, Vocabulary
+from rnnplay.core.store.checkpoint import load_checkpoint, save_checkpoint
+from rnnplay.core.train.optim import OPTIMIZERS
 from tests.reliability.helpers import property_settings
 
 # Any character a str can hold in a UTF-8 file: no surrogates (they cannot be encoded).

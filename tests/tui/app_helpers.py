@@ -10,7 +10,7 @@ from typing import Any
 
 from textual import events
 
-from rnnplay.core.config import TrainConfig
+from rnnplay.core.train.config import TrainConfig
 from rnnplay.tui.app import RnnPlayApp
 from rnnplay.tui.session import build_trainer
 

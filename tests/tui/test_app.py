@@ -13,9 +13,9 @@ import time
 import numpy as np
 import pytest
 
-from rnnplay.core.checkpoint import load_checkpoint
-from rnnplay.core.model import RNNLM
+from rnnplay.core.nn.model import RNNLM
 from rnnplay.core.sampler import Sampler
+from rnnplay.core.store.checkpoint import load_checkpoint
 from rnnplay.tui.app import RnnPlayApp
 from rnnplay.tui.messages import SampleTokens
 from rnnplay.tui.sampling import SampleSettings, model_from_params, run_sample

@@ -11,7 +11,7 @@ import numpy as np
 from textual.app import App, ComposeResult
 from textual.widget import Widget
 
-from rnnplay.core.config import TrainConfig
+from rnnplay.core.train.config import TrainConfig
 from rnnplay.tui.widgets.controls import Controls, LiveSettings
 from rnnplay.tui.widgets.loss_chart import LossChart
 from rnnplay.tui.widgets.status import StatusInfo, StatusPanel

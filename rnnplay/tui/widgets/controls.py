@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select
 
-from rnnplay.core.config import CELL_NAMES, LEVELS, OPTIMIZER_NAMES, TrainConfig
+from rnnplay.core.train.config import CELL_NAMES, LEVELS, OPTIMIZER_NAMES, TrainConfig
 
 STRUCTURAL_INTS = ("layers", "embed", "hidden", "batch", "bptt")
 AUTO = "auto"

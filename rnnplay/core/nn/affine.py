@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnplay.core.shapes import expect_dim, expect_ndim
+from rnnplay.core.nn.shapes import expect_dim, expect_ndim
 
 
 class TimeAffine:

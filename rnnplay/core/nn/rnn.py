@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnplay.core.recurrent import TimeRecurrent
+from rnnplay.core.nn.recurrent import TimeRecurrent
 
 
 class RNN:

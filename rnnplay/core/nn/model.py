@@ -6,13 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from rnnplay.core.dropout import TimeDropout
-from rnnplay.core.embedding import TimeEmbedding
-from rnnplay.core.gru import TimeGRU
-from rnnplay.core.lstm import TimeLSTM
-from rnnplay.core.output import TimeAffineSoftmaxWithLoss
-from rnnplay.core.recurrent import TimeRecurrent
-from rnnplay.core.rnn import TimeRNN
+from rnnplay.core.nn.dropout import TimeDropout
+from rnnplay.core.nn.embedding import TimeEmbedding
+from rnnplay.core.nn.gru import TimeGRU
+from rnnplay.core.nn.lstm import TimeLSTM
+from rnnplay.core.nn.output import TimeAffineSoftmaxWithLoss
+from rnnplay.core.nn.recurrent import TimeRecurrent
+from rnnplay.core.nn.rnn import TimeRNN
 
 CELLS: dict[str, type[TimeRecurrent]] = {"rnn": TimeRNN, "lstm": TimeLSTM, "gru": TimeGRU}
 

@@ -41,9 +41,9 @@ from typing import Any
 import numpy as np
 
 import rnnplay
-from rnnplay.core.model import CELLS, RNNLM
-from rnnplay.core.optim import OPTIMIZERS, Optimizer
-from rnnplay.core.vocab import Vocabulary
+from rnnplay.core.data.vocab import Vocabulary
+from rnnplay.core.nn.model import CELLS, RNNLM
+from rnnplay.core.train.optim import OPTIMIZERS, Optimizer
 
 FORMAT = "rnnplay-checkpoint"
 FORMAT_VERSION = 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnplay.core.functions import sigmoid
-from rnnplay.core.recurrent import TimeRecurrent
+from rnnplay.core.nn.functions import sigmoid
+from rnnplay.core.nn.recurrent import TimeRecurrent
 
 
 class GRU:

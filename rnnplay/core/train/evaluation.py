@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from rnnplay.core.model import RNNLM
+from rnnplay.core.nn.model import RNNLM
 
 
 def _take_row(state: list[dict[str, np.ndarray]], row: int) -> list[dict[str, np.ndarray]]:

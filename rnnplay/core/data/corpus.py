@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnplay.core.vocab import LEVELS, Vocabulary, tokenize
+from rnnplay.core.data.vocab import LEVELS, Vocabulary, tokenize
 
 
 class CorpusError(ValueError):
@@ -62,8 +62,8 @@ class BuiltinInfo:
 # them at the repository root. The package folder comes first so that an
 # unrelated "corpora" folder next to site-packages is never picked up.
 _BUILTIN_DIRS = (
-    Path(__file__).resolve().parents[1] / "corpora",
     Path(__file__).resolve().parents[2] / "corpora",
+    Path(__file__).resolve().parents[3] / "corpora",
 )
 
 BUILTIN_CORPORA: dict[str, Builtin] = {

@@ -1,7 +1,7 @@
 """The Trainer: the one training loop that both the CLI and the TUI drive.
 
 It owns a model, an optimizer, a batcher over a Dataset and a learning-rate
-schedule, and reports what happens as plain events (``rnnplay.core.events``)
+schedule, and reports what happens as plain events (``rnnplay.core.train.events``)
 instead of printing. ``step()`` trains on one batch, ``evaluate()`` measures
 perplexity over a whole held-out split, ``run()`` is a generator that steps,
 evaluates on a cadence and stops on a limit or when ``should_stop()`` says
@@ -19,15 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from rnnplay.core.batching import BATCHERS, Batcher, min_corpus_tokens
-from rnnplay.core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from rnnplay.core.config import ConfigError, TrainConfig
-from rnnplay.core.corpus import Dataset, load_dataset
-from rnnplay.core.evaluation import perplexity, sequence_loss
-from rnnplay.core.events import EvalEvent, Event, LRChangeEvent, StepEvent, StopEvent
-from rnnplay.core.model import RNNLM
-from rnnplay.core.optim import OPTIMIZERS, Optimizer, clip_grads
-from rnnplay.core.schedule import Schedule, make_schedule
+from rnnplay.core.data.batching import BATCHERS, Batcher, min_corpus_tokens
+from rnnplay.core.data.corpus import Dataset, load_dataset
+from rnnplay.core.nn.model import RNNLM
+from rnnplay.core.store.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from rnnplay.core.train.config import ConfigError, TrainConfig
+from rnnplay.core.train.evaluation import perplexity, sequence_loss
+from rnnplay.core.train.events import EvalEvent, Event, LRChangeEvent, StepEvent, StopEvent
+from rnnplay.core.train.optim import OPTIMIZERS, Optimizer, clip_grads
+from rnnplay.core.train.schedule import Schedule, make_schedule
 
 CHECKPOINT_KIND = "rnnplay-trainer"
 """``meta["kind"]`` of a checkpoint that holds training state (resumable)."""
