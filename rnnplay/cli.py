@@ -29,6 +29,7 @@ from rnnplay.core.train.config import (
     SCHEDULES,
     TrainConfig,
 )
+from rnnplay.errors import UsageError
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -41,10 +42,6 @@ SAMPLE_LENGTH = 300
 """Tokens of the short sample shown after each evaluation on a terminal (chars)."""
 
 _DEFAULTS = TrainConfig()
-
-
-class UsageError(Exception):
-    """A problem the user can fix; its message is the one line we print."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -19,10 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from rnnplay.core.data.vocab import LEVELS, Vocabulary, tokenize
-
-
-class CorpusError(ValueError):
-    """A corpus that cannot be used; the message is one line naming it."""
+from rnnplay.errors import CorpusError
 
 
 @dataclass(frozen=True)

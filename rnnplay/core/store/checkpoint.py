@@ -44,6 +44,7 @@ import rnnplay
 from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.nn.model import CELLS, RNNLM
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer
+from rnnplay.errors import CheckpointError
 
 FORMAT = "rnnplay-checkpoint"
 FORMAT_VERSION = 1
@@ -62,10 +63,6 @@ _HEADER_SLACK = 65536 + 16
 """Room for a ``.npy`` header (format 1.0 headers are at most 64 KiB)."""
 _NUMBER_KINDS = "biuf"
 """dtype kinds a checkpoint may hold: bool, signed, unsigned, float."""
-
-
-class CheckpointError(ValueError):
-    """A checkpoint cannot be written or read; the message is one line."""
 
 
 @dataclass

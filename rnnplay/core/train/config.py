@@ -14,6 +14,8 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from rnnplay.errors import ConfigError
+
 LEVELS = ("char", "word")
 CELL_NAMES = ("rnn", "lstm", "gru")
 BATCHINGS = ("streams", "random")
@@ -27,10 +29,6 @@ beats a MemoryError or a swapping machine minutes later."""
 
 _GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 _OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
-
-
-class ConfigError(ValueError):
-    """A setting is out of range; the message is one line naming the flag."""
 
 
 @dataclass(frozen=True)
