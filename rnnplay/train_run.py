@@ -19,10 +19,16 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from rnnplay.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, RUN_FILES, SAMPLE_LENGTH, UsageError
 from rnnplay.core.train.config import DEFAULT_EPOCHS, TrainConfig
 from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
+from rnnplay.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 from rnnplay.train_log import MetricsFile, Reporter, make_reporter
+
+RUN_FILES = ("checkpoint.npz", "last.npz", "metrics.jsonl")
+"""What ``rnnplay train`` writes into OUT."""
+
+SAMPLE_LENGTH = 300
+"""Tokens of the short sample shown after each evaluation on a terminal (chars)."""
 
 
 class StopFlag:
@@ -218,7 +224,7 @@ class TrainRun:
                 else "no checkpoint had been saved yet"
             )
             print(f"rnnplay: error: {stop.message}; {where}", file=sys.stderr)
-            return EXIT_ERROR
+            return EXIT_USAGE
         last = self._save(trainer, "last.npz")
         if stop.reason == "cancelled":
             reporter.close()
