@@ -18,6 +18,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from rnnplay import __version__
@@ -41,6 +42,11 @@ from rnnplay.errors import (
 )
 
 _DEFAULTS = TrainConfig()
+_RUNS_DIR_HELP = "where new run folders (NAME-N) are created (default runs)"
+_OVERWRITE_HELP = (
+    "with --resume of a checkpoint older than its folder's last.npz: continue in that "
+    "folder, replacing its later steps (default: continue in a new folder beside it)"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -214,6 +220,8 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
             default=S,
             help="continue a run exactly from its last.npz or checkpoint.npz",
         )
+        run.add_argument("--runs-dir", metavar="DIR", type=Path, default=S, help=_RUNS_DIR_HELP)
+        run.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
         run.add_argument("--quiet", action="store_true", default=S, help="print nothing but errors")
 
 
@@ -238,6 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--checkpoint", metavar="PATH", default=None, help="open a saved model in the playground"
     )
+    parser.add_argument(
+        "--runs-dir", metavar="DIR", type=Path, default=Path("runs"), help=_RUNS_DIR_HELP
+    )
+    parser.set_defaults(confine_paths=False)
     add_train_flags(parser, tui=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
@@ -304,13 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- entry ---------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code.
-
-    0 done; 2 a problem the user can fix (any :class:`RnnplayError`, or a file
-    the system would not let us read or write), one line on stderr; 130
-    interrupted; 1 a bug: any other exception, summarised in one line that
-    names the file holding its traceback (``rnnplay.crash``).
-    """
+    """Run the command line; returns the exit code: 0 done; 2 a problem the user can
+    fix (an RnnplayError or an OSError), in one line; 130 interrupted; 1 a bug (any
+    other exception): one line naming the file with its traceback (``rnnplay.crash``)."""
     try:
         args = build_parser().parse_args(argv)
         handler = _COMMANDS.get(args.command, _run_tui)
@@ -487,8 +495,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from rnnplay.train_run import TrainRun
 
     given = given_settings(args)
-    config = TrainConfig(**given).validate()
-    return TrainRun(config, given).execute()
+    run = TrainRun(TrainConfig(**given), given, runs_dir=args.runs_dir, overwrite=args.overwrite)
+    return run.execute()
 
 
 _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
