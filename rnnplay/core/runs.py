@@ -27,7 +27,9 @@ from rnnplay.core.store.run_folder import (
     BEST,
     DEFAULT_ROOT,
     LAST,
+    MANIFEST,
     METRICS,
+    SAVES,
     RunFolder,
     claim_fresh,
     claim_named,
@@ -220,6 +222,8 @@ def open_run(
         run = Run(trainer, folder, runs_dir)
         try:
             _check_free(folder)
+            # Left by a run that died before its first checkpoint: nothing to continue.
+            folder.metrics.unlink(missing_ok=True)
             run._start_manifest()
         except BaseException:
             folder.release()
@@ -228,6 +232,8 @@ def open_run(
 
     resume = Path(resume).expanduser()
     home = resume.parent
+    if home.name == SAVES and (home.parent / MANIFEST).exists():
+        home = home.parent  # a named save continues in its run's folder
     if target is not None and target.resolve() != home.resolve():
         _check_free(RunFolder(target))
     trainer = resume_trainer(resume, given)
@@ -291,6 +297,7 @@ def _check_free(folder: RunFolder) -> None:
     path = folder.path
     if path.exists() and not path.is_dir():
         raise RunError(f"--out '{path}' is a file, not a folder")
+    folder.check_not_busy()
     if folder.holds_run():
         good = loadable_checkpoints(folder)
         hint = f"continue it with --resume {good[0]} or " if good else ""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from rnnplay.core.train.evaluation import perplexity, sequence_loss
 from rnnplay.core.train.events import EvalEvent, Event, LRChangeEvent, StepEvent, StopEvent
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer, clip_grads
 from rnnplay.core.train.schedule import Schedule, make_schedule
+from rnnplay.errors import NumericalError
 
 CHECKPOINT_KIND = "rnnplay-trainer"
 """``meta["kind"]`` of a checkpoint that holds training state (resumable)."""
@@ -126,6 +127,7 @@ class Trainer:
         self.improved = False
         self.history: list[dict[str, Any]] = []
         self._step_time_ema: float | None = None
+        self.diverged = False  # a weight became NaN/inf: nothing may be saved from here
         self.optimizer.lr = self.schedule.lr_at(0)
 
     # -- properties -------------------------------------------------------------
@@ -206,6 +208,9 @@ class Trainer:
                     elapsed_s=self.elapsed_s,
                 )
             self.optimizer.update(model.params, model.grads)
+            finite = weights_finite(model.params)
+        if not finite:
+            self.diverged = True
         self.step_count += 1
         self.tokens_seen += int(xs.size)
         took = time.perf_counter() - start
@@ -221,6 +226,7 @@ class Trainer:
             lr=lr,
             tokens_per_s=xs.size / self._step_time_ema if self._step_time_ema > 0 else 0.0,
             elapsed_s=self.elapsed_s,
+            weights_finite=finite,
         )
 
     def _epoch_starts(self) -> bool:
@@ -238,7 +244,17 @@ class Trainer:
     def nonfinite_stop(event: StepEvent) -> StopEvent | None:
         """A StopEvent explaining a non-finite step, or None when the step was fine."""
         if math.isfinite(event.loss) and math.isfinite(event.grad_norm):
-            return None
+            if event.weights_finite:
+                return None
+            return StopEvent(
+                step=event.step,
+                reason="nonfinite",
+                message=(
+                    f"the weights became infinite or NaN in the update of step {event.step} "
+                    f"with learning rate {event.lr:.3g}; training stopped and these weights "
+                    f"are not saved: try a lower learning rate (e.g. {event.lr / 10:.3g})"
+                ),
+            )
         what = (
             f"the loss became {event.loss}"
             if not math.isfinite(event.loss)
@@ -294,7 +310,9 @@ class Trainer:
         del self.history[:-HISTORY_LIMIT]
         return event
 
-    def _evaluate_events(self) -> Iterator[Event]:
+    def _evaluate_events(self) -> Generator[Event, None, StopEvent | None]:
+        """Validate and yield the events; returns a nonfinite StopEvent when the
+        validation loss is not finite (the caller yields it and stops)."""
         event = self.evaluate("valid")
         # The schedule sees the result before anyone does: a checkpoint saved when
         # the EvalEvent arrives must hold the schedule's state after it, or a run
@@ -306,6 +324,18 @@ class Trainer:
         yield event
         if reason is not None:
             yield LRChangeEvent(step=self.step_count, old_lr=old, new_lr=self.lr, reason=reason)
+        if not math.isfinite(event.loss):
+            self.diverged = True
+            return StopEvent(
+                step=self.step_count,
+                reason="nonfinite",
+                message=(
+                    f"the validation loss became {event.loss} at step {self.step_count} with "
+                    f"learning rate {self.lr:.3g}; training stopped and these weights are not "
+                    f"saved: try a lower learning rate (e.g. {self.lr / 10:.3g})"
+                ),
+            )
+        return None
 
     # -- the loop -------------------------------------------------------------------
     def run(
@@ -338,7 +368,10 @@ class Trainer:
         if every and step and step % every == 0 and not done:
             # Saved between a step and its evaluation (a save from the TUI can land
             # there): evaluate now, so a resumed run continues exactly.
-            yield from self._evaluate_events()
+            stop = yield from self._evaluate_events()
+            if stop is not None:
+                yield stop
+                return
             evaluated_at = step
         while True:
             reason = None
@@ -357,7 +390,10 @@ class Trainer:
                     and every
                     and evaluated_at != self.step_count
                 ):
-                    yield from self._evaluate_events()
+                    stop = yield from self._evaluate_events()
+                    if stop is not None:
+                        yield stop
+                        return
                 yield StopEvent(step=self.step_count, reason=reason, message=_STOP_TEXT[reason])
                 return
             event = self.step()
@@ -367,7 +403,10 @@ class Trainer:
                 return
             yield event
             if every and self.step_count % every == 0:
-                yield from self._evaluate_events()
+                stop = yield from self._evaluate_events()
+                if stop is not None:
+                    yield stop
+                    return
                 evaluated_at = self.step_count
 
     # -- gradient flow -----------------------------------------------------------------
@@ -414,7 +453,14 @@ class Trainer:
 
     # -- checkpoints ---------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write one checkpoint holding everything needed to continue exactly."""
+        """Write one checkpoint holding everything needed to continue exactly.
+
+        Refused (NumericalError) when a weight is NaN or infinite: such a file
+        would only fail again, and must never replace a good one."""
+        if self.diverged or not weights_finite(self.model.params):
+            raise NumericalError(
+                f"not saving {path}: the model's weights are not finite (training diverged)"
+            )
         state = self.model.get_state() or []
         arrays = {
             f"state.{k}.{name}": value
@@ -543,6 +589,13 @@ class Trainer:
         else:
             self.model.reset_state()
         self.optimizer.lr = self.schedule.lr_at(self.step_count)
+
+
+def weights_finite(params: list[np.ndarray]) -> bool:
+    """True when every weight is finite. A sum per array is the cheap test (one pass,
+    no temporary): NaN and inf propagate into it."""
+    with np.errstate(**_QUIET_FLOATS):
+        return all(math.isfinite(float(np.sum(p))) for p in params)
 
 
 _STOP_TEXT = {
