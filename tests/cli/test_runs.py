@@ -176,3 +176,20 @@ def test_the_done_line_says_where_the_time_went(cli, corpus, tmp_path):
     for part in ("to start", "training", "validating", "saving", "to finish"):
         assert part in done, done
     assert shlex.split(done)  # printable, one line
+
+
+def test_a_log_gets_a_progress_line_with_tokens_per_s_every_ten_seconds():
+    import io
+
+    from rnnplay.core.train.events import StepEvent
+    from rnnplay.train_log import LineReporter
+
+    now = [0.0]
+    stream = io.StringIO()
+    reporter = LineReporter(stream, every_s=10.0, clock=lambda: now[0])
+    for step in range(1, 61):
+        now[0] = step * 0.5  # a step every half second: 30 s in all
+        reporter.step(StepEvent(step, 0.1, step * 32, 2.0, 1.0, 1e-3, 1234.0, step * 0.5))
+    lines = stream.getvalue().splitlines()
+    assert [line.split(" epoch")[0] for line in lines] == ["step 20", "step 40", "step 60"]
+    assert "1,234 tokens/s" in lines[0] and "train loss 2.0000" in lines[0]
