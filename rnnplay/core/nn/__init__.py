@@ -12,7 +12,7 @@ they are written for clarity, not speed:
 - ``rnn.RNN``, ``lstm.LSTM``, ``gru.GRU``: one time step of each cell, in the
   book's notation. ``TimeRNN`` / ``TimeLSTM`` / ``TimeGRU`` run whole
   sequences with fused matrix products and must give the same numbers as
-  stepping the one-step cell (tests/core/test_layer_gradients.py).
+  stepping the one-step cell (tests/core/test_recurrent_state.py).
 - ``affine.TimeAffine`` followed by ``softmax_loss.TimeSoftmaxWithLoss``: the
   plain output pair; ``output.TimeAffineSoftmaxWithLoss`` (used by RNNLM) fuses
   them and is tested against the pair (tests/core/test_output_layer.py).
