@@ -100,7 +100,12 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
 
     model = parser.add_argument_group("model")
     model.add_argument(
-        "--model", choices=CELL_NAMES, default=S, help=f"recurrent cell (default {d.model})"
+        "--cell",
+        "--model",
+        dest="cell",
+        choices=CELL_NAMES,
+        default=S,
+        help=f"recurrent cell (default {d.cell})",
     )
     model.add_argument(
         "--embed", type=int, metavar="N", default=S, help=f"embedding size (default {d.embed})"
