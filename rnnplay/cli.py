@@ -14,7 +14,6 @@ Imports are lazy: ``rnnplay --help`` loads neither NumPy nor textual.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -39,6 +38,7 @@ from rnnplay.errors import (
     RnnplayError,
     UsageError,
     one_line,
+    to_stderr,
 )
 
 _DEFAULTS = TrainConfig()
@@ -331,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RnnplayError as error:
         return _fail(one_line(error), error.exit_code)
     except KeyboardInterrupt:
-        print("rnnplay: interrupted", file=sys.stderr)
+        to_stderr("rnnplay: interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of our stdout went away (e.g. `| head`): not an error.
@@ -347,8 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    with contextlib.suppress(OSError, ValueError):  # stderr closed: the exit code tells
-        print(f"rnnplay: error: {message}", file=sys.stderr)
+    to_stderr(f"rnnplay: error: {message}")
     return code
 
 

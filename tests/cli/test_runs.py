@@ -193,3 +193,25 @@ def test_a_log_gets_a_progress_line_with_tokens_per_s_every_ten_seconds():
     lines = stream.getvalue().splitlines()
     assert [line.split(" epoch")[0] for line in lines] == ["step 20", "step 40", "step 60"]
     assert "1,234 tokens/s" in lines[0] and "train loss 2.0000" in lines[0]
+
+
+def test_a_closed_stderr_neither_fails_the_run_nor_moves_errors_to_stdout(corpus, tmp_path):
+    import os
+
+    def close_stderr() -> None:
+        os.close(2)
+
+    base = [sys.executable, "-m", "rnnplay", "train", "--corpus", str(corpus), *TINY]
+    out = tmp_path / "run"
+    ok = subprocess.run(
+        [*base, "--max-steps", "3", "--out", str(out)], cwd=ROOT, capture_output=False,
+        stdout=subprocess.PIPE, preexec_fn=close_stderr, timeout=120,
+    )  # fmt: skip
+    assert ok.returncode == 0 and ok.stdout == b""
+    assert load_checkpoint(out / "last.npz").meta["step"] == 3
+    bad = subprocess.run(
+        [*base, "--max-steps", "0", "--out", str(tmp_path / "bad")], cwd=ROOT,
+        stdout=subprocess.PIPE, preexec_fn=close_stderr, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2 and bad.stdout == b""
+    assert not (tmp_path / "bad").exists()
