@@ -215,3 +215,14 @@ def test_a_closed_stderr_neither_fails_the_run_nor_moves_errors_to_stdout(corpus
     )  # fmt: skip
     assert bad.returncode == 2 and bad.stdout == b""
     assert not (tmp_path / "bad").exists()
+
+
+def test_runs_dir_moves_the_default_run_folders(cli, corpus, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli("train", "--corpus", corpus, *TINY, "--max-steps", "2", "--runs-dir", "mine",
+               "--quiet").code == 0  # fmt: skip
+    assert cli("--runs-dir", "theirs", "train", "--corpus", corpus, *TINY, "--max-steps", "2",
+               "--quiet").code == 0  # fmt: skip
+    assert (tmp_path / "mine" / "run-1" / "last.npz").is_file()
+    assert (tmp_path / "theirs" / "run-1" / "last.npz").is_file()
+    assert not (tmp_path / "runs").exists()
