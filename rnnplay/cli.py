@@ -30,6 +30,7 @@ from rnnplay.core.train.config import (
     TrainConfig,
 )
 from rnnplay.errors import UsageError
+from rnnplay.serve.command import add_serve_parser
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -239,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--checkpoint", metavar="PATH", default=None, help="open a saved model in the playground"
     )
+    parser.add_argument("--confine-paths", action="store_true", help=argparse.SUPPRESS)
     add_train_flags(parser, tui=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
@@ -300,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "corpora", help="list the built-in corpora", description="List the built-in corpora."
     )
+    add_serve_parser(commands)
     return parser
 
 
@@ -490,9 +493,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return TrainRun(config, given).execute()
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from rnnplay.serve.command import run_serve
+
+    return run_serve(args)
+
+
 _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "train": _cmd_train,
     "sample": _cmd_sample,
     "eval": _cmd_eval,
     "corpora": _cmd_corpora,
+    "serve": _cmd_serve,
 }
