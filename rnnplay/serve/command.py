@@ -131,8 +131,9 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     if not is_loopback(args.host):
         print(
-            f"rnnplay: the playground is reachable from the network (--host {args.host}): "
-            "anyone who can reach this machine can open a session",
+            f"rnnplay: the playground is reachable from the network at "
+            f"http://{_public_host(args.host)}:{args.port}/ (--host {args.host}): anyone "
+            "who can reach this machine can open a session",
             flush=True,
         )
     return classroom.run(on_bind_error=lambda error: _bind_failed(args.host, args.port, error))
@@ -169,6 +170,13 @@ def _bind_failed(host: str, port: int, error: OSError) -> None:
             f"port {port} on {host} is already in use; choose another with --port"
         ) from None
     raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+
+
+def _public_host(host: str) -> str:
+    """The name others use to reach us: this machine's name for 'every address'."""
+    if host in ("", "0.0.0.0", "::"):
+        return socket.gethostname()
+    return _url_host(host)
 
 
 def _url_host(host: str) -> str:
