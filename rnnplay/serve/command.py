@@ -28,6 +28,9 @@ four training sessions still each get a usable speed and a prompt screen."""
 
 INSTALL_HINT = "rnnplay serve needs the serve extra: pip install 'rnnplay[serve]'"
 
+PATH_FLAGS = ("corpus", "valid", "test", "checkpoint")
+"""Flags naming files: made absolute, since a session runs inside the runs directory."""
+
 SERVE_ONLY = ("host", "port", "max_sessions", "runs_dir", "command")
 """Namespace entries that belong to the server, not to the served sessions."""
 
@@ -79,8 +82,10 @@ def add_serve_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def session_argv(args: argparse.Namespace, runs_dir: Path) -> list[str]:
-    """The command line of one served session: the playground flags typed, plus
-    ``--runs-dir`` (absolute) and ``--confine-paths``."""
+    """The command line of one served session: the playground flags typed (file paths
+    made absolute), plus ``--runs-dir`` (absolute) and ``--confine-paths``."""
+    from rnnplay.core.data.corpus import BUILTIN_CORPORA
+
     argv = [sys.executable, "-m", "rnnplay.serve.session"]
     argv += ["--runs-dir", str(runs_dir.resolve()), "--confine-paths"]
     values = vars(args)
@@ -92,6 +97,8 @@ def session_argv(args: argparse.Namespace, runs_dir: Path) -> list[str]:
         if value is None or dest == "help":
             continue
         option = action.option_strings[-1]
+        if dest in PATH_FLAGS and not (dest == "corpus" and value in BUILTIN_CORPORA):
+            value = Path(value).expanduser().resolve()
         if action.nargs == 0:
             if value is True:
                 argv.append(option)

@@ -44,6 +44,20 @@ def test_the_session_command_line_carries_the_runs_dir_confinement_and_the_typed
     assert (tui.corpus, tui.hidden, tui.tie, tui.lr) == ("toy", 48, True, 0.02)
 
 
+def test_file_flags_are_made_absolute_and_builtin_names_kept(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("some text\n" * 50)
+    args = _serve_args("--corpus", "notes.txt", "--checkpoint", "saved.npz", "--valid", "v.txt")
+    rest = command.session_argv(args, Path("class"))[3:]
+    assert rest[rest.index("--corpus") + 1] == str(tmp_path / "notes.txt")
+    assert rest[rest.index("--checkpoint") + 1] == str(tmp_path / "saved.npz")
+    assert rest[rest.index("--valid") + 1] == str(tmp_path / "v.txt")
+    assert rest[rest.index("--runs-dir") + 1] == str(tmp_path / "class")
+    (tmp_path / "sonnets").write_text("a file named like a built-in\n")
+    rest = command.session_argv(_serve_args("--corpus", "sonnets"), Path("class"))[3:]
+    assert rest[rest.index("--corpus") + 1] == "sonnets"
+
+
 def test_untyped_flags_stay_untyped(tmp_path: Path) -> None:
     args = _serve_args("--runs-dir", str(tmp_path))
     rest = command.session_argv(args, args.runs_dir)[3:]

@@ -55,8 +55,12 @@ def test_a_session_runs_confined_with_one_blas_thread_and_ends_with_its_tab(tmp_
         environ = _environ(pid)
         assert environ["OPENBLAS_NUM_THREADS"] == environ["OMP_NUM_THREADS"] == "1"
         assert environ["RNNPLAY_SERVE_PID"] == str(classroom.pid)
+        runs = (tmp_path / "runs").resolve()
+        assert Path(f"/proc/{pid}/cwd").resolve() == runs
         await websocket.send_json(["stdin", " "])  # training, as a student would start it
         await asyncio.sleep(1)
+        await websocket.send_json(["stdin", "s"])  # a save lands under the runs directory
+        assert await asyncio.to_thread(wait_until, lambda: any(runs.rglob("*.npz")), 15)
         await websocket.close()
         await client.close()
         assert await asyncio.to_thread(wait_until, lambda: not alive(pid), 5)
