@@ -109,15 +109,13 @@ def session_argv(args: argparse.Namespace, runs_dir: Path) -> list[str]:
 
 def run_serve(args: argparse.Namespace) -> int:
     """``rnnplay serve``: check everything, then serve until Ctrl-C (exit 130)."""
-    from rnnplay.cli import config_from_args
-
     if args.max_sessions < 1:
         raise UsageError(f"--max-sessions must be at least 1, got {args.max_sessions}")
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must lie in 1..65535, got {args.port}")
-    config_from_args(args)  # a bad setting fails here, not in every browser tab
     if importlib.util.find_spec("textual_serve") is None:
         raise UsageError(INSTALL_HINT)
+    check_session_starts(args)
     check_port_free(args.host, args.port)
     runs_dir = Path(getattr(args, "runs_dir", None) or "runs")
     try:
@@ -144,6 +142,16 @@ def run_serve(args: argparse.Namespace) -> int:
             flush=True,
         )
     return classroom.run(on_bind_error=lambda error: _bind_failed(args.host, args.port, error))
+
+
+def check_session_starts(args: argparse.Namespace) -> None:
+    """Build the trainer a session would open with, once, so that a bad setting, corpus
+    or checkpoint fails here in one line instead of in every browser tab."""
+    from rnnplay.cli import config_from_args, given_settings
+    from rnnplay.tui.app import make_trainer
+
+    config = config_from_args(args)
+    make_trainer(config, getattr(args, "checkpoint", None), sorted(given_settings(args)))
 
 
 def is_loopback(host: str) -> bool:

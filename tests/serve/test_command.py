@@ -98,10 +98,13 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
         (["--max-sessions", "0"], "--max-sessions must be at least 1"),
         (["--port", "70000"], "--port must lie in 1..65535"),
         (["--hidden", "0"], "hidden"),
+        (["--corpus", "no-such-file.txt"], "no-such-file.txt"),
+        (["--checkpoint", "no-such.npz"], "no-such.npz"),
     ],
 )
-def test_bad_flags_fail_before_serving(argv, message, capsys) -> None:
-    assert cli.main(["serve", *argv]) == 2
+def test_bad_flags_fail_before_serving(argv, message, capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["serve", "--port", str(free_port()), *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
 
