@@ -77,6 +77,12 @@ class Session(AppService):
         self._stdin = process.stdin
         return process
 
+    async def run(self) -> None:
+        """Relay the app's output; when its process is gone (quit, or failed to start),
+        close the tab's websocket so the page says the session ended, not a frozen screen."""
+        await super().run()
+        await self.remote_close()
+
     async def stop(self) -> None:
         """Ask the app to quit; if it has not within the grace time, terminate, then kill."""
         process = self._process

@@ -123,6 +123,34 @@ def test_no_session_outlives_its_server(tmp_path, signum, code) -> None:
             loop.close()
 
 
+def test_a_session_whose_app_dies_closes_its_tab() -> None:
+    from textual_serve.download_manager import DownloadManager
+
+    from rnnplay.serve import classroom
+
+    closed = asyncio.Event()
+
+    async def nothing(*args) -> None:
+        return None
+
+    async def close() -> None:
+        closed.set()
+
+    async def scenario() -> None:
+        session = classroom.Session(
+            [sys.executable, "-c", "import sys; sys.exit(3)"],
+            write_bytes=nothing,
+            write_str=nothing,
+            close=close,
+            download_manager=DownloadManager(),
+        )
+        await session.start(80, 24)
+        await asyncio.wait_for(closed.wait(), 20)
+        await session.stop()
+
+    asyncio.run(scenario())
+
+
 def test_a_session_that_ignores_quit_and_sigterm_is_killed(monkeypatch) -> None:
     from textual_serve.download_manager import DownloadManager
 
