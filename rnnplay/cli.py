@@ -40,6 +40,7 @@ from rnnplay.errors import (
     one_line,
     to_stderr,
 )
+from rnnplay.serve.command import add_serve_parser
 
 _DEFAULTS = TrainConfig()
 _RUNS_DIR_HELP = "where new run folders (NAME-N) are created (default runs)"
@@ -250,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--runs-dir", metavar="DIR", type=Path, default=Path("runs"), help=_RUNS_DIR_HELP
     )
-    parser.set_defaults(confine_paths=False)
+    parser.add_argument("--confine-paths", action="store_true", help=argparse.SUPPRESS)
     add_train_flags(parser, tui=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
@@ -312,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "corpora", help="list the built-in corpora", description="List the built-in corpora."
     )
+    add_serve_parser(commands)
     return parser
 
 
@@ -492,9 +494,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return run.execute()
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from rnnplay.serve.command import run_serve
+
+    return run_serve(args)
+
+
 _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "train": _cmd_train,
     "sample": _cmd_sample,
     "eval": _cmd_eval,
     "corpora": _cmd_corpora,
+    "serve": _cmd_serve,
 }
