@@ -300,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "corpora", help="list the built-in corpora", description="List the built-in corpora."
     )
+    from rnnplay.race_cli import add_race_parser  # light: NumPy loads when a race runs
+
+    add_race_parser(commands, add_train_flags)
     return parser
 
 
@@ -490,7 +493,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return TrainRun(config, given).execute()
 
 
+def _cmd_race(args: argparse.Namespace) -> int:
+    from rnnplay.race_cli import run_race
+
+    return run_race(args)
+
+
 _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    "race": _cmd_race,
     "train": _cmd_train,
     "sample": _cmd_sample,
     "eval": _cmd_eval,

@@ -1,0 +1,383 @@
+"""``rnnplay race``: train 2-4 contenders side by side for an equal budget, print a table.
+
+    rnnplay race --models rnn,lstm,gru --max-steps 500
+    rnnplay race --models lstm --hidden 64,256 --max-seconds 60 --json
+
+Every ``train`` flag is accepted; a comma list (``--hidden 64,256``) gives
+one value per contender, a single value is shared. The lists must agree in
+length and make 2 to 4 contenders; without any list the contenders are rnn,
+lstm and gru. Paths (``--corpus``, ``--valid``, ``--test``) are never lists:
+contenders read the same text in the same order from the same seed.
+
+Budgets (see :mod:`rnnplay.core.race`): ``--max-steps N`` is N steps each;
+``--max-seconds S`` is S seconds each on average: the contenders train in
+rotation and the race ends after the round in which their summed working
+time reaches (contenders x S), so all take the same number of steps and the
+table reports each one's own wall time.
+
+OUT (``--out DIR``, default a new ``runs/race-N``) gets one run folder per
+contender (metrics.jsonl, checkpoint.npz, last.npz, as ``train`` writes)
+and ``race.json``, the results. The table goes to stdout (``--json``: the
+same as one JSON object), progress to stderr (nothing with ``--quiet``).
+Ctrl-C stops after the current step, saves every contender's last.npz,
+prints the table so far and exits 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rnnplay.core.train.config import CELL_NAMES, TrainConfig
+from rnnplay.core.train.units import DEFAULT_UNIT, UNITS, format_loss, unit_label
+from rnnplay.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
+
+NOT_LISTS = frozenset({"corpus", "valid", "test"})
+"""Flags that stay single: every contender reads the same text."""
+
+DEFAULT_MODELS = ("rnn", "lstm", "gru")
+RACE_FILE = "race.json"
+RUN_FILES = ("checkpoint.npz", "last.npz", "metrics.jsonl")
+
+
+# -- the parser ----------------------------------------------------------------------
+def add_race_parser(commands: Any, add_train_flags: Callable[..., None]) -> argparse.ArgumentParser:
+    """Add ``race`` to ``commands`` (the CLI's subparsers) with every train flag as a list."""
+    race = commands.add_parser(
+        "race",
+        help="race 2-4 models on the same text for an equal budget",
+        description="Train 2-4 contenders in rotation on the same text, the same data "
+        "order and seed, for the same number of steps, and print a table. A comma list "
+        "in a flag gives one value per contender (--models rnn,lstm,gru; --models lstm "
+        "--hidden 64,256). --max-seconds S is S seconds each on average, with equal steps.",
+    )
+    add_train_flags(race, tui=True)
+    race.add_argument(
+        "--models",
+        dest="model",
+        choices=CELL_NAMES,
+        metavar="M,M,...",
+        default=argparse.SUPPRESS,
+        help=f"recurrent cells racing (default {','.join(DEFAULT_MODELS)})",
+    )
+    for action in race._actions:  # every typed train flag takes a comma list
+        if action.dest in TrainConfig.__dataclass_fields__ and action.dest not in NOT_LISTS:
+            if action.nargs == 0:  # a switch such as --tie
+                continue
+            action.type = _comma_list(action.type or str, action.choices)
+            action.choices = None
+    out = race.add_argument_group("race")
+    out.add_argument(
+        "--out", metavar="DIR", default=None, help="folder of the race (default a new runs/race-N)"
+    )
+    out.add_argument("--json", action="store_true", help="print the table as one JSON object")
+    out.add_argument(
+        "--units",
+        choices=UNITS,
+        default=DEFAULT_UNIT,
+        help="unit of the best validation loss column: nats, bits per token or perplexity",
+    )
+    out.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return race
+
+
+def _comma_list(convert_one: Callable[[str], Any], choices: Any) -> Callable[[str], list[Any]]:
+    """An argparse type: a comma list of ``convert_one`` values, each among ``choices``."""
+
+    def parse(text: str) -> list[Any]:
+        values = []
+        for part in text.split(","):
+            part = part.strip()
+            if not part:
+                raise argparse.ArgumentTypeError(f"empty item in the list '{text}'")
+            try:
+                value = convert_one(part)
+            except (TypeError, ValueError):
+                kind = getattr(convert_one, "__name__", "value")
+                raise argparse.ArgumentTypeError(f"invalid {kind} value: '{part}'") from None
+            if choices is not None and value not in choices:
+                shown = ", ".join(map(str, choices))
+                raise argparse.ArgumentTypeError(f"unknown value '{part}' (choose from {shown})")
+            values.append(value)
+        return values
+
+    parse.__name__ = getattr(convert_one, "__name__", "value") + " list"
+    return parse
+
+
+# -- planning --------------------------------------------------------------------------
+def plan_contenders(args: argparse.Namespace) -> list[TrainConfig]:
+    """The contenders' configs from the parsed flags (ConfigError/UsageError: one line)."""
+    from rnnplay.core.race import expand_contenders
+
+    fields = TrainConfig.__dataclass_fields__
+    given = {name: value for name, value in vars(args).items() if name in fields}
+    lists = {name: value for name, value in given.items() if isinstance(value, list)}
+    singles = {name: value for name, value in given.items() if not isinstance(value, list)}
+    if "model" not in lists and not any(len(v) > 1 for v in lists.values()):
+        lists["model"] = list(DEFAULT_MODELS)
+    base = TrainConfig(**singles, **{n: v[0] for n, v in lists.items()})
+    if base.max_steps is None and base.max_seconds is None:
+        raise UsageError("a race needs a budget: --max-steps N or --max-seconds S (each)")
+    configs = expand_contenders(base, lists)
+    return [_with_absolute_paths(c) for c in configs]
+
+
+def _with_absolute_paths(config: TrainConfig) -> TrainConfig:
+    """Text files as absolute paths, so each run can be resumed from anywhere."""
+    from rnnplay.core.data.corpus import BUILTIN_CORPORA
+
+    changes = {}
+    if config.corpus not in BUILTIN_CORPORA:
+        changes["corpus"] = str(Path(config.corpus).expanduser().resolve())
+    for key in ("valid", "test"):
+        if getattr(config, key):
+            changes[key] = str(Path(getattr(config, key)).expanduser().resolve())
+    return config.replace(**changes) if changes else config
+
+
+def folder_name(name: str) -> str:
+    """A contender's run-folder name: "lstm hidden=64" -> "lstm-hidden-64"."""
+    return re.sub(r"[^A-Za-z0-9.]+", "-", name).strip("-") or "contender"
+
+
+def choose_out(out: str | None) -> Path:
+    """The race folder (not created yet): ``--out`` or the first free runs/race-N."""
+    if out is not None:
+        path = Path(out).expanduser()
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"--out '{path}' is a file, not a folder")
+        return path
+    n = 1
+    while (Path("runs") / f"race-{n}").exists():
+        n += 1
+    return Path("runs") / f"race-{n}"
+
+
+def check_folders(out: Path, names: list[str]) -> list[Path]:
+    """One folder per contender under ``out``; refused if one already holds a run."""
+    folders = [out / folder_name(name) for name in names]
+    if (out / RACE_FILE).exists():
+        raise UsageError(f"--out '{out}' already holds a race ({RACE_FILE}); choose another --out")
+    for folder in folders:
+        present = [n for n in RUN_FILES if (folder / n).exists()]
+        if present:
+            raise UsageError(
+                f"'{folder}' already holds a run ({', '.join(present)}); choose another --out"
+            )
+    return folders
+
+
+# -- running ----------------------------------------------------------------------------
+def run_race(args: argparse.Namespace) -> int:
+    """The ``race`` command: plan, open, race, save, print. Returns the exit code."""
+    from rnnplay.core.race import ContenderEvent, Race, contender_names
+    from rnnplay.train_run import StopFlag
+
+    configs = plan_contenders(args)
+    names = contender_names(configs)
+    out = choose_out(args.out)
+    folders = check_folders(out, names)
+    trainers, datasets = _open_trainers(configs)
+    first = configs[0]
+    race = Race(
+        list(zip(names, trainers, strict=True)),
+        max_steps=first.max_steps,
+        max_seconds=first.max_seconds,
+    )
+    writers = [
+        _ContenderFolder(folder, trainer) for folder, trainer in zip(folders, trainers, strict=True)
+    ]
+    progress = None if args.quiet else sys.stderr
+    if progress is not None:
+        print(f"racing {', '.join(names)} into {out}", file=progress, flush=True)
+    flag = StopFlag()
+    flag.install()
+    try:
+        for event in race.run(should_stop=flag):
+            if isinstance(event, ContenderEvent):
+                writers[event.contender].handle(event, progress)
+    finally:
+        flag.restore()
+        for writer in writers:
+            writer.close()
+    summary = race_summary(race, datasets[0], args.units)
+    _write_json(out / RACE_FILE, summary)
+    if args.json:
+        print(json.dumps(summary, allow_nan=False))
+    else:
+        print_race_table(summary)
+    reason = race.stopped.reason if race.stopped is not None else "cancelled"
+    if reason == "cancelled":
+        print(f"rnnplay: race interrupted: saved every last.npz under {out}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if reason == "nonfinite":
+        print("rnnplay: error: every contender diverged; try a lower --lr", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _open_trainers(configs: list[TrainConfig]):
+    """A Trainer per config; contenders with the same data settings share one Dataset.
+
+    SEAM: this is where the front door (``rnnplay.core.runs``, issue 9) opens
+    each run once it exists; until then the Trainer is built here.
+    """
+    from rnnplay.core.data.corpus import load_dataset
+    from rnnplay.core.train.trainer import Trainer
+
+    cache: dict[tuple, Any] = {}
+    trainers, datasets = [], []
+    for config in configs:
+        key = (config.corpus, config.level, config.max_vocab, config.valid, config.test)
+        key += (config.val_fraction,)
+        if key not in cache:
+            cache[key] = load_dataset(
+                config.corpus,
+                level=config.level,
+                max_vocab=config.max_vocab,
+                valid=config.valid,
+                test=config.test,
+                val_fraction=config.val_fraction,
+            )
+        datasets.append(cache[key])
+        trainers.append(Trainer(config, cache[key]))
+    return trainers, datasets
+
+
+class _ContenderFolder:
+    """One contender's run folder: metrics.jsonl, checkpoint.npz (best), last.npz."""
+
+    def __init__(self, folder: Path, trainer: Any) -> None:
+        from rnnplay.train_log import MetricsFile
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.trainer = trainer
+        self.metrics = MetricsFile(folder / "metrics.jsonl")
+
+    def handle(self, item: Any, progress: Any) -> None:
+        from rnnplay.core.train.events import EvalEvent, StepEvent, StopEvent
+
+        event = item.event
+        if isinstance(event, StepEvent):
+            self.metrics.write(event)
+        elif isinstance(event, EvalEvent):
+            self.metrics.write(event)
+            if item.improved:
+                self.trainer.save(self.folder / "checkpoint.npz")
+            self.trainer.save(self.folder / "last.npz")
+            if progress is not None:
+                mark = "  (best)" if item.improved else ""
+                print(
+                    f"{item.name:<16} step {event.step:>6}  validation loss {event.loss:.4f} "
+                    f"{unit_label('nats', level=self.trainer.dataset.vocab.level)}, "
+                    f"perplexity {event.ppl:.3f}{mark}",
+                    file=progress,
+                    flush=True,
+                )
+        elif isinstance(event, StopEvent):
+            if event.reason == "nonfinite":
+                print(f"rnnplay: {item.name}: {event.message}", file=sys.stderr, flush=True)
+            else:
+                self.trainer.save(self.folder / "last.npz")
+
+    def close(self) -> None:
+        self.metrics.close()
+
+
+# -- the table ----------------------------------------------------------------------------
+def race_summary(race: Any, dataset: Any, unit: str) -> dict[str, Any]:
+    """The race as one JSON-ready object: contenders' rows, what differs, reference lines."""
+    from rnnplay.core.data.stats import reference_lines
+
+    stopped = race.stopped
+    return {
+        "reason": None if stopped is None else stopped.reason,
+        "rounds": race.rounds,
+        "unit": unit,
+        "level": dataset.vocab.level,
+        "differs": list(race.differs),
+        "probe_distance": race.probe_distance,
+        "reference": {line.name: line.nats for line in reference_lines(dataset)},
+        "contenders": [row.to_json() for row in race.results()],
+    }
+
+
+TABLE_HEADERS = ("contender", "model", "params", "steps", "tokens/s", "time s")
+
+
+def race_table_rows(summary: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Headers and cells of the race table in the summary's unit."""
+    unit = summary["unit"]
+    level = summary.get("level")
+    headers = [
+        *TABLE_HEADERS,
+        f"best val {unit_label(unit, level=level)}",
+        "perplexity",
+        f"bits/{level or 'token'}",
+        f"grad {summary['probe_distance']} back",
+    ]
+    rows = []
+    for row in summary["contenders"]:
+        best = row["best_val_loss"]
+        rows.append(
+            [
+                row["name"]
+                + ("" if row["status"] in ("steps", "seconds") else f" ({row['status']})"),
+                row["model"],
+                f"{row['params']:,}",
+                str(row["steps"]),
+                _number(row["tokens_per_s"], "{:,.0f}"),
+                _number(row["wall_s"], "{:.1f}"),
+                format_loss(best, unit),
+                format_loss(best, "ppl"),
+                format_loss(best, "bits"),
+                _number(row["grad_reach"], "{:.2e}"),
+            ]
+        )
+    return headers, rows
+
+
+def print_race_table(summary: dict[str, Any], stream: Any = None) -> None:
+    """The race table with what differs and the reference lines, to ``stream`` (stdout)."""
+    from rnnplay.tables import print_table
+
+    headers, rows = race_table_rows(summary)
+    unit = summary["unit"]
+    differs = ", ".join(summary["differs"]) or "nothing"
+    reference = summary["reference"]
+    notes = [
+        f"reference: uniform over the vocabulary {format_loss(reference['uniform'], unit)}, "
+        f"unigram entropy of the training text {format_loss(reference['unigram'], unit)} "
+        f"({unit_label(unit, level=summary.get('level'))})",
+        f"grad {summary['probe_distance']} back: the gradient of the last prediction "
+        f"{summary['probe_distance']} steps back over the one at the last step (top layer)",
+    ]
+    if any(row["grad_reach"] is None for row in summary["contenders"]):
+        notes.append(f"  (-: needs --bptt above {summary['probe_distance']})")
+    title = f"race over {summary['rounds']} steps each; contenders differ in: {differs}"
+    print_table(
+        headers, rows, right=set(range(2, len(headers))), title=title, notes=notes, stream=stream
+    )
+
+
+def _number(value: float | None, pattern: str) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    return pattern.format(value)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
