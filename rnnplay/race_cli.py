@@ -184,7 +184,7 @@ def run_race(args: argparse.Namespace) -> int:
     names = contender_names(configs)
     out = choose_out(args.out)
     folders = check_folders(out, names)
-    trainers, datasets = _open_trainers(configs)
+    trainers, datasets = open_trainers(configs)
     first = configs[0]
     race = Race(
         list(zip(names, trainers, strict=True)),
@@ -223,7 +223,7 @@ def run_race(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _open_trainers(configs: list[TrainConfig]):
+def open_trainers(configs: list[TrainConfig]):
     """A Trainer per config; contenders with the same data settings share one Dataset.
 
     SEAM: this is where the front door (``rnnplay.core.runs``, issue 9) opens
