@@ -2,19 +2,21 @@
 
 A race (``rnnplay.core.race.Race``) trains its contenders in rotation, one
 step of each in turn. Switching models every step could cost something
-(caches refilled, three models' arrays alive at once). This script trains
-three contenders (rnn, lstm, gru by default, the default sizes on the
-sonnets) for the same number of steps twice: as a race, and as three solo
-runs one after the other (``Trainer.run``), and prints one JSON line with
-the tokens per second of both and the ratio race / solo (1.0: no overhead;
-the issue's bar is "not more than running them one after another", i.e.
-ratio >= 1 within noise).
+(caches refilled, three models' arrays alive at once). This script builds
+two identical sets of three contenders (rnn, lstm, gru by default, the
+default sizes on the sonnets, the same seeds): one races
+(``Race.step_round``), the other trains solo, each trainer's steps one
+after the other (``Trainer.step``). It prints one JSON line with the tokens
+per second of both and the ratio race / solo (1.0: no overhead; the issue's
+bar is "not more than running them one after another", i.e. a ratio of at
+least 1 within noise).
 
-Validation is off on both sides (``eval_every`` 0) so that only training
-is timed. Race and solo take turns, repeat by repeat, with fresh trainers
-built from the same seeds, so background load hits both alike; the figures
-are medians over repeats. The machine's load average is printed before and
-after. Run it as (see benchmarks/README.md)::
+The two sides take turns in blocks (``--steps`` steps of each contender
+per block, ``--blocks`` pairs), so background load hits both alike; the
+ratio is the median of the per-block ratios, ``ratio_of_best`` compares
+each side's fastest block (the least disturbed one on a busy machine).
+Validation is off: only training is timed. The machine's load average is
+printed before and after. Run it as (see benchmarks/README.md)::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/race_overhead.py
 """
@@ -48,27 +50,21 @@ def limit_threads(threads: int) -> Any:
     return threadpool_limits(limits=threads, user_api="blas")
 
 
-def timed_race(configs: list[TrainConfig], steps: int) -> tuple[int, float]:
-    trainers, _ = open_trainers(configs)
-    race = Race(
-        list(zip(contender_names(configs), trainers, strict=True)), max_steps=steps, eval_every=0
-    )
+def race_block(race: Race, rounds: int) -> float:
+    """Seconds for ``rounds`` rounds of the race (one step of each contender per round)."""
     start = time.perf_counter()
-    for _ in race.run():
-        pass
-    took = time.perf_counter() - start
-    return sum(t.tokens_seen for t in trainers), took
+    for _ in range(rounds):
+        race.step_round()
+    return time.perf_counter() - start
 
 
-def timed_solo(configs: list[TrainConfig], steps: int) -> tuple[int, float]:
-    trainers, _ = open_trainers(configs)
-    took = 0.0
+def solo_block(trainers: list[Any], steps: int) -> float:
+    """Seconds for ``steps`` steps of each trainer, one trainer after the other."""
+    start = time.perf_counter()
     for trainer in trainers:
-        start = time.perf_counter()
-        for _ in trainer.run(max_steps=steps, eval_every=0):
-            pass
-        took += time.perf_counter() - start
-    return sum(t.tokens_seen for t in trainers), took
+        for _ in range(steps):
+            trainer.step()
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -76,23 +72,26 @@ def main() -> None:
     parser.add_argument("--models", default="rnn,lstm,gru")
     parser.add_argument("--corpus", default="sonnets")
     parser.add_argument("--hidden", type=int, default=TrainConfig.hidden)
-    parser.add_argument("--steps", type=int, default=40, help="steps per contender per repeat")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=5, help="steps per contender per block")
+    parser.add_argument("--blocks", type=int, default=12, help="race/solo block pairs")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     _limiter = limit_threads(args.threads)
-    base = TrainConfig(corpus=args.corpus, hidden=args.hidden, max_steps=args.steps)
+    base = TrainConfig(corpus=args.corpus, hidden=args.hidden)
     configs = expand_contenders(base, {"model": args.models.split(",")})
     load_before = load_average()
-    timed_race(configs, 3)  # warm-up: corpus cache, BLAS threads
-    race_rates, solo_rates, ratios = [], [], []
-    for _ in range(args.repeats):
-        tokens, race_s = timed_race(configs, args.steps)
-        solo_tokens, solo_s = timed_solo(configs, args.steps)
-        assert tokens == solo_tokens
-        race_rates.append(tokens / race_s)
-        solo_rates.append(solo_tokens / solo_s)
-        ratios.append(race_rates[-1] / solo_rates[-1])
+    race_trainers, _ = open_trainers(configs)
+    solo_trainers, _ = open_trainers(configs)
+    race = Race(list(zip(contender_names(configs), race_trainers, strict=True)), eval_every=0)
+    race_block(race, 2)  # warm-up: BLAS threads, first allocations
+    solo_block(solo_trainers, 2)
+    race_times, solo_times = [], []
+    for _ in range(args.blocks):
+        race_times.append(race_block(race, args.steps))
+        solo_times.append(solo_block(solo_trainers, args.steps))
+    assert [t.tokens_seen for t in race_trainers] == [t.tokens_seen for t in solo_trainers]
+    tokens = len(configs) * args.steps * base.batch * base.bptt  # per block, each side
+    ratios = [solo / raced for raced, solo in zip(race_times, solo_times, strict=True)]
     print(
         json.dumps(
             {
@@ -100,13 +99,14 @@ def main() -> None:
                 "models": args.models,
                 "corpus": args.corpus,
                 "hidden": args.hidden,
-                "steps_each": args.steps,
-                "repeats": args.repeats,
+                "steps_per_block": args.steps,
+                "blocks": args.blocks,
                 "threads": args.threads,
-                "race_tokens_per_s": round(statistics.median(race_rates)),
-                "solo_tokens_per_s": round(statistics.median(solo_rates)),
+                "race_tokens_per_s": round(tokens * args.blocks / sum(race_times)),
+                "solo_tokens_per_s": round(tokens * args.blocks / sum(solo_times)),
                 "ratio": round(statistics.median(ratios), 3),
-                "ratios": [round(r, 3) for r in ratios],
+                "ratio_of_best": round(min(solo_times) / min(race_times), 3),
+                "ratio_min_max": [round(min(ratios), 3), round(max(ratios), 3)],
                 "loadavg_before": load_before,
                 "loadavg_after": load_average(),
                 "cpus": os.cpu_count(),
