@@ -142,9 +142,9 @@ class Trainer:
     def lr(self, value: float) -> None:
         """Change the learning rate now; the schedule continues from the new value."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"learning rate must be a number, got {value!r}")
+            raise ConfigError(f"learning rate must be a number, got {value!r}")
         if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"learning rate must be a positive finite number, got {value!r}")
+            raise ConfigError(f"learning rate must be a positive finite number, got {value!r}")
         self.schedule.set_lr(float(value), self.step_count)
         self.optimizer.lr = self.schedule.lr_at(self.step_count)
 
@@ -268,7 +268,7 @@ class Trainer:
         elif split == "test":
             ids = self.dataset.test
             if ids is None:
-                raise ValueError(f"'{self.dataset.name}' has no test split (give --test PATH)")
+                raise ConfigError(f"'{self.dataset.name}' has no test split (give --test PATH)")
         else:
             raise ValueError(f"split must be 'valid' or 'test', got {split!r}")
         start = time.perf_counter()
