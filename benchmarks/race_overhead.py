@@ -31,8 +31,8 @@ import time
 from typing import Any
 
 from rnnplay.core.race import Race, contender_names, expand_contenders
+from rnnplay.core.runs import new_trainer
 from rnnplay.core.train.config import TrainConfig
-from rnnplay.race_cli import open_trainers
 
 
 def load_average() -> list[float] | None:
@@ -80,8 +80,8 @@ def main() -> None:
     base = TrainConfig(corpus=args.corpus, hidden=args.hidden)
     configs = expand_contenders(base, {"model": args.models.split(",")})
     load_before = load_average()
-    race_trainers, _ = open_trainers(configs)
-    solo_trainers, _ = open_trainers(configs)
+    race_trainers = [new_trainer(config) for config in configs]  # the front door
+    solo_trainers = [new_trainer(config) for config in configs]
     race = Race(list(zip(contender_names(configs), race_trainers, strict=True)), eval_every=0)
     race_block(race, 2)  # warm-up: BLAS threads, first allocations
     solo_block(solo_trainers, 2)

@@ -312,8 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
         "corpora", help="list the built-in corpora", description="List the built-in corpora."
     )
     from rnnplay.race_cli import add_race_parser  # light: NumPy loads when a race runs
+    from rnnplay.runs_cli import add_runs_parser
 
     add_race_parser(commands, add_train_flags)
+    add_runs_parser(commands)
     return parser
 
 
@@ -508,8 +510,15 @@ def _cmd_race(args: argparse.Namespace) -> int:
     return run_race(args)
 
 
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from rnnplay.runs_cli import run_runs
+
+    return run_runs(args)
+
+
 _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "race": _cmd_race,
+    "runs": _cmd_runs,
     "train": _cmd_train,
     "sample": _cmd_sample,
     "eval": _cmd_eval,

@@ -43,7 +43,6 @@ NOT_LISTS = frozenset({"corpus", "valid", "test"})
 
 DEFAULT_MODELS = ("rnn", "lstm", "gru")
 RACE_FILE = "race.json"
-RUN_FILES = ("checkpoint.npz", "last.npz", "metrics.jsonl")
 
 
 # -- the parser ----------------------------------------------------------------------
@@ -82,6 +81,13 @@ def add_race_parser(commands: Any, add_train_flags: Callable[..., None]) -> argp
         choices=UNITS,
         default=DEFAULT_UNIT,
         help="unit of the best validation loss column: nats, bits per token or perplexity",
+    )
+    out.add_argument(
+        "--runs-dir",
+        metavar="DIR",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="where a race without --out goes (default runs/)",
     )
     out.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return race
@@ -125,21 +131,7 @@ def plan_contenders(args: argparse.Namespace) -> list[TrainConfig]:
     base = TrainConfig(**singles, **{n: v[0] for n, v in lists.items()})
     if base.max_steps is None and base.max_seconds is None:
         raise UsageError("a race needs a budget: --max-steps N or --max-seconds S (each)")
-    configs = expand_contenders(base, lists)
-    return [_with_absolute_paths(c) for c in configs]
-
-
-def _with_absolute_paths(config: TrainConfig) -> TrainConfig:
-    """Text files as absolute paths, so each run can be resumed from anywhere."""
-    from rnnplay.core.data.corpus import BUILTIN_CORPORA
-
-    changes = {}
-    if config.corpus not in BUILTIN_CORPORA:
-        changes["corpus"] = str(Path(config.corpus).expanduser().resolve())
-    for key in ("valid", "test"):
-        if getattr(config, key):
-            changes[key] = str(Path(getattr(config, key)).expanduser().resolve())
-    return config.replace(**changes) if changes else config
+    return expand_contenders(base, lists)
 
 
 def folder_name(name: str) -> str:
@@ -147,31 +139,40 @@ def folder_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.]+", "-", name).strip("-") or "contender"
 
 
-def choose_out(out: str | None) -> Path:
-    """The race folder (not created yet): ``--out`` or the first free runs/race-N."""
-    if out is not None:
-        path = Path(out).expanduser()
-        if path.exists() and not path.is_dir():
-            raise UsageError(f"--out '{path}' is a file, not a folder")
-        return path
-    n = 1
-    while (Path("runs") / f"race-{n}").exists():
-        n += 1
-    return Path("runs") / f"race-{n}"
+def claim_race_folder(out: str | None, runs_dir: Path):  # -> RunFolder, locked
+    """The race's folder, locked: ``--out`` or a fresh ``runs_dir/race-N`` (race-free).
+
+    Refused (one line, nothing written) when it already holds a race.
+    """
+    from rnnplay.core.store.run_folder import RunFolder, claim_fresh
+
+    if out is None:
+        return claim_fresh(runs_dir, prefix="race")
+    path = Path(out).expanduser()
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out '{path}' is a file, not a folder")
+    if (path / RACE_FILE).exists():
+        raise UsageError(f"--out '{path}' already holds a race ({RACE_FILE}); choose another --out")
+    return RunFolder(path).acquire()
 
 
-def check_folders(out: Path, names: list[str]) -> list[Path]:
-    """One folder per contender under ``out``; refused if one already holds a run."""
-    folders = [out / folder_name(name) for name in names]
-    if (out / RACE_FILE).exists():
-        raise UsageError(f"--out '{out}' already holds a race ({RACE_FILE}); choose another --out")
-    for folder in folders:
-        present = [n for n in RUN_FILES if (folder / n).exists()]
-        if present:
-            raise UsageError(
-                f"'{folder}' already holds a run ({', '.join(present)}); choose another --out"
-            )
-    return folders
+def open_runs(configs: list[TrainConfig], folders: list[Path]) -> list[Any]:
+    """Open one run per contender through the front door (``rnnplay.core.runs``).
+
+    Each opens, checks and locks its own folder; when one fails, those
+    opened before it are closed as failed (which removes what they wrote).
+    """
+    from rnnplay.core.runs import open_run
+
+    runs: list[Any] = []
+    try:
+        for config, folder in zip(configs, folders, strict=True):
+            runs.append(open_run(config, out=folder, headless=True))
+    except BaseException:
+        for run in runs:
+            run.close("failed", "the race could not start")
+        raise
+    return runs
 
 
 # -- running ----------------------------------------------------------------------------
@@ -182,18 +183,21 @@ def run_race(args: argparse.Namespace) -> int:
 
     configs = plan_contenders(args)
     names = contender_names(configs)
-    out = choose_out(args.out)
-    folders = check_folders(out, names)
-    trainers, datasets = open_trainers(configs)
-    first = configs[0]
+    home = claim_race_folder(args.out, Path(getattr(args, "runs_dir", "runs")))
+    out = home.path
+    try:
+        runs = open_runs(configs, [out / folder_name(name) for name in names])
+    except BaseException:
+        home.release()
+        if home.created_by_us:
+            _remove_if_empty(out)
+        raise
     race = Race(
-        list(zip(names, trainers, strict=True)),
-        max_steps=first.max_steps,
-        max_seconds=first.max_seconds,
+        [(name, run.trainer) for name, run in zip(names, runs, strict=True)],
+        max_steps=configs[0].max_steps,
+        max_seconds=configs[0].max_seconds,
     )
-    writers = [
-        _ContenderFolder(folder, trainer) for folder, trainer in zip(folders, trainers, strict=True)
-    ]
+    writers = [_ContenderRun(run) for run in runs]
     progress = None if args.quiet else sys.stderr
     if progress is not None:
         print(f"racing {', '.join(names)} into {out}", file=progress, flush=True)
@@ -207,7 +211,8 @@ def run_race(args: argparse.Namespace) -> int:
         flag.restore()
         for writer in writers:
             writer.close()
-    summary = race_summary(race, datasets[0], args.units)
+        home.release()
+    summary = race_summary(race, runs[0].trainer.dataset, args.units)
     _write_json(out / RACE_FILE, summary)
     if args.json:
         print(json.dumps(summary, allow_nan=False))
@@ -223,46 +228,26 @@ def run_race(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def open_trainers(configs: list[TrainConfig]):
-    """A Trainer per config; contenders with the same data settings share one Dataset.
+def _remove_if_empty(path: Path) -> None:
+    import contextlib
 
-    SEAM: this is where the front door (``rnnplay.core.runs``, issue 9) opens
-    each run once it exists; until then the Trainer is built here.
-    """
-    from rnnplay.core.data.corpus import load_dataset
-    from rnnplay.core.train.trainer import Trainer
-
-    cache: dict[tuple, Any] = {}
-    trainers, datasets = [], []
-    for config in configs:
-        key = (config.corpus, config.level, config.max_vocab, config.valid, config.test)
-        key += (config.val_fraction,)
-        if key not in cache:
-            cache[key] = load_dataset(
-                config.corpus,
-                level=config.level,
-                max_vocab=config.max_vocab,
-                valid=config.valid,
-                test=config.test,
-                val_fraction=config.val_fraction,
-            )
-        datasets.append(cache[key])
-        trainers.append(Trainer(config, cache[key]))
-    return trainers, datasets
+    with contextlib.suppress(OSError):
+        path.rmdir()
 
 
-class _ContenderFolder:
-    """One contender's run folder: metrics.jsonl, checkpoint.npz (best), last.npz."""
+class _ContenderRun:
+    """Writes one contender's events into its run (metrics, checkpoints, manifest)."""
 
-    def __init__(self, folder: Path, trainer: Any) -> None:
+    def __init__(self, run: Any) -> None:
         from rnnplay.train_log import MetricsFile
 
-        folder.mkdir(parents=True, exist_ok=True)
-        self.folder = folder
-        self.trainer = trainer
-        self.metrics = MetricsFile(folder / "metrics.jsonl")
+        self.run = run
+        self.metrics = MetricsFile(run.folder.metrics)
+        self.status = "failed"
+        self.message: str | None = "stopped by an error"
 
     def handle(self, item: Any, progress: Any) -> None:
+        from rnnplay.core.store.run_folder import BEST, LAST
         from rnnplay.core.train.events import EvalEvent, StepEvent, StopEvent
 
         event = item.event
@@ -270,26 +255,31 @@ class _ContenderFolder:
             self.metrics.write(event)
         elif isinstance(event, EvalEvent):
             self.metrics.write(event)
+            if not math.isfinite(event.loss):
+                return  # the race stops this contender: nothing is saved from these weights
             if item.improved:
-                self.trainer.save(self.folder / "checkpoint.npz")
-            self.trainer.save(self.folder / "last.npz")
+                self.run.save(BEST)
+            self.run.save(LAST)
             if progress is not None:
+                level = self.run.trainer.dataset.vocab.level
                 mark = "  (best)" if item.improved else ""
                 print(
                     f"{item.name:<16} step {event.step:>6}  validation loss {event.loss:.4f} "
-                    f"{unit_label('nats', level=self.trainer.dataset.vocab.level)}, "
-                    f"perplexity {event.ppl:.3f}{mark}",
+                    f"{unit_label('nats', level=level)}, perplexity {event.ppl:.3f}{mark}",
                     file=progress,
                     flush=True,
                 )
         elif isinstance(event, StopEvent):
+            self.message = event.message
             if event.reason == "nonfinite":
                 print(f"rnnplay: {item.name}: {event.message}", file=sys.stderr, flush=True)
-            else:
-                self.trainer.save(self.folder / "last.npz")
+                return
+            self.run.save(LAST)
+            self.status = "interrupted" if event.reason == "cancelled" else "done"
 
     def close(self) -> None:
         self.metrics.close()
+        self.run.close(self.status, self.message)
 
 
 # -- the table ----------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -294,6 +294,18 @@ class Race:
             if isinstance(event, EvalEvent):
                 contender.last_eval = event
             events.append(ContenderEvent(index, contender.name, event, improved))
+        last = contender.last_eval
+        if last is not None and last.step == trainer.step_count and not math.isfinite(last.loss):
+            # The weights gave a non-finite validation loss: this contender is out.
+            contender.stop = StopEvent(
+                trainer.step_count,
+                "nonfinite",
+                f"the validation loss became {last.loss} at step {last.step} with learning "
+                f"rate {trainer.lr:.3g}: try a lower learning rate",
+            )
+            events.append(ContenderEvent(index, contender.name, contender.stop))
+            contender.wall_s += time.perf_counter() - started
+            return events
         probe = self._probe(trainer)
         contender.grad_flow = probe
         events.append(ContenderEvent(index, contender.name, probe))
@@ -336,6 +348,8 @@ class Race:
             last = contender.last_eval
             if self.eval_every and (last is None or last.step != contender.trainer.step_count):
                 events.extend(self._validate(index, contender))
+                if not contender.running:  # the final validation was not finite
+                    continue
             stop = StopEvent(contender.trainer.step_count, reason, _STOP_TEXT[reason])
             contender.stop = stop
             events.append(ContenderEvent(index, contender.name, stop))
@@ -380,14 +394,27 @@ _STOP_TEXT = {
 
 
 # -- planning contenders -------------------------------------------------------------------
-def model_summary(config: TrainConfig) -> str:
-    """A short description of a config's model: "lstm 1x256 (embed 64)"."""
-    text = f"{config.model} {config.layers}x{config.hidden} (embed {config.embed}"
-    if config.tie:
+def model_summary(config: TrainConfig | Mapping[str, Any]) -> str:
+    """A short description of a config's model: "lstm 1x256 (embed 64)".
+
+    Takes a TrainConfig or its JSON form (a run's manifest); missing keys
+    take the defaults.
+    """
+    data = config.to_json() if isinstance(config, TrainConfig) else config
+    defaults = _DEFAULTS.to_json()
+
+    def get(name: str) -> Any:
+        return data.get(name, defaults[name])
+
+    text = f"{get('model')} {get('layers')}x{get('hidden')} (embed {get('embed')}"
+    if get("tie"):
         text += ", tied"
-    if config.dropout:
-        text += f", dropout {config.dropout:g}"
+    if get("dropout"):
+        text += f", dropout {get('dropout'):g}"
     return text + ")"
+
+
+_DEFAULTS = TrainConfig()
 
 
 def differing_settings(configs: Sequence[TrainConfig]) -> list[str]:

@@ -40,7 +40,10 @@ def test_a_race_prints_a_table_and_writes_one_run_folder_per_contender(cli, corp
             "checkpoint.npz",
             "last.npz",
             "metrics.jsonl",
+            "run.json",
         ]
+        manifest = json.loads((folder / "run.json").read_text())
+        assert manifest["status"] == "done" and manifest["config"]["model"] == name
         records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
         assert [r["step"] for r in records if r["kind"] == "train"] == list(range(1, 13))
         assert [r["step"] for r in records if r["kind"] == "eval"] == [5, 10, 12]
