@@ -129,3 +129,29 @@ def test_a_race_needs_a_budget_and_a_fresh_folder(cli, corpus, tmp_path):
     again = race(cli, corpus, out, "--max-steps", "2")
     assert again.code == 2 and "already holds a race" in again.err
     assert (out / "race.json").read_bytes() == before
+
+
+def test_a_diverging_contender_drops_out_and_the_others_finish(cli, corpus, tmp_path):
+    out = tmp_path / "race"
+    flags = ("--models", "rnn,lstm", "--lr", "1e39,0.01", "--optimizer", "sgd")
+    result = race(cli, corpus, out, *flags, "--max-steps", "10", "--eval-every", "5", "--json")
+    assert result.code == 0, result.err
+    rows = {row["name"]: row for row in json.loads(result.out)["contenders"]}
+    diverged, fine = rows["rnn lr=1e+39"], rows["lstm lr=0.01"]
+    assert diverged["status"] == "nonfinite" and diverged["steps"] < 10
+    assert fine["status"] == "steps" and fine["steps"] == 10
+    assert len(result.err_lines) == 1 and "rnn lr=1e+39: the loss became nan" in result.err
+    assert not (out / "rnn-lr-1e-39" / "last.npz").exists()  # nothing saved from bad weights
+    assert (out / "lstm-lr-0.01" / "checkpoint.npz").is_file()
+
+
+def test_a_race_that_cannot_start_leaves_nothing_behind(cli, tmp_path):
+    out = tmp_path / "race"
+    result = cli("race", "--corpus", tmp_path / "none.txt", "--max-steps", "3", "--out", out)
+    assert result.code == 2 and len(result.err_lines) == 1 and "does not exist" in result.err
+    assert not out.exists()
+    runs_dir = tmp_path / "runs"
+    result = cli("race", "--corpus", tmp_path / "none.txt", "--max-steps", "3", "--runs-dir",
+                 runs_dir)  # fmt: skip
+    assert result.code == 2
+    assert not any(runs_dir.iterdir())

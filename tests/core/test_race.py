@@ -206,3 +206,32 @@ def test_a_race_needs_two_to_four_contenders(dataset: Dataset) -> None:
     trainer = Trainer(BASE, dataset)
     with pytest.raises(ConfigError, match="2 to 4"):
         Race([("only", trainer)])
+
+
+def test_a_contender_whose_validation_is_not_finite_drops_out(dataset: Dataset) -> None:
+    import dataclasses
+    import math
+
+    race = make_race(dataset, max_steps=10)
+    lstm = race.contenders[1].trainer
+    evaluate = lstm.evaluate
+
+    def broken(split: str = "valid"):
+        event = evaluate(split)
+        return dataclasses.replace(event, loss=math.nan, ppl=math.nan)
+
+    lstm.evaluate = broken
+    events = list(race.run())
+    stops = {
+        e.contender: e.event
+        for e in events
+        if isinstance(e, ContenderEvent) and isinstance(e.event, StopEvent)
+    }
+    assert stops[1].reason == "nonfinite" and stops[1].step == 5
+    assert "validation loss became nan" in stops[1].message
+    assert stops[0].reason == stops[2].reason == "steps"
+    assert [c.trainer.step_count for c in race.contenders] == [10, 5, 10]
+    assert not any(
+        isinstance(e, ContenderEvent) and e.contender == 1 and isinstance(e.event, GradFlowEvent)
+        for e in events
+    )
