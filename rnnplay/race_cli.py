@@ -11,9 +11,9 @@ contenders read the same text in the same order from the same seed.
 
 Budgets (see :mod:`rnnplay.core.race`): ``--max-steps N`` is N steps each;
 ``--max-seconds S`` is S seconds each on average: the contenders train in
-rotation and the race ends after the round in which their summed working
-time reaches (contenders x S), so all take the same number of steps and the
-table reports each one's own wall time.
+rotation and the race ends after the round in which their summed training
+time (validation excluded) reaches (contenders x S), so all take the same
+number of steps; the table reports each one's own training time.
 
 OUT (``--out DIR``, default a new ``runs/race-N``) gets one run folder per
 contender (metrics.jsonl, checkpoint.npz, last.npz, as ``train`` writes)
@@ -300,7 +300,7 @@ def race_summary(race: Any, dataset: Any, unit: str) -> dict[str, Any]:
     }
 
 
-TABLE_HEADERS = ("contender", "model", "params", "steps", "tokens/s", "time s")
+TABLE_HEADERS = ("contender", "model", "params", "steps", "tokens/s", "train s")
 
 
 def race_table_rows(summary: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
@@ -325,7 +325,7 @@ def race_table_rows(summary: dict[str, Any]) -> tuple[list[str], list[list[str]]
                 f"{row['params']:,}",
                 str(row["steps"]),
                 _number(row["tokens_per_s"], "{:,.0f}"),
-                _number(row["wall_s"], "{:.1f}"),
+                _number(row["train_s"], "{:.1f}"),
                 format_loss(best, unit),
                 format_loss(best, "ppl"),
                 format_loss(best, "bits"),

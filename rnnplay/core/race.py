@@ -15,10 +15,12 @@ the gradient at the last step (``Trainer.probe_grad_flow``).
 
 Budgets: ``max_steps`` is the steps of each contender. ``max_seconds`` is
 the time of each contender *on average*: the race ends after the round in
-which the contenders' summed working time (steps, validations, probes;
-pauses excluded) reaches ``len(contenders) * max_seconds``. Ending only
-between rounds keeps the steps equal; a cheap cell then uses less than
-``max_seconds`` and a costly one more, which the table shows.
+which the contenders' summed training time (their steps; validations,
+probes and pauses excluded, as the same cadence costs each contender
+differently) reaches ``len(contenders) * max_seconds``. Ending only between
+rounds keeps the steps equal; a cheap cell then trains for less than
+``max_seconds`` and a costly one for more, which the table shows
+(``train_s``, and ``wall_s`` with validations and probes).
 
 The engine reports plain dataclass events and never prints; it does not
 build trainers (the caller opens each run through the front door and hands
@@ -335,7 +337,7 @@ class Race:
         ):
             return "steps"
         if self.max_seconds is not None:
-            spent = sum(c.wall_s for c in self.contenders)
+            spent = sum(c.train_s for c in self.contenders)
             if spent >= self.max_seconds * len(self.contenders):
                 return "seconds"
         return None

@@ -25,7 +25,7 @@ def test_a_race_prints_a_table_and_writes_one_run_folder_per_contender(cli, corp
     lines = result.out.splitlines()
     assert "contenders differ in: model" in lines[0]
     header = lines[1]
-    for column in ("contender", "params", "steps", "tokens/s", "time s", "best val"):
+    for column in ("contender", "params", "steps", "tokens/s", "train s", "best val"):
         assert column in header
     for column in ("perplexity", "bits/char", "grad 50 back"):
         assert column in header
