@@ -351,8 +351,11 @@ def print_race_table(summary: dict[str, Any], stream: Any = None) -> None:
         f"{summary['probe_distance']} steps back over the one at the last step (top layer)",
     ]
     if any(row["grad_reach"] is None for row in summary["contenders"]):
-        notes.append(f"  (-: needs --bptt above {summary['probe_distance']})")
-    title = f"race over {summary['rounds']} steps each; contenders differ in: {differs}"
+        notes.append(
+            f"  (-: not measured: the contender diverged, or --bptt is not above "
+            f"{summary['probe_distance']})"
+        )
+    title = f"race of {summary['rounds']} rounds (one step each); contenders differ in: {differs}"
     print_table(
         headers, rows, right=set(range(2, len(headers))), title=title, notes=notes, stream=stream
     )
