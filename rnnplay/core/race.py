@@ -267,6 +267,15 @@ class Race:
         events.append(self.stopped)
         return events
 
+    def probe(self, index: int) -> ContenderEvent:
+        """A gradient-flow probe of contender ``index`` now (training is untouched);
+        for a face that wants the chart between validations."""
+        contender = self.contenders[index]
+        started = time.perf_counter()
+        contender.grad_flow = self._probe(contender.trainer)
+        contender.wall_s += time.perf_counter() - started
+        return ContenderEvent(index, contender.name, contender.grad_flow)
+
     # -- inside a round -----------------------------------------------------------------
     def _step(self, index: int, contender: Contender) -> list[RaceEvent]:
         trainer = contender.trainer

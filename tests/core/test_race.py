@@ -235,3 +235,16 @@ def test_a_contender_whose_validation_is_not_finite_drops_out(dataset: Dataset) 
         isinstance(e, ContenderEvent) and e.contender == 1 and isinstance(e.event, GradFlowEvent)
         for e in events
     )
+
+
+def test_a_probe_on_demand_leaves_training_untouched(dataset: Dataset) -> None:
+    probed, plain = make_race(dataset, max_steps=6), make_race(dataset, max_steps=6)
+    probed.step_round()
+    event = probed.probe(0)
+    assert isinstance(event.event, GradFlowEvent) and event.event.step == 1
+    assert len(event.event.flows) == 1 and len(event.event.flows[0]) == BASE.bptt
+    losses = [
+        [e.event.loss for e in race.run() if hasattr(e, "event") and hasattr(e.event, "loss")]
+        for race in (probed, plain)
+    ]
+    assert losses[0] == losses[1][3:]  # plain's first round (3 steps) came before
