@@ -21,13 +21,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rnnplay.core.store.run_folder import (
     BEST,
     DEFAULT_ROOT,
     LAST,
+    MANIFEST,
     METRICS,
+    SAVES,
     RunFolder,
     claim_fresh,
     claim_named,
@@ -35,6 +37,9 @@ from rnnplay.core.store.run_folder import (
 from rnnplay.core.train.config import DEFAULT_EPOCHS, TrainConfig
 from rnnplay.core.train.trainer import RESUME_OVERRIDES, Trainer
 from rnnplay.errors import CheckpointError, RunError
+
+if TYPE_CHECKING:
+    from rnnplay.core.data.corpus import Dataset
 
 FACE_SETTINGS = frozenset({"out", "resume", "quiet"})
 """TrainConfig fields that say how this process runs, not what is trained: a
@@ -67,11 +72,17 @@ def with_absolute_paths(config: TrainConfig) -> TrainConfig:
     return config.replace(**changes) if changes else config
 
 
-def new_trainer(config: TrainConfig, *, headless: bool = True) -> Trainer:
-    """A fresh Trainer: the config prepared, its corpus read (ConfigError / CorpusError)."""
+def new_trainer(
+    config: TrainConfig, *, headless: bool = True, dataset: Dataset | None = None
+) -> Trainer:
+    """A fresh Trainer: the config prepared, its corpus read (ConfigError / CorpusError),
+    or ``dataset`` used when the caller read it already (benchmarks train many models
+    on one corpus)."""
     from rnnplay.core.data.corpus import load_dataset
 
     config = prepare_config(config, headless=headless)
+    if dataset is not None:
+        return Trainer(with_absolute_paths(config), dataset)
     dataset = load_dataset(
         config.corpus,
         level=config.level,
@@ -196,6 +207,38 @@ class Run:
             folder.release()
 
 
+def open_playground(
+    config: TrainConfig,
+    *,
+    checkpoint: str | os.PathLike[str] | None = None,
+    given: Mapping[str, Any] = (),
+    runs_dir: str | os.PathLike[str] = DEFAULT_ROOT,
+    confine_paths: bool = False,
+) -> Run:
+    """The playground's run: fresh from ``config``, or continuing ``checkpoint``
+    (``given``: the settings typed now). It has no folder until
+    :meth:`Run.ensure_folder` (first training or save) claims ``runs_dir/run-N``,
+    so opening never writes and never continues a folder it did not create. With
+    ``confine_paths`` a checkpoint outside ``runs_dir`` is refused."""
+    runs_dir = Path(runs_dir)
+    if checkpoint is None:
+        return Run(new_trainer(config, headless=False), None, runs_dir)
+    checkpoint = Path(checkpoint).expanduser()
+    if confine_paths:
+        check_confined(checkpoint, runs_dir)
+    trainer = resume_trainer(checkpoint, given)
+    return Run(trainer, None, runs_dir, resumed_from=checkpoint, started_at_step=trainer.step_count)
+
+
+def check_confined(path: str | os.PathLike[str], runs_dir: str | os.PathLike[str]) -> Path:
+    """``path`` resolved; RunError unless it lies inside ``runs_dir`` (served sessions)."""
+    resolved = Path(path).expanduser().resolve()
+    root = Path(runs_dir).expanduser().resolve()
+    if resolved != root and root not in resolved.parents:
+        raise RunError(f"'{path}' is outside {root}; only files under it can be opened here")
+    return resolved
+
+
 def open_run(
     config: TrainConfig,
     *,
@@ -220,6 +263,8 @@ def open_run(
         run = Run(trainer, folder, runs_dir)
         try:
             _check_free(folder)
+            # Left by a run that died before its first checkpoint: nothing to continue.
+            folder.metrics.unlink(missing_ok=True)
             run._start_manifest()
         except BaseException:
             folder.release()
@@ -228,6 +273,8 @@ def open_run(
 
     resume = Path(resume).expanduser()
     home = resume.parent
+    if home.name == SAVES and (home.parent / MANIFEST).exists():
+        home = home.parent  # a named save continues in its run's folder
     if target is not None and target.resolve() != home.resolve():
         _check_free(RunFolder(target))
     trainer = resume_trainer(resume, given)
@@ -291,6 +338,7 @@ def _check_free(folder: RunFolder) -> None:
     path = folder.path
     if path.exists() and not path.is_dir():
         raise RunError(f"--out '{path}' is a file, not a folder")
+    folder.check_not_busy()
     if folder.holds_run():
         good = loadable_checkpoints(folder)
         hint = f"continue it with --resume {good[0]} or " if good else ""
@@ -339,9 +387,11 @@ __all__ = [
     "FACE_SETTINGS",
     "RESUME_OVERRIDES",
     "Run",
+    "check_confined",
     "checkpoint_step",
     "loadable_checkpoints",
     "new_trainer",
+    "open_playground",
     "open_run",
     "prepare_config",
     "resume_trainer",

@@ -35,9 +35,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Tab, Tabs
 from textual.worker import Worker, get_current_worker
 
+from rnnplay.core.runs import resume_trainer
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent
-from rnnplay.core.train.trainer import RESUME_OVERRIDES, Trainer
+from rnnplay.core.train.trainer import Trainer
 from rnnplay.tui.messages import (
     CheckpointFailed,
     CheckpointSaved,
@@ -663,7 +664,7 @@ class RnnPlayApp(App[int]):
 
         def chosen(path: str | None) -> None:
             if path:
-                self.replace_session(partial(Trainer.resume, path), f"opened {path}")
+                self.replace_session(partial(resume_trainer, path), f"opened {path}")
 
         self.push_screen(OpenCheckpointScreen(), chosen)
 
@@ -822,35 +823,33 @@ def _builtin_names() -> list[str]:
 
 def make_trainer(config: TrainConfig, checkpoint: str | None, given: Iterable[str] = ()) -> Trainer:
     """The trainer the app opens with: resumed from ``checkpoint`` (with the
-    settings a resume may change) or fresh from ``config``."""
-    if checkpoint is None:
-        return build_trainer(config)
-    overrides = {name: getattr(config, name) for name in given if name in RESUME_OVERRIDES}
-    refused = sorted(set(given) - RESUME_OVERRIDES)
-    if refused:
-        flags = ", ".join("--" + name.replace("_", "-") for name in refused)
-        raise ValueError(f"--checkpoint keeps the saved model's settings; drop {flags}")
-    return Trainer.resume(checkpoint, overrides=overrides)
+    settings a resume may change) or fresh from ``config`` (``rnnplay.core.runs``)."""
+    from rnnplay.core.runs import open_playground
+
+    typed = {name: getattr(config, name) for name in given}
+    return open_playground(config, checkpoint=checkpoint, given=typed).trainer
 
 
 def run_app(args: argparse.Namespace) -> int:
     """Entry point of the bare ``rnnplay`` command (called by rnnplay.cli).
 
     ``args.config`` is a validated TrainConfig, ``args.given`` the names of
-    the flags typed, ``args.checkpoint`` a path or None. A corpus or
-    checkpoint that fails is reported in one line with exit code 2, before
-    the screen changes.
+    the flags typed, ``args.checkpoint`` a path or None, ``args.runs_dir`` the
+    folder of run folders and ``args.confine_paths`` whether nothing outside it
+    may be opened. A corpus or checkpoint that fails raises its RnnplayError
+    (one line and exit 2 from the CLI) before the screen changes.
     """
-    import sys
+    from rnnplay.core.runs import open_playground
 
     config = getattr(args, "config", None) or TrainConfig()
-    try:
-        trainer = make_trainer(
-            config, getattr(args, "checkpoint", None), getattr(args, "given", ())
-        )
-    except (ValueError, OSError) as error:
-        print(f"rnnplay: error: {_one_line(error)}", file=sys.stderr)
-        return 2
-    app = RnnPlayApp(trainer)
+    typed = {name: getattr(config, name) for name in getattr(args, "given", ())}
+    run = open_playground(
+        config,
+        checkpoint=getattr(args, "checkpoint", None),
+        given=typed,
+        runs_dir=getattr(args, "runs_dir", None) or "runs",
+        confine_paths=bool(getattr(args, "confine_paths", False)),
+    )
+    app = RnnPlayApp(run.trainer)
     result = app.run()
     return int(result or 0)

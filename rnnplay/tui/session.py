@@ -58,20 +58,11 @@ more) the probe interval stretches to keep training at full speed."""
 
 
 def build_trainer(config: TrainConfig) -> Trainer:
-    """Validate ``config``, read its corpus and build a fresh Trainer (can raise
-    ConfigError / CorpusError with a one-line message)."""
-    from rnnplay.core.data.corpus import load_dataset
+    """A fresh Trainer for ``config`` through the front door (``rnnplay.core.runs``);
+    can raise ConfigError / CorpusError with a one-line message."""
+    from rnnplay.core.runs import new_trainer
 
-    config.validate()
-    dataset = load_dataset(
-        config.corpus,
-        level=config.level,
-        max_vocab=config.max_vocab,
-        valid=config.valid,
-        test=config.test,
-        val_fraction=config.val_fraction,
-    )
-    return Trainer(config, dataset)
+    return new_trainer(config, headless=False)
 
 
 @dataclass(frozen=True)

@@ -182,12 +182,7 @@ class RunFolder:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 os.close(fd)
-                pid = self.holder_pid()
-                holder = f"process {pid}" if pid else "another process"
-                raise RunError(
-                    f"run folder '{self.path}' is being written by {holder}; one writer at a "
-                    f"time: wait for it to finish or choose another --out"
-                ) from None
+                self._refuse()
             # The holder before us may have removed the file between our open and our
             # lock: then we locked a name nobody else sees. Start over on the new file.
             try:
@@ -201,6 +196,30 @@ class RunFolder:
         os.write(fd, f"{os.getpid()}\n".encode("ascii"))
         self._lock_fd = fd
         return self
+
+    def check_not_busy(self) -> None:
+        """RunError naming the holder when another process writes this folder now
+        (probes the lock without creating anything)."""
+        if fcntl is None or self._lock_fd is not None:
+            return
+        try:
+            fd = os.open(self.path / LOCK, os.O_RDWR)
+        except OSError:
+            return  # no lock file: nobody writes here
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            self._refuse()
+        finally:
+            os.close(fd)
+
+    def _refuse(self) -> None:
+        pid = self.holder_pid()
+        holder = f"process {pid}" if pid else "another process"
+        raise RunError(
+            f"run folder '{self.path}' is being written by {holder}; one writer at a "
+            f"time: wait for it to finish or choose another --out"
+        ) from None
 
     def release(self) -> None:
         """Give the lock up (removing ``.lock``); safe to call twice."""
