@@ -299,22 +299,22 @@ class Race:
         started = time.perf_counter()
         events: list[RaceEvent] = []
         # The Trainer's own validation step: the schedule observes the result
-        # exactly as in Trainer.run, so a raced run learns like a solo one.
-        for event in trainer._evaluate_events():
+        # exactly as in Trainer.run, so a raced run learns like a solo one; it
+        # returns a StopEvent when the validation loss is not finite.
+        validation = trainer._evaluate_events()
+        while True:
+            try:
+                event = next(validation)
+            except StopIteration as end:
+                stop = end.value
+                break
             improved = isinstance(event, EvalEvent) and trainer.improved
             if isinstance(event, EvalEvent):
                 contender.last_eval = event
             events.append(ContenderEvent(index, contender.name, event, improved))
-        last = contender.last_eval
-        if last is not None and last.step == trainer.step_count and not math.isfinite(last.loss):
-            # The weights gave a non-finite validation loss: this contender is out.
-            contender.stop = StopEvent(
-                trainer.step_count,
-                "nonfinite",
-                f"the validation loss became {last.loss} at step {last.step} with learning "
-                f"rate {trainer.lr:.3g}: try a lower learning rate",
-            )
-            events.append(ContenderEvent(index, contender.name, contender.stop))
+        if stop is not None:  # these weights are out of the race, and never saved
+            contender.stop = stop
+            events.append(ContenderEvent(index, contender.name, stop))
             contender.wall_s += time.perf_counter() - started
             return events
         probe = self._probe(trainer)
