@@ -30,7 +30,8 @@ import statistics
 import time
 from typing import Any
 
-from rnnplay.core.race import Race, contender_names, expand_contenders
+from rnnplay.core.contenders import contender_names, expand_contenders
+from rnnplay.core.race import Race
 from rnnplay.core.runs import new_trainer
 from rnnplay.core.train.config import TrainConfig
 

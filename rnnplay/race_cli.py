@@ -120,7 +120,7 @@ def _comma_list(convert_one: Callable[[str], Any], choices: Any) -> Callable[[st
 # -- planning --------------------------------------------------------------------------
 def plan_contenders(args: argparse.Namespace) -> list[TrainConfig]:
     """The contenders' configs from the parsed flags (ConfigError/UsageError: one line)."""
-    from rnnplay.core.race import expand_contenders
+    from rnnplay.core.contenders import expand_contenders
 
     fields = TrainConfig.__dataclass_fields__
     given = {name: value for name, value in vars(args).items() if name in fields}
@@ -178,7 +178,8 @@ def open_runs(configs: list[TrainConfig], folders: list[Path]) -> list[Any]:
 # -- running ----------------------------------------------------------------------------
 def run_race(args: argparse.Namespace) -> int:
     """The ``race`` command: plan, open, race, save, print. Returns the exit code."""
-    from rnnplay.core.race import ContenderEvent, Race, contender_names
+    from rnnplay.core.contenders import contender_names
+    from rnnplay.core.race import ContenderEvent, Race
     from rnnplay.train_run import StopFlag
 
     configs = plan_contenders(args)

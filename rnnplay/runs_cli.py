@@ -82,7 +82,7 @@ def training_seconds(metrics: Path) -> float | None:
 
 def run_rows(dirs: list[Path]) -> list[dict[str, Any]]:
     """One JSON-ready dict per run found, newest first."""
-    from rnnplay.core.race import model_summary
+    from rnnplay.core.contenders import model_summary
     from rnnplay.core.store.run_folder import list_runs
 
     summaries = list_runs(search_dirs(dirs))
