@@ -42,6 +42,13 @@ NOT_LISTS = frozenset({"corpus", "valid", "test"})
 """Flags that stay single: every contender reads the same text."""
 
 DEFAULT_MODELS = ("rnn", "lstm", "gru")
+
+_RACE_HELP = {
+    "max_steps": "the budget: N steps for every contender",
+    "max_seconds": "the budget: S seconds of training for every contender on average, "
+    "ending between rounds so that the steps stay equal",
+    "epochs": "not used by a race (its budget is --max-steps or --max-seconds)",
+}
 RACE_FILE = "race.json"
 
 
@@ -71,6 +78,8 @@ def add_race_parser(commands: Any, add_train_flags: Callable[..., None]) -> argp
                 continue
             action.type = _comma_list(action.type or str, action.choices)
             action.choices = None
+        if action.dest in _RACE_HELP:
+            action.help = _RACE_HELP[action.dest]
     out = race.add_argument_group("race")
     out.add_argument(
         "--out", metavar="DIR", default=None, help="folder of the race (default a new runs/race-N)"
@@ -129,6 +138,8 @@ def plan_contenders(args: argparse.Namespace) -> list[TrainConfig]:
     if "model" not in lists and not any(len(v) > 1 for v in lists.values()):
         lists["model"] = list(DEFAULT_MODELS)
     base = TrainConfig(**singles, **{n: v[0] for n, v in lists.items()})
+    if "epochs" in given:
+        raise UsageError("a race's budget is --max-steps N or --max-seconds S, not --epochs")
     if base.max_steps is None and base.max_seconds is None:
         raise UsageError("a race needs a budget: --max-steps N or --max-seconds S (each)")
     return expand_contenders(base, lists)

@@ -124,6 +124,8 @@ def test_a_race_needs_a_budget_and_a_fresh_folder(cli, corpus, tmp_path):
     no_budget = race(cli, corpus, out)
     assert no_budget.code == 2 and "--max-steps N or --max-seconds S" in no_budget.err
     assert not out.exists()
+    epochs = race(cli, corpus, out, "--epochs", "2")
+    assert epochs.code == 2 and "not --epochs" in epochs.err and not out.exists()
     assert race(cli, corpus, out, "--max-steps", "2").code == 0
     before = (out / "race.json").read_bytes()
     again = race(cli, corpus, out, "--max-steps", "2")
