@@ -2,11 +2,14 @@
 
 A pipe or a file gets plain text aligned in columns (numbers right, text
 left), which stays readable in logs and is easy to ``grep`` or ``cut``; a
-terminal gets a rich table. rich is imported only for the terminal.
+terminal wide enough for the whole table gets a rich table (a narrower one
+gets the plain text, so that no number is ever cut). rich is imported only
+for the terminal.
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Sequence
 from typing import IO
@@ -39,13 +42,15 @@ def print_table(
 ) -> None:
     """Print a table with an optional title line and note lines below it."""
     stream = sys.stdout if stream is None else stream
-    if stream.isatty():
+    text = plain_table(headers, rows, right)
+    width = max(len(line) for line in text.splitlines()) + len(headers) + 3  # rich's borders
+    if stream.isatty() and width <= shutil.get_terminal_size().columns:
         from rich.console import Console
         from rich.table import Table
 
         table = Table(title=title, title_justify="left")
         for i, header in enumerate(headers):
-            table.add_column(header, justify="right" if i in right else "left")
+            table.add_column(header, justify="right" if i in right else "left", no_wrap=True)
         for row in rows:
             table.add_row(*row)
         console = Console(file=stream, highlight=False)
@@ -55,7 +60,7 @@ def print_table(
         return
     if title:
         print(title, file=stream)
-    print(plain_table(headers, rows, right), file=stream)
+    print(text, file=stream)
     for note in notes:
         print(note, file=stream)
     stream.flush()
