@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -49,7 +48,6 @@ _RACE_HELP = {
     "ending between rounds so that the steps stay equal",
     "epochs": "not used by a race (its budget is --max-steps or --max-seconds)",
 }
-RACE_FILE = "race.json"
 
 
 # -- the parser ----------------------------------------------------------------------
@@ -145,71 +143,27 @@ def plan_contenders(args: argparse.Namespace) -> list[TrainConfig]:
     return expand_contenders(base, lists)
 
 
-def folder_name(name: str) -> str:
-    """A contender's run-folder name: "lstm hidden=64" -> "lstm-hidden-64"."""
-    return re.sub(r"[^A-Za-z0-9.]+", "-", name).strip("-") or "contender"
-
-
-def claim_race_folder(out: str | None, runs_dir: Path):  # -> RunFolder, locked
-    """The race's folder, locked: ``--out`` or a fresh ``runs_dir/race-N`` (race-free).
-
-    Refused (one line, nothing written) when it already holds a race.
-    """
-    from rnnplay.core.store.run_folder import RunFolder, claim_fresh
-
-    if out is None:
-        return claim_fresh(runs_dir, prefix="race")
-    path = Path(out).expanduser()
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"--out '{path}' is a file, not a folder")
-    if (path / RACE_FILE).exists():
-        raise UsageError(f"--out '{path}' already holds a race ({RACE_FILE}); choose another --out")
-    return RunFolder(path).acquire()
-
-
-def open_runs(configs: list[TrainConfig], folders: list[Path]) -> list[Any]:
-    """Open one run per contender through the front door (``rnnplay.core.runs``).
-
-    Each opens, checks and locks its own folder; when one fails, those
-    opened before it are closed as failed (which removes what they wrote).
-    """
-    from rnnplay.core.runs import open_run
-
-    runs: list[Any] = []
-    try:
-        for config, folder in zip(configs, folders, strict=True):
-            runs.append(open_run(config, out=folder, headless=True))
-    except BaseException:
-        for run in runs:
-            run.close("failed", "the race could not start")
-        raise
-    return runs
-
-
 # -- running ----------------------------------------------------------------------------
 def run_race(args: argparse.Namespace) -> int:
     """The ``race`` command: plan, open, race, save, print. Returns the exit code."""
     from rnnplay.core.contenders import contender_names
     from rnnplay.core.race import ContenderEvent, Race
+    from rnnplay.core.race_folder import RACE_FILE, open_race_runs
+    from rnnplay.race_record import ContenderRecorder, race_summary, write_race_json
     from rnnplay.train_run import StopFlag
 
     configs = plan_contenders(args)
     names = contender_names(configs)
-    home = claim_race_folder(args.out, Path(getattr(args, "runs_dir", "runs")))
-    out = home.path
-    try:
-        runs = open_runs(configs, [out / folder_name(name) for name in names])
-    except BaseException:
-        home.release()
-        if home.created_by_us:
-            _remove_if_empty(out)
-        raise
+    opened = open_race_runs(
+        configs, names, out=args.out, runs_dir=getattr(args, "runs_dir", Path("runs"))
+    )
+    out, runs = opened.path, opened.runs
     race = Race(
         [(name, run.trainer) for name, run in zip(names, runs, strict=True)],
         max_steps=configs[0].max_steps,
         max_seconds=configs[0].max_seconds,
     )
-    writers = [_ContenderRun(run) for run in runs]
+    recorders = [ContenderRecorder(run) for run in runs]
     progress = None if args.quiet else sys.stderr
     if progress is not None:
         print(f"racing {', '.join(names)} into {out}", file=progress, flush=True)
@@ -218,14 +172,15 @@ def run_race(args: argparse.Namespace) -> int:
     try:
         for event in race.run(should_stop=flag):
             if isinstance(event, ContenderEvent):
-                writers[event.contender].handle(event, progress)
+                recorders[event.contender].handle(event)
+                _report(event, progress)
     finally:
         flag.restore()
-        for writer in writers:
-            writer.close()
-        home.release()
+        for recorder in recorders:
+            recorder.close()
+        opened.release()
     summary = race_summary(race, runs[0].trainer.dataset, args.units)
-    _write_json(out / RACE_FILE, summary)
+    write_race_json(out / RACE_FILE, summary)
     if args.json:
         print(json.dumps(summary, allow_nan=False))
     else:
@@ -240,78 +195,24 @@ def run_race(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _remove_if_empty(path: Path) -> None:
-    import contextlib
+def _report(item: Any, progress: Any) -> None:
+    """Progress on stderr: a line per validation (unless --quiet), a line per divergence."""
+    from rnnplay.core.train.events import EvalEvent, StopEvent
 
-    with contextlib.suppress(OSError):
-        path.rmdir()
-
-
-class _ContenderRun:
-    """Writes one contender's events into its run (metrics, checkpoints, manifest)."""
-
-    def __init__(self, run: Any) -> None:
-        from rnnplay.train_log import MetricsFile
-
-        self.run = run
-        self.metrics = MetricsFile(run.folder.metrics)
-        self.status = "failed"
-        self.message: str | None = "stopped by an error"
-
-    def handle(self, item: Any, progress: Any) -> None:
-        from rnnplay.core.store.run_folder import BEST, LAST
-        from rnnplay.core.train.events import EvalEvent, StepEvent, StopEvent
-
-        event = item.event
-        if isinstance(event, StepEvent):
-            self.metrics.write(event)
-        elif isinstance(event, EvalEvent):
-            self.metrics.write(event)
-            if not math.isfinite(event.loss):
-                return  # the race stops this contender: nothing is saved from these weights
-            if item.improved:
-                self.run.save(BEST)
-            self.run.save(LAST)
-            if progress is not None:
-                level = self.run.trainer.dataset.vocab.level
-                mark = "  (best)" if item.improved else ""
-                print(
-                    f"{item.name:<16} step {event.step:>6}  validation loss {event.loss:.4f} "
-                    f"{unit_label('nats', level=level)}, perplexity {event.ppl:.3f}{mark}",
-                    file=progress,
-                    flush=True,
-                )
-        elif isinstance(event, StopEvent):
-            self.message = event.message
-            if event.reason == "nonfinite":
-                print(f"rnnplay: {item.name}: {event.message}", file=sys.stderr, flush=True)
-                return
-            self.run.save(LAST)
-            self.status = "interrupted" if event.reason == "cancelled" else "done"
-
-    def close(self) -> None:
-        self.metrics.close()
-        self.run.close(self.status, self.message)
+    event = item.event
+    if isinstance(event, StopEvent) and event.reason == "nonfinite":
+        print(f"rnnplay: {item.name}: {event.message}", file=sys.stderr, flush=True)
+    elif isinstance(event, EvalEvent) and progress is not None and math.isfinite(event.loss):
+        mark = "  (best)" if item.improved else ""
+        print(
+            f"{item.name:<16} step {event.step:>6}  validation loss {event.loss:.4f} "
+            f"{unit_label('nats')}, perplexity {event.ppl:.3f}{mark}",
+            file=progress,
+            flush=True,
+        )
 
 
 # -- the table ----------------------------------------------------------------------------
-def race_summary(race: Any, dataset: Any, unit: str) -> dict[str, Any]:
-    """The race as one JSON-ready object: contenders' rows, what differs, reference lines."""
-    from rnnplay.core.data.stats import reference_lines
-
-    stopped = race.stopped
-    return {
-        "reason": None if stopped is None else stopped.reason,
-        "rounds": race.rounds,
-        "unit": unit,
-        "level": dataset.vocab.level,
-        "differs": list(race.differs),
-        "probe_distance": race.probe_distance,
-        "reference": {line.name: line.nats for line in reference_lines(dataset)},
-        "contenders": [row.to_json() for row in race.results()],
-    }
-
-
 TABLE_HEADERS = ("contender", "model", "params", "steps", "tokens/s", "train s")
 
 
@@ -377,12 +278,3 @@ def _number(value: float | None, pattern: str) -> str:
     if value is None or not math.isfinite(value):
         return "-"
     return pattern.format(value)
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    import os
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)

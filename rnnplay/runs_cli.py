@@ -24,7 +24,6 @@ from typing import Any
 from rnnplay.core.train.units import DEFAULT_UNIT, UNITS, format_loss, to_bits, to_perplexity
 from rnnplay.errors import EXIT_OK, UsageError
 
-RACE_FILE = "race.json"
 TAIL_BYTES = 4096
 """How much of the end of metrics.jsonl is read for a run's training time."""
 
@@ -47,6 +46,8 @@ def add_runs_parser(commands: Any) -> argparse.ArgumentParser:
 
 def search_dirs(dirs: list[Path]) -> list[Path]:
     """``dirs`` plus every race folder directly inside them (its contenders are runs)."""
+    from rnnplay.core.race_folder import RACE_FILE
+
     found = []
     for entry in dirs:
         found.append(entry)
@@ -83,6 +84,7 @@ def training_seconds(metrics: Path) -> float | None:
 def run_rows(dirs: list[Path]) -> list[dict[str, Any]]:
     """One JSON-ready dict per run found, newest first."""
     from rnnplay.core.contenders import model_summary
+    from rnnplay.core.race_folder import RACE_FILE
     from rnnplay.core.store.run_folder import list_runs
 
     summaries = list_runs(search_dirs(dirs))
