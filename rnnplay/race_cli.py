@@ -16,7 +16,7 @@ time (validation excluded) reaches (contenders x S), so all take the same
 number of steps; the table reports each one's own training time.
 
 OUT (``--out DIR``, default a new ``runs/race-N``) gets one run folder per
-contender (metrics.jsonl, checkpoint.npz, last.npz, as ``train`` writes)
+contender (run.json, metrics.jsonl, checkpoint.npz, last.npz, as ``train`` writes;
 and ``race.json``, the results. The table goes to stdout (``--json``: the
 same as one JSON object), progress to stderr (nothing with ``--quiet``).
 Ctrl-C stops after the current step, saves every contender's last.npz,
