@@ -24,7 +24,7 @@ Run (see benchmarks/README.md for the OpenBLAS variables)::
 
 Flags: ``--seconds`` per timed block (default 6), ``--repeats`` (default 5),
 ``--presses`` (default 60), ``--blas-threads N`` (default: the BLAS's own
-choice), model flags ``--hidden --embed --batch --bptt --model`` (default:
+choice), model flags ``--hidden --embed --batch --bptt --cell`` (default:
 the default recipe, what ``rnnplay`` opens with).
 
 On a two-core machine that other processes also use, a two-thread BLAS is
@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-SHOWN_SETTINGS = ("model", "embed", "hidden", "layers", "batch", "bptt", "optimizer")
+SHOWN_SETTINGS = ("cell", "embed", "hidden", "layers", "batch", "bptt", "optimizer")
 
 
 def emit(record: dict[str, Any]) -> None:
@@ -65,7 +65,7 @@ def make_config(args: argparse.Namespace):
 
     changes = {
         name: getattr(args, name)
-        for name in ("hidden", "embed", "batch", "bptt", "model")
+        for name in ("hidden", "embed", "batch", "bptt", "cell")
         if getattr(args, name) is not None
     }
     return TrainConfig(**changes)
@@ -237,7 +237,7 @@ def main() -> int:
     parser.add_argument("--embed", type=int)
     parser.add_argument("--batch", type=int)
     parser.add_argument("--bptt", type=int)
-    parser.add_argument("--model")
+    parser.add_argument("--cell", "--model", dest="cell")
     args = parser.parse_args()
     if args.blas_threads is not None:
         if "numpy" in sys.modules:

@@ -14,7 +14,6 @@ Imports are lazy: ``rnnplay --help`` loads neither NumPy nor textual.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -39,6 +38,7 @@ from rnnplay.errors import (
     RnnplayError,
     UsageError,
     one_line,
+    to_stderr,
 )
 
 _DEFAULTS = TrainConfig()
@@ -100,7 +100,12 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
 
     model = parser.add_argument_group("model")
     model.add_argument(
-        "--model", choices=CELL_NAMES, default=S, help=f"recurrent cell (default {d.model})"
+        "--cell",
+        "--model",
+        dest="cell",
+        choices=CELL_NAMES,
+        default=S,
+        help=f"recurrent cell (default {d.cell})",
     )
     model.add_argument(
         "--embed", type=int, metavar="N", default=S, help=f"embedding size (default {d.embed})"
@@ -331,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RnnplayError as error:
         return _fail(one_line(error), error.exit_code)
     except KeyboardInterrupt:
-        print("rnnplay: interrupted", file=sys.stderr)
+        to_stderr("rnnplay: interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of our stdout went away (e.g. `| head`): not an error.
@@ -347,8 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    with contextlib.suppress(OSError, ValueError):  # stderr closed: the exit code tells
-        print(f"rnnplay: error: {message}", file=sys.stderr)
+    to_stderr(f"rnnplay: error: {message}")
     return code
 
 

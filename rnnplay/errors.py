@@ -62,3 +62,16 @@ def one_line(error: BaseException | str) -> str:
     if not text and isinstance(error, BaseException):
         text = type(error).__name__
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+def to_stderr(text: str) -> None:
+    """Print one line on stderr; nothing when stderr is closed (never onto stdout,
+    which is where ``print`` would send it when ``sys.stderr`` is None)."""
+    import contextlib
+    import sys
+
+    stream = sys.stderr
+    if stream is None:
+        return
+    with contextlib.suppress(OSError, ValueError):  # broken: the exit code still tells
+        print(text, file=stream, flush=True)

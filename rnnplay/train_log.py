@@ -224,7 +224,7 @@ class RichReporter(Reporter):
 def make_reporter(quiet: bool, stream: IO[str] | None = None) -> Reporter:
     """The reporter for ``stream`` (stderr by default): rich on a terminal, lines otherwise."""
     stream = sys.stderr if stream is None else stream
-    if quiet:
+    if quiet or stream is None:  # stderr closed: nobody to tell
         return Reporter()
     if stream.isatty():
         return RichReporter(stream)

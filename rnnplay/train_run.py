@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import signal
-import sys
 import time
 from pathlib import Path
 from types import FrameType
@@ -24,7 +23,7 @@ from typing import Any
 
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
-from rnnplay.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
+from rnnplay.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, to_stderr
 from rnnplay.train_log import MetricsFile, Reporter, make_reporter
 
 SAMPLE_LENGTH = 300
@@ -171,16 +170,15 @@ class TrainRun:
                 if kept
                 else "no good checkpoint had been saved, so nothing was kept"
             )
-            print(f"rnnplay: error: {stop.message}; {where}", file=sys.stderr)
+            to_stderr(f"rnnplay: error: {stop.message}; {where}")
             return EXIT_USAGE
         last = self._save(trainer, "last.npz")
         if stop.reason == "cancelled":
             reporter.close()
             name = "stopped by SIGTERM" if self.flag.signum == signal.SIGTERM else "interrupted"
-            print(
+            to_stderr(
                 f"rnnplay: {name} at step {trainer.step_count}: saved {last} "
-                f"(continue with: rnnplay train --resume {last})",
-                file=sys.stderr,
+                f"(continue with: rnnplay train --resume {last})"
             )
             return EXIT_INTERRUPTED
         if trainer.dataset.test is not None:

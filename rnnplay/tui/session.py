@@ -86,9 +86,9 @@ class ModelSummary:
             level=trainer.dataset.vocab.level,
             vocab_size=len(trainer.dataset.vocab),
             cell=cfg["cell"],
-            layers=cfg["num_layers"],
-            embed=cfg["embed_size"],
-            hidden=cfg["hidden_size"],
+            layers=cfg["layers"],
+            embed=cfg["embed"],
+            hidden=cfg["hidden"],
             num_params=trainer.model.num_params(),
         )
 

@@ -17,7 +17,7 @@ def initial_forget_bias(corpus, *flags: str) -> np.ndarray:
     config = config_from_args(args)
     trainer = Trainer(config, load_dataset(config.corpus, level="char"))
     params = dict(zip(trainer.model.param_names, trainer.model.params, strict=True))
-    hidden = trainer.model.config["hidden_size"]
+    hidden = trainer.model.config["hidden"]
     return params["rnn0.b"][:hidden]  # gates are laid out [f|g|i|o]
 
 

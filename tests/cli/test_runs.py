@@ -193,3 +193,36 @@ def test_a_log_gets_a_progress_line_with_tokens_per_s_every_ten_seconds():
     lines = stream.getvalue().splitlines()
     assert [line.split(" epoch")[0] for line in lines] == ["step 20", "step 40", "step 60"]
     assert "1,234 tokens/s" in lines[0] and "train loss 2.0000" in lines[0]
+
+
+def test_a_closed_stderr_neither_fails_the_run_nor_moves_errors_to_stdout(corpus, tmp_path):
+    import os
+
+    def close_stderr() -> None:
+        os.close(2)
+
+    base = [sys.executable, "-m", "rnnplay", "train", "--corpus", str(corpus), *TINY]
+    out = tmp_path / "run"
+    ok = subprocess.run(
+        [*base, "--max-steps", "3", "--out", str(out)], cwd=ROOT, capture_output=False,
+        stdout=subprocess.PIPE, preexec_fn=close_stderr, timeout=120,
+    )  # fmt: skip
+    assert ok.returncode == 0 and ok.stdout == b""
+    assert load_checkpoint(out / "last.npz").meta["step"] == 3
+    bad = subprocess.run(
+        [*base, "--max-steps", "0", "--out", str(tmp_path / "bad")], cwd=ROOT,
+        stdout=subprocess.PIPE, preexec_fn=close_stderr, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2 and bad.stdout == b""
+    assert not (tmp_path / "bad").exists()
+
+
+def test_runs_dir_moves_the_default_run_folders(cli, corpus, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli("train", "--corpus", corpus, *TINY, "--max-steps", "2", "--runs-dir", "mine",
+               "--quiet").code == 0  # fmt: skip
+    assert cli("--runs-dir", "theirs", "train", "--corpus", corpus, *TINY, "--max-steps", "2",
+               "--quiet").code == 0  # fmt: skip
+    assert (tmp_path / "mine" / "run-1" / "last.npz").is_file()
+    assert (tmp_path / "theirs" / "run-1" / "last.npz").is_file()
+    assert not (tmp_path / "runs").exists()

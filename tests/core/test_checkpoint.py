@@ -87,7 +87,7 @@ class MakesMarker:
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_round_trip_is_the_identity(tmp_path: Path, cell: str, tie: bool, dtype: str) -> None:
     vocab = Vocabulary.build(TEXT, "char")
-    model = RNNLM(len(vocab), 8, 8, cell=cell, num_layers=2, tie_weights=tie, seed=2, dtype=dtype)
+    model = RNNLM(len(vocab), 8, 8, cell=cell, layers=2, tie=tie, seed=2, dtype=dtype)
     optimizer = Momentum(0.05, momentum=0.8)
     trained(model, optimizer, steps=3)
     meta = {"config": {"lr": 0.05, "name": "x"}, "step": 3, "metrics": [1.5, None], "e": 0.25}
@@ -172,8 +172,8 @@ def test_round_trip_on_random_models(
         size,
         size,
         cell=cell,
-        num_layers=layers,
-        tie_weights=tie,
+        layers=layers,
+        tie=tie,
         seed=seed,
         dtype=dtype,
     )

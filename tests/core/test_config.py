@@ -11,7 +11,7 @@ from rnnplay.core.train.config import MEMORY_LIMIT_BYTES, ConfigError, TrainConf
 
 def test_defaults_are_valid_and_round_trip_through_json() -> None:
     config = TrainConfig().validate()
-    assert config.model == "lstm" and config.corpus == "sonnets"
+    assert config.cell == "lstm" and config.corpus == "sonnets"
     assert TrainConfig.from_json(config.to_json()) == config
 
 
@@ -37,7 +37,7 @@ def test_defaults_are_valid_and_round_trip_through_json() -> None:
         ({"val_fraction": 0.0}, "--val-fraction"),
         ({"val_fraction": 1.0}, "--val-fraction"),
         ({"tie": True}, "--tie"),
-        ({"model": "transformer"}, "--model"),
+        ({"cell": "transformer"}, "--cell"),
         ({"optimizer": "lbfgs"}, "--optimizer"),
         ({"schedule": "step"}, "--schedule"),
         ({"batching": "shuffle"}, "--batching"),

@@ -28,7 +28,7 @@ def test_each_cell_memorises_a_short_sequence(cell: str) -> None:
 
 def test_predict_shape_and_state_round_trip() -> None:
     rng = np.random.default_rng(1)
-    model = RNNLM(9, 4, 6, cell="lstm", num_layers=2, seed=0)
+    model = RNNLM(9, 4, 6, cell="lstm", layers=2, seed=0)
     xs = rng.integers(0, 9, size=(3, 5))
     assert model.get_state() is None
     model.predict(xs)
@@ -51,7 +51,7 @@ def test_get_state_is_a_copy() -> None:
 
 
 def test_hidden_states_per_layer_match_last_forward() -> None:
-    model = RNNLM(5, 4, 6, cell="rnn", num_layers=2, seed=0)
+    model = RNNLM(5, 4, 6, cell="rnn", layers=2, seed=0)
     model.predict(np.array([[1, 2, 3]]))
     hs = model.hidden_states
     assert len(hs) == 2 and hs[1].shape == (1, 3, 6)
@@ -74,7 +74,7 @@ def test_dropout_only_in_training_mode() -> None:
 
 
 def test_tied_weights_share_one_matrix() -> None:
-    model = RNNLM(7, 6, 6, tie_weights=True, seed=0)
+    model = RNNLM(7, 6, 6, tie=True, seed=0)
     assert np.shares_memory(model.output.params[0], model.embed.params[0])
     assert len(model.params) == len(model.param_names) == 5
     model.params[0][2, 3] = 5.0
@@ -83,7 +83,7 @@ def test_tied_weights_share_one_matrix() -> None:
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_dtype_everywhere(dtype: str) -> None:
-    model = RNNLM(6, 4, 5, cell="lstm", num_layers=2, dropout=0.2, seed=0, dtype=dtype)
+    model = RNNLM(6, 4, 5, cell="lstm", layers=2, dropout=0.2, seed=0, dtype=dtype)
     xs = np.array([[0, 1, 2], [3, 4, 5]])
     model.forward(xs, xs)
     model.backward()
@@ -117,7 +117,7 @@ def test_embedding_lookup_table_path_equals_the_plain_path(cell: str, tie: bool)
     ts = rng.integers(0, 9, size=(6, 5))
     runs = []
     for fold in (True, False):
-        model = RNNLM(9, 8, 8, cell=cell, num_layers=2, tie_weights=tie, seed=3, dtype="float64")
+        model = RNNLM(9, 8, 8, cell=cell, layers=2, tie=tie, seed=3, dtype="float64")
         model.fold_embedding = fold
         loss = model.forward(xs, ts)
         assert (model._folded_ids is not None) == fold

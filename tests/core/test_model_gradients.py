@@ -29,7 +29,7 @@ def perturb_biases(model: RNNLM, rng: np.random.Generator) -> None:
 @pytest.mark.parametrize("tie", [False, True])
 def test_rnnlm_gradients(cell: str, layers: int, tie: bool) -> None:
     rng = np.random.default_rng(10)
-    model = RNNLM(V, D, H, cell=cell, num_layers=layers, tie_weights=tie, seed=0, dtype="float64")
+    model = RNNLM(V, D, H, cell=cell, layers=layers, tie=tie, seed=0, dtype="float64")
     perturb_biases(model, rng)
     xs, ts = ids(rng), ids(rng)
     ts[1, 0] = -1  # an ignored position
@@ -52,7 +52,7 @@ def test_rnnlm_gradients_stateful_second_call(cell: str) -> None:
     (truncated BPTT: the carried state is an input) and the gradient with
     respect to that carried state are both right."""
     rng = np.random.default_rng(11)
-    model = RNNLM(V, D, H, cell=cell, num_layers=2, seed=1, dtype="float64")
+    model = RNNLM(V, D, H, cell=cell, layers=2, seed=1, dtype="float64")
     perturb_biases(model, rng)
     model.forward(ids(rng), ids(rng))
     carried = model.get_state()
@@ -74,7 +74,7 @@ def test_rnnlm_gradients_stateful_second_call(cell: str) -> None:
 
 def test_rnnlm_gradients_with_dropout() -> None:
     rng = np.random.default_rng(12)
-    model = RNNLM(V, D, H, cell="lstm", num_layers=2, dropout=0.3, seed=2, dtype="float64")
+    model = RNNLM(V, D, H, cell="lstm", layers=2, dropout=0.3, seed=2, dtype="float64")
     perturb_biases(model, rng)
     xs, ts = ids(rng), ids(rng)
 

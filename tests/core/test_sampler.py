@@ -69,8 +69,8 @@ def test_seeded_sampling_repeats_across_instances() -> None:
         ("rnn", {}),
         ("lstm", {}),
         ("gru", {}),
-        ("lstm", {"num_layers": 2}),
-        ("gru", {"num_layers": 2, "tie_weights": True}),
+        ("lstm", {"layers": 2}),
+        ("gru", {"layers": 2, "tie": True}),
     ],
 )
 def test_greedy_follows_the_argmax_of_predict(cell: str, kwargs: dict) -> None:
@@ -95,7 +95,7 @@ def test_greedy_follows_the_argmax_of_predict(cell: str, kwargs: dict) -> None:
 
 def test_prime_is_fed_exactly_once() -> None:
     vocab = char_vocab()
-    model = peaked_model(len(vocab), num_layers=2)
+    model = peaked_model(len(vocab), layers=2)
     prime = "the lazy"
     ids = vocab.encode(prime)
     sampler = Sampler(model, vocab, seed=0)
@@ -254,7 +254,7 @@ def test_sampler_sees_weight_updates_made_in_place() -> None:
 
 def test_sampling_leaves_training_untouched() -> None:
     vocab = char_vocab()
-    model = RNNLM(len(vocab), 8, 16, cell="lstm", num_layers=2, dropout=0.3, seed=7)
+    model = RNNLM(len(vocab), 8, 16, cell="lstm", layers=2, dropout=0.3, seed=7)
     ids = vocab.encode(TEXT)
     xs, ts = ids[:20].reshape(2, 10), ids[1:21].reshape(2, 10)
     model.train()
@@ -267,7 +267,7 @@ def test_sampling_leaves_training_untouched() -> None:
     hidden = [h.copy() for h in model.hidden_states]
 
     # Interleave sampling between a forward and its backward: the gradients must not notice.
-    reference = RNNLM(len(vocab), 8, 16, cell="lstm", num_layers=2, dropout=0.3, seed=7)
+    reference = RNNLM(len(vocab), 8, 16, cell="lstm", layers=2, dropout=0.3, seed=7)
     reference.forward(xs, ts)
     reference.backward()
     np.testing.assert_array_equal(reference.get_state()[1]["c"], state[1]["c"])

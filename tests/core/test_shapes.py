@@ -53,13 +53,13 @@ def test_model_inputs_and_targets_must_agree() -> None:
     ("kwargs", "message"),
     [
         ({"cell": "transformer"}, "cell must be one of"),
-        ({"hidden_size": 0}, "hidden_size must be a positive integer"),
+        ({"hidden": 0}, "hidden must be a positive integer"),
         ({"dropout": 1.0}, r"dropout must lie in \[0, 1\)"),
-        ({"tie_weights": True}, "tied weights need embed_size == hidden_size, got 4 and 6"),
+        ({"tie": True}, "tied weights need embed == hidden, got 4 and 6"),
         ({"dtype": "int32"}, "dtype must be float32 or float64"),
     ],
 )
 def test_model_refuses_bad_hyperparameters(kwargs: dict, message: str) -> None:
-    args = {"vocab_size": 5, "embed_size": 4, "hidden_size": 6} | kwargs
+    args = {"vocab_size": 5, "embed": 4, "hidden": 6} | kwargs
     with pytest.raises(ValueError, match=message):
         RNNLM(**args)

@@ -283,7 +283,7 @@ def test_a_huge_learning_rate_ends_in_a_nonfinite_stop(dataset: Dataset) -> None
 
 # -- gradient flow --------------------------------------------------------------------------
 def test_grad_flow_probe_measures_distance_back_for_each_layer(dataset: Dataset) -> None:
-    trainer = Trainer(tiny(model="rnn", layers=2, bptt=12), dataset)
+    trainer = Trainer(tiny(cell="rnn", layers=2, bptt=12), dataset)
     for layer in trainer.model.recurrent:
         layer.params[1] *= 0.3  # small recurrent weights: the gradient must vanish
     flows = trainer.probe_grad_flow()
@@ -298,8 +298,8 @@ def test_grad_flow_probe_measures_distance_back_for_each_layer(dataset: Dataset)
 @pytest.mark.parametrize(
     "changes",
     [
-        {"model": "lstm", "layers": 2, "dropout": 0.2},
-        {"model": "gru", "batching": "random", "dropout": 0.1},
+        {"cell": "lstm", "layers": 2, "dropout": 0.2},
+        {"cell": "gru", "batching": "random", "dropout": 0.1},
     ],
 )
 def test_probing_grad_flow_leaves_training_bit_identical(dataset: Dataset, changes) -> None:
@@ -325,7 +325,7 @@ def test_probing_grad_flow_leaves_training_bit_identical(dataset: Dataset, chang
     "changes",
     [
         {"schedule": "cosine", "max_steps": 400, "warmup_steps": 20},
-        {"batching": "random", "dropout": 0.2, "model": "gru", "schedule": "plateau"},
+        {"batching": "random", "dropout": 0.2, "cell": "gru", "schedule": "plateau"},
     ],
 )
 def test_resume_continues_bit_for_bit(dataset: Dataset, tmp_path, changes) -> None:

@@ -20,9 +20,9 @@ from tests.reliability.helpers import read_metrics, run_cli, train_losses
 STEPS = 12
 
 CONFIGS = {
-    "lstm-streams-adam": {"model": "lstm", "eval_every": 4},
+    "lstm-streams-adam": {"cell": "lstm", "eval_every": 4},
     "gru-random-dropout-plateau": {
-        "model": "gru",
+        "cell": "gru",
         "layers": 2,
         "dropout": 0.3,
         "batching": "random",
@@ -33,7 +33,7 @@ CONFIGS = {
         "seed": 11,
     },
     "rnn-tied-float64-cosine": {
-        "model": "rnn",
+        "cell": "rnn",
         "embed": 16,
         "tie": True,
         "dtype": "float64",

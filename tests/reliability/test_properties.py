@@ -179,7 +179,7 @@ def test_sampled_tokens_are_always_in_the_vocabulary(
     else:
         vocab = Vocabulary([EOS, UNK, *(f"w{i}" for i in range(vocab_size))], "word")
     V = len(vocab)
-    model = RNNLM(V, 6, 5, cell=cell, num_layers=layers, seed=seed % 1000)
+    model = RNNLM(V, 6, 5, cell=cell, layers=layers, seed=seed % 1000)
     for p in model.params:
         p *= scale
     sampler = Sampler(
@@ -225,8 +225,8 @@ def test_save_then_load_is_the_identity(
         size,
         size,
         cell=cell,
-        num_layers=layers,
-        tie_weights=tie,
+        layers=layers,
+        tie=tie,
         seed=seed,
         dtype=dtype,
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from rnnplay.core.nn.config import ModelConfig
 from rnnplay.core.nn.dropout import TimeDropout
 from rnnplay.core.nn.embedding import TimeEmbedding
 from rnnplay.core.nn.gru import TimeGRU
@@ -22,7 +23,7 @@ State = list[dict[str, np.ndarray]]
 class RNNLM:
     """A recurrent language model over token ids.
 
-    Layers: TimeEmbedding -> [TimeDropout -> recurrent layer] x num_layers ->
+    Layers: TimeEmbedding -> [TimeDropout -> recurrent layer] x layers ->
     TimeDropout -> TimeAffine -> TimeSoftmaxWithLoss, the last two fused into
     one output layer (``output``, a TimeAffineSoftmaxWithLoss). The recurrent layers are
     stateful: each forward continues from the state the last one ended in,
@@ -36,20 +37,26 @@ class RNNLM:
     (default 1.0, after Jozefowicz et al. 2015) so that the cell remembers by
     default early in training. The book uses 0.
 
-    With ``tie_weights`` the output affine uses the transpose of the embedding
-    matrix (needs embed_size == hidden_size); the shared matrix gets the sum
-    of both gradients.
+    With ``tie`` the output affine uses the transpose of the embedding
+    matrix (needs embed == hidden); the shared matrix gets the sum
+    of both gradients. The arguments are the fields of
+    :class:`~rnnplay.core.nn.config.ModelConfig` (``from_config`` takes one).
     """
+
+    @classmethod
+    def from_config(cls, config: ModelConfig, seed: int | None = None) -> RNNLM:
+        """A model of the shape ``config`` describes, initialised from ``seed``."""
+        return cls(**config.to_json(), seed=seed)
 
     def __init__(
         self,
         vocab_size: int,
-        embed_size: int,
-        hidden_size: int,
+        embed: int,
+        hidden: int,
         cell: str = "lstm",
-        num_layers: int = 1,
+        layers: int = 1,
         dropout: float = 0.0,
-        tie_weights: bool = False,
+        tie: bool = False,
         seed: int | None = None,
         dtype: str | np.dtype = "float32",
         forget_bias: float = 1.0,
@@ -58,38 +65,37 @@ class RNNLM:
             raise ValueError(f"RNNLM: cell must be one of {sorted(CELLS)}, got {cell!r}")
         for name, value in (
             ("vocab_size", vocab_size),
-            ("embed_size", embed_size),
-            ("hidden_size", hidden_size),
-            ("num_layers", num_layers),
+            ("embed", embed),
+            ("hidden", hidden),
+            ("layers", layers),
         ):
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"RNNLM: {name} must be a positive integer, got {value!r}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"RNNLM: dropout must lie in [0, 1), got {dropout}")
-        if tie_weights and embed_size != hidden_size:
-            raise ValueError(
-                f"RNNLM: tied weights need embed_size == hidden_size, "
-                f"got {embed_size} and {hidden_size}"
-            )
+        if tie and embed != hidden:
+            raise ValueError(f"RNNLM: tied weights need embed == hidden, got {embed} and {hidden}")
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"RNNLM: dtype must be float32 or float64, got {self.dtype}")
-        self.config = {
-            "vocab_size": int(vocab_size),
-            "embed_size": int(embed_size),
-            "hidden_size": int(hidden_size),
-            "cell": cell,
-            "num_layers": int(num_layers),
-            "dropout": float(dropout),
-            "tie_weights": bool(tie_weights),
-            "dtype": self.dtype.name,
-            "forget_bias": float(forget_bias),
-        }
+        self.model_config = ModelConfig(
+            vocab_size=int(vocab_size),
+            cell=cell,
+            embed=int(embed),
+            hidden=int(hidden),
+            layers=int(layers),
+            dropout=float(dropout),
+            tie=bool(tie),
+            forget_bias=float(forget_bias),
+            dtype=self.dtype.name,
+        )
+        self.config: dict[str, Any] = self.model_config.to_json()
+        """The ModelConfig as a JSON-ready dict (a checkpoint's model manifest)."""
         self.cell = cell
-        self.num_layers = num_layers
-        self.tie_weights = tie_weights
+        self.layers = layers
+        self.tie = tie
         self.rng = np.random.default_rng(seed)
-        V, D, H = vocab_size, embed_size, hidden_size
+        V, D, H = vocab_size, embed, hidden
         gates = CELLS[cell].gates
 
         def gaussian(shape: tuple[int, ...], scale: float) -> np.ndarray:
@@ -99,7 +105,7 @@ class RNNLM:
         self.recurrent: list[TimeRecurrent] = []
         self.dropouts: list[TimeDropout] = []
         in_size = D
-        for _ in range(num_layers):
+        for _ in range(layers):
             Wx = gaussian((in_size, gates * H), 1 / np.sqrt(in_size))
             Wh = gaussian((H, gates * H), 1 / np.sqrt(H))
             b = np.zeros(gates * H, dtype=self.dtype)
@@ -109,7 +115,7 @@ class RNNLM:
             self.recurrent.append(CELLS[cell](Wx, Wh, b, stateful=True))
             in_size = H
         self.dropouts.append(TimeDropout(dropout, self.rng))
-        if tie_weights:
+        if tie:
             affine_W = self.embed.params[0].T
         else:
             affine_W = gaussian((H, V), 1 / np.sqrt(H))
@@ -119,9 +125,9 @@ class RNNLM:
         self.params: list[np.ndarray] = [p for layer in owners for p in layer.params]
         self.grads: list[np.ndarray] = [g for layer in owners for g in layer.grads]
         self.param_names: list[str] = ["embed.W"]
-        for k in range(num_layers):
+        for k in range(layers):
             self.param_names += [f"rnn{k}.Wx", f"rnn{k}.Wh", f"rnn{k}.b"]
-        if tie_weights:
+        if tie:
             self.params.append(self.output.params[1])
             self.grads.append(self.output.grads[1])
             self.param_names.append("affine.b")
@@ -218,14 +224,14 @@ class RNNLM:
         """Fill ``grads`` with the gradient of the last forward's loss."""
         d = self.output.backward(dout)
         d = self.dropouts[-1].backward(d)
-        for k in range(self.num_layers - 1, 0, -1):
+        for k in range(self.layers - 1, 0, -1):
             d = self.dropouts[k].backward(self.recurrent[k].backward(d))
         if self._folded_ids is not None:
             self._folded_backward(self.recurrent[0].backward_projected(d))
         else:
             d = self.dropouts[0].backward(self.recurrent[0].backward(d))
             self.embed.backward(d)
-        if self.tie_weights:
+        if self.tie:
             self.embed.grads[0] += self.output.grads[0].T
 
     # -- state ---------------------------------------------------------------
@@ -255,7 +261,7 @@ class RNNLM:
             raise ValueError(
                 f"RNNLM: state has {len(state)} layers, the model has {len(self.recurrent)}"
             )
-        H = self.config["hidden_size"]
+        H = self.config["hidden"]
         for layer, entry in zip(self.recurrent, state, strict=True):
             h = np.asarray(entry["h"], dtype=self.dtype)
             if h.ndim != 2 or h.shape[1] != H:

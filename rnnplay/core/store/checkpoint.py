@@ -42,6 +42,7 @@ import numpy as np
 
 import rnnplay
 from rnnplay.core.data.vocab import Vocabulary
+from rnnplay.core.nn.config import upgrade_names
 from rnnplay.core.nn.model import CELLS, RNNLM
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer
 from rnnplay.errors import CheckpointError
@@ -227,16 +228,16 @@ def _sync_folder(folder: Path) -> None:
 # -- loading ---------------------------------------------------------------------------
 def _param_shapes(config: dict[str, Any]) -> dict[str, tuple[int, ...]]:
     """The shape of every parameter of an RNNLM with ``config``, without building it."""
-    V, D, H = config["vocab_size"], config["embed_size"], config["hidden_size"]
+    V, D, H = config["vocab_size"], config["embed"], config["hidden"]
     G = CELLS[config["cell"]].gates
     shapes: dict[str, tuple[int, ...]] = {"embed.W": (V, D)}
     in_size = D
-    for k in range(config["num_layers"]):
+    for k in range(config["layers"]):
         shapes[f"rnn{k}.Wx"] = (in_size, G * H)
         shapes[f"rnn{k}.Wh"] = (H, G * H)
         shapes[f"rnn{k}.b"] = (G * H,)
         in_size = H
-    if not config["tie_weights"]:
+    if not config["tie"]:
         shapes["affine.W"] = (H, V)
     shapes["affine.b"] = (V,)
     return shapes
@@ -245,7 +246,8 @@ def _param_shapes(config: dict[str, Any]) -> dict[str, tuple[int, ...]]:
 def _check_config(where: str, config: Any) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise CheckpointError(f"{where}: the model config is missing or not a dict")
-    for key in ("vocab_size", "embed_size", "hidden_size", "num_layers"):
+    config = upgrade_names(config)  # checkpoints written before ModelConfig still load
+    for key in ("vocab_size", "embed", "hidden", "layers"):
         value = config.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise CheckpointError(f"{where}: the model config has an invalid {key} ({value!r})")
@@ -253,8 +255,8 @@ def _check_config(where: str, config: Any) -> dict[str, Any]:
         raise CheckpointError(
             f"{where}: the model config has an unknown cell {config.get('cell')!r}"
         )
-    if not isinstance(config.get("tie_weights"), bool):
-        raise CheckpointError(f"{where}: the model config has an invalid tie_weights")
+    if not isinstance(config.get("tie"), bool):
+        raise CheckpointError(f"{where}: the model config has an invalid tie")
     if config.get("dtype") not in ("float32", "float64"):
         raise CheckpointError(
             f"{where}: the model config has an invalid dtype {config.get('dtype')!r}"
@@ -486,7 +488,7 @@ def _load(where: str, path: Path, zf: zipfile.ZipFile) -> Checkpoint:
         vocab = Vocabulary.from_json(header.get("vocab"))
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{where}: its vocabulary is invalid ({exc})") from None
-    config = header["model"]
+    config = upgrade_names(header["model"])
     if len(vocab) != config["vocab_size"]:
         raise CheckpointError(
             f"{where}: its vocabulary has {len(vocab)} tokens but the model expects "

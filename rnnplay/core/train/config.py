@@ -14,10 +14,12 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from rnnplay.core.nn.config import CELL_NAMES, ModelConfig, upgrade_names
 from rnnplay.errors import ConfigError
 
+__all__ = ["CELL_NAMES", "DEFAULT_EPOCHS", "TrainConfig"]
+
 LEVELS = ("char", "word")
-CELL_NAMES = ("rnn", "lstm", "gru")
 BATCHINGS = ("streams", "random")
 OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 SCHEDULES = ("constant", "plateau", "cosine")
@@ -34,7 +36,9 @@ _OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "adagrad": 1, "rmsprop": 1, "adam":
 @dataclass(frozen=True)
 class TrainConfig:
     """Every training setting. Field names match the ``rnnplay train`` flags
-    (``--max-steps`` is ``max_steps``); ``model`` is the recurrent cell.
+    (``--max-steps`` is ``max_steps``); the model's fields (``cell``, ``embed``,
+    ``hidden``, ``layers``, ``dropout``, ``tie``, ``forget_bias``, ``dtype``) are
+    those of :class:`~rnnplay.core.nn.config.ModelConfig` (:meth:`model_config`).
 
     The defaults are the recipe for the default corpus (the sonnets): a
     one-layer char-level LSTM that visibly learns within seconds on a laptop
@@ -53,8 +57,8 @@ class TrainConfig:
     val_fraction: float = 0.1
     level: str | None = None  # None: the corpus's own level (word for "toy", else char)
     max_vocab: int | None = None
-    # model
-    model: str = "lstm"
+    # model (the fields of ModelConfig, same names)
+    cell: str = "lstm"
     embed: int = 64
     hidden: int = 256
     layers: int = 1
@@ -68,7 +72,7 @@ class TrainConfig:
     batching: str = "random"  # random windows: docs/quality.md (streams: the book's scheme)
     # optimisation
     optimizer: str = "adam"
-    lr: float = 5e-3
+    lr: float = 5e-3  # where the schedule starts; the schedule owns the rate from then on
     schedule: str = "constant"
     warmup_steps: int = 50
     clip: float = 1.0
@@ -86,11 +90,27 @@ class TrainConfig:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def model_config(self, vocab_size: int) -> ModelConfig:
+        """The model these settings describe, for a vocabulary of ``vocab_size`` tokens."""
+        return ModelConfig(
+            vocab_size=vocab_size,
+            cell=self.cell,
+            embed=self.embed,
+            hidden=self.hidden,
+            layers=self.layers,
+            dropout=self.dropout,
+            tie=self.tie,
+            forget_bias=self.forget_bias,
+            dtype=self.dtype,
+        )
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TrainConfig:
-        """Rebuild from :meth:`to_json`; unknown keys are refused, missing ones defaulted."""
+        """Rebuild from :meth:`to_json`; unknown keys are refused, missing ones defaulted,
+        names from before ModelConfig (``model`` for the cell) read as the new ones."""
         if not isinstance(data, dict):
             raise ConfigError(f"training config must be a JSON object, got {type(data).__name__}")
+        data = upgrade_names(data)
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -105,7 +125,7 @@ class TrainConfig:
         """Raise :class:`ConfigError` for the first absurd value; return self."""
         if self.level is not None:
             _choice("--level", self.level, LEVELS)
-        _choice("--model", self.model, CELL_NAMES)
+        _choice("--cell", self.cell, CELL_NAMES)
         _choice("--batching", self.batching, BATCHINGS)
         _choice("--optimizer", self.optimizer, OPTIMIZER_NAMES)
         _choice("--schedule", self.schedule, SCHEDULES)
@@ -173,7 +193,7 @@ class TrainConfig:
         softmax, its gradient, a temporary).
         """
         V, D, H, L = vocab_size, self.embed, self.hidden, self.layers
-        G = _GATES.get(self.model, 4)
+        G = _GATES.get(self.cell, 4)
         itemsize = 8 if self.dtype == "float64" else 4
         n_params = V * D + (0 if self.tie else H * V) + V
         n_params += G * H * (D + H + 1) + (L - 1) * G * H * (2 * H + 1)

@@ -85,18 +85,7 @@ class Trainer:
         self.config = config
         self.dataset = dataset
         if model is None:
-            model = RNNLM(
-                vocab_size,
-                config.embed,
-                config.hidden,
-                cell=config.model,
-                num_layers=config.layers,
-                dropout=config.dropout,
-                tie_weights=config.tie,
-                seed=config.seed,
-                dtype=config.dtype,
-                forget_bias=config.forget_bias,
-            )
+            model = RNNLM.from_config(config.model_config(vocab_size), seed=config.seed)
         elif model.config["vocab_size"] != vocab_size:
             raise ConfigError(
                 f"the model has {model.config['vocab_size']} tokens in its vocabulary, "
@@ -134,7 +123,9 @@ class Trainer:
 
     @property
     def lr(self) -> float:
-        """The learning rate of the next step."""
+        """The current learning rate. The schedule owns it (``schedule.lr_at``); the
+        optimizer's ``lr`` is set from the schedule before every step and after the
+        schedule reacts to a validation, and this reads that copy."""
         return self.optimizer.lr
 
     @lr.setter

@@ -31,7 +31,7 @@ AUTO = "auto"
 
 STRUCTURAL_CHOICES = {
     "level": (AUTO, *LEVELS),
-    "model": CELL_NAMES,
+    "cell": CELL_NAMES,
     "optimizer": OPTIMIZER_NAMES,
 }
 LIVE = ("lr", "temperature", "top_k")
@@ -39,7 +39,7 @@ LIVE = ("lr", "temperature", "top_k")
 LABELS = {
     "corpus": "corpus",
     "level": "level",
-    "model": "cell",
+    "cell": "cell",
     "layers": "layers",
     "embed": "embed",
     "hidden": "hidden",
@@ -145,7 +145,7 @@ class Controls(VerticalScroll, can_focus=False):
         with Horizontal():
             yield Label(LABELS["corpus"], classes="control-label")
             yield Input(cfg.corpus, id="corpus", compact=True, suggester=suggester)
-        for name in ("level", "model"):
+        for name in ("level", "cell"):
             with Horizontal():
                 yield Label(LABELS[name], classes="control-label")
                 yield self._select(name, getattr(cfg, name))
