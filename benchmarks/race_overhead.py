@@ -79,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     _limiter = limit_threads(args.threads)
     base = TrainConfig(corpus=args.corpus, hidden=args.hidden)
-    configs = expand_contenders(base, {"model": args.models.split(",")})
+    configs = expand_contenders(base, {"cell": args.models.split(",")})
     load_before = load_average()
     race_trainers = [new_trainer(config) for config in configs]  # the front door
     solo_trainers = [new_trainer(config) for config in configs]

@@ -64,7 +64,7 @@ def add_race_parser(commands: Any, add_train_flags: Callable[..., None]) -> argp
     add_train_flags(race, tui=True)
     race.add_argument(
         "--models",
-        dest="model",
+        dest="cell",
         choices=CELL_NAMES,
         metavar="M,M,...",
         default=argparse.SUPPRESS,
@@ -133,8 +133,8 @@ def plan_contenders(args: argparse.Namespace) -> list[TrainConfig]:
     given = {name: value for name, value in vars(args).items() if name in fields}
     lists = {name: value for name, value in given.items() if isinstance(value, list)}
     singles = {name: value for name, value in given.items() if not isinstance(value, list)}
-    if "model" not in lists and not any(len(v) > 1 for v in lists.values()):
-        lists["model"] = list(DEFAULT_MODELS)
+    if "cell" not in lists and not any(len(v) > 1 for v in lists.values()):
+        lists["cell"] = list(DEFAULT_MODELS)
     base = TrainConfig(**singles, **{n: v[0] for n, v in lists.items()})
     if "epochs" in given:
         raise UsageError("a race's budget is --max-steps N or --max-seconds S, not --epochs")

@@ -35,7 +35,8 @@ def model_summary(config: TrainConfig | Mapping[str, Any]) -> str:
     def get(name: str) -> Any:
         return data.get(name, defaults[name])
 
-    text = f"{get('model')} {get('layers')}x{get('hidden')} (embed {get('embed')}"
+    cell = data.get("cell", data.get("model", defaults["cell"]))  # "model": before ModelConfig
+    text = f"{cell} {get('layers')}x{get('hidden')} (embed {get('embed')}"
     if get("tie"):
         text += ", tied"
     if get("dropout"):
@@ -61,10 +62,10 @@ def differing_settings(configs: Sequence[TrainConfig]) -> list[str]:
 
 def contender_names(configs: Sequence[TrainConfig]) -> list[str]:
     """Names that say what differs: "rnn", "lstm", or "lstm hidden=64", "lstm hidden=256"."""
-    differs = [name for name in differing_settings(configs) if name != "model"]
+    differs = [name for name in differing_settings(configs) if name != "cell"]
     names = []
     for config in configs:
-        parts = [config.model] + [f"{name}={getattr(config, name)}" for name in differs]
+        parts = [config.cell] + [f"{name}={getattr(config, name)}" for name in differs]
         names.append(" ".join(parts))
     return names
 
@@ -108,4 +109,4 @@ def _same_training(a: TrainConfig, b: TrainConfig) -> bool:
 
 
 def _flag(name: str) -> str:
-    return "models" if name == "model" else name.replace("_", "-")
+    return "models" if name == "cell" else name.replace("_", "-")

@@ -23,7 +23,7 @@ def test_a_race_prints_a_table_and_writes_one_run_folder_per_contender(cli, corp
     assert result.code == 0, result.err
     assert result.err == ""
     lines = result.out.splitlines()
-    assert "contenders differ in: model" in lines[0]
+    assert "contenders differ in: cell" in lines[0]
     header = lines[1]
     for column in ("contender", "params", "steps", "tokens/s", "train s", "best val"):
         assert column in header
@@ -43,12 +43,12 @@ def test_a_race_prints_a_table_and_writes_one_run_folder_per_contender(cli, corp
             "run.json",
         ]
         manifest = json.loads((folder / "run.json").read_text())
-        assert manifest["status"] == "done" and manifest["config"]["model"] == name
+        assert manifest["status"] == "done" and manifest["config"]["cell"] == name
         records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
         assert [r["step"] for r in records if r["kind"] == "train"] == list(range(1, 13))
         assert [r["step"] for r in records if r["kind"] == "eval"] == [5, 10, 12]
         last = load_checkpoint(folder / "last.npz")
-        assert last.meta["step"] == 12 and last.meta["config"]["model"] == name
+        assert last.meta["step"] == 12 and last.meta["config"]["cell"] == name
 
 
 def test_json_gives_the_same_table_as_one_object(cli, corpus, tmp_path):
@@ -57,7 +57,7 @@ def test_json_gives_the_same_table_as_one_object(cli, corpus, tmp_path):
     assert result.code == 0, result.err
     summary = json.loads(result.out)
     assert summary == json.loads((out / "race.json").read_text())
-    assert summary["reason"] == "steps" and summary["differs"] == ["model"]
+    assert summary["reason"] == "steps" and summary["differs"] == ["cell"]
     assert [row["name"] for row in summary["contenders"]] == ["rnn", "gru"]
     for row in summary["contenders"]:
         assert row["steps"] == 10 and row["status"] == "steps"

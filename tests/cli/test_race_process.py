@@ -49,7 +49,7 @@ def test_ctrl_c_saves_every_contender_prints_the_table_and_exits_130(tmp_path, c
             process.kill()
     assert process.returncode == 130
     assert "Traceback" not in rest and "race interrupted" in rest
-    assert "contenders differ in: model" in table
+    assert "contenders differ in: cell" in table
     steps = set()
     for name in ("rnn", "lstm", "gru"):
         folder = out / name

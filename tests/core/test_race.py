@@ -34,7 +34,7 @@ def dataset() -> Dataset:
 
 
 def make_race(dataset: Dataset, models=("rnn", "lstm", "gru"), **limits) -> Race:
-    configs = expand_contenders(BASE, {"model": list(models)})
+    configs = expand_contenders(BASE, {"cell": list(models)})
     names = contender_names(configs)
     trainers = [Trainer(config, dataset) for config in configs]
     limits.setdefault("probe_distance", 5)
@@ -113,7 +113,7 @@ def test_a_raced_contender_learns_exactly_like_a_solo_run(dataset: Dataset) -> N
         for e in race.run()
         if isinstance(e, ContenderEvent) and e.contender == 1 and hasattr(e.event, "loss")
     ]
-    solo = Trainer(BASE.replace(model="lstm"), dataset)
+    solo = Trainer(BASE.replace(cell="lstm"), dataset)
     alone = [e.loss for e in solo.run(max_steps=12) if hasattr(e, "loss")]
     assert raced == alone
 
@@ -139,7 +139,7 @@ def test_results_table_has_every_field(dataset: Dataset) -> None:
         assert row.tokens_per_s > 0 and row.wall_s >= row.train_s > 0
         assert row.grad_reach is not None and row.grad_reach > 0
         assert row.status == "steps"
-        assert row.differs == {"model": row.name}
+        assert row.differs == {"cell": row.name}
     assert rows[0].params < rows[2].params < rows[1].params  # rnn < gru < lstm
     record = rows[0].to_json()
     assert set(record) >= {
@@ -173,8 +173,8 @@ def test_cancel_ends_at_once_without_final_validation(dataset: Dataset) -> None:
 
 
 def test_contenders_may_differ_in_other_flags(dataset: Dataset) -> None:
-    configs = expand_contenders(BASE, {"model": ["lstm"], "hidden": [8, 16]})
-    assert [c.hidden for c in configs] == [8, 16] and {c.model for c in configs} == {"lstm"}
+    configs = expand_contenders(BASE, {"cell": ["lstm"], "hidden": [8, 16]})
+    assert [c.hidden for c in configs] == [8, 16] and {c.cell for c in configs} == {"lstm"}
     assert differing_settings(configs) == ["hidden"]
     assert contender_names(configs) == ["lstm hidden=8", "lstm hidden=16"]
 
@@ -182,11 +182,11 @@ def test_contenders_may_differ_in_other_flags(dataset: Dataset) -> None:
 @pytest.mark.parametrize(
     ("variations", "message"),
     [
-        ({"model": ["lstm"]}, "2 to 4 contenders, got 1"),
-        ({"model": ["rnn", "lstm", "gru", "rnn", "lstm"]}, "2 to 4 contenders, got 5"),
-        ({"model": ["rnn", "lstm"], "hidden": [8, 16, 32]}, "same length"),
-        ({"model": ["rnn", "transformer"]}, "--model must be one of"),
-        ({"model": ["lstm", "lstm"]}, "contenders 1 and 2 are the same"),
+        ({"cell": ["lstm"]}, "2 to 4 contenders, got 1"),
+        ({"cell": ["rnn", "lstm", "gru", "rnn", "lstm"]}, "2 to 4 contenders, got 5"),
+        ({"cell": ["rnn", "lstm"], "hidden": [8, 16, 32]}, "same length"),
+        ({"cell": ["rnn", "transformer"]}, "--cell must be one of"),
+        ({"cell": ["lstm", "lstm"]}, "contenders 1 and 2 are the same"),
     ],
 )
 def test_bad_contender_lists_are_refused_in_one_line(variations, message) -> None:
