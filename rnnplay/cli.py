@@ -99,13 +99,9 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
     )
 
     model = parser.add_argument_group("model")
+    cell_help = f"recurrent cell (default {d.cell}; --model is its older name)"
     model.add_argument(
-        "--cell",
-        "--model",
-        dest="cell",
-        choices=CELL_NAMES,
-        default=S,
-        help=f"recurrent cell (default {d.cell})",
+        "--cell", "--model", dest="cell", choices=CELL_NAMES, default=S, help=cell_help
     )
     model.add_argument(
         "--embed", type=int, metavar="N", default=S, help=f"embedding size (default {d.embed})"
@@ -392,18 +388,11 @@ def _cmd_corpora(args: argparse.Namespace) -> int:
     infos = list_builtins()
     width = max(len(info.name) for info in infos)
     for info in infos:
-        print(
-            f"{info.name:<{width}}  {info.level:<4}  {_size(info.size_bytes):>8}  "
-            f"{info.description}"
-        )
+        n = info.size_bytes
+        size = f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+        print(f"{info.name:<{width}}  {info.level:<4}  {size:>8}  {info.description}")
     print(f"(--corpus NAME; the default is {DEFAULT_CORPUS}; any other value is a text file path)")
     return EXIT_OK
-
-
-def _size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / 1024 / 1024:.1f} MB"
-    return f"{n / 1024:.0f} KB"
 
 
 # -- sample ----------------------------------------------------------------------

@@ -228,6 +228,7 @@ class Timings:
 
     def __init__(self) -> None:
         self.begun = self._last = time.perf_counter()
+        self.python_s = _process_age_s()  # interpreter start and imports, before us
         self.open_s = self.loop_s = self.after_s = self.eval_s = self.saving_s = 0.0
         self._stop_at: float | None = None
 
@@ -251,9 +252,26 @@ class Timings:
             self.after_s = time.perf_counter() - self._stop_at
 
     def describe(self) -> str:
-        total = self.open_s + self.loop_s + self.after_s
+        total = self.open_s + self.loop_s + self.after_s + (self.python_s or 0.0)
+        python = f"{self.python_s:.1f} s Python and imports, " if self.python_s else ""
         return (
-            f"took {total:.1f} s: {self.open_s:.1f} s to start (corpus, model), "
+            f"took {total:.1f} s: {python}{self.open_s:.1f} s to start (corpus, model), "
             f"{self.loop_s:.1f} s training (of it {self.eval_s:.1f} s validating and "
             f"{self.saving_s:.1f} s saving), {self.after_s:.1f} s to finish (final save, test)"
         )
+
+
+def _process_age_s() -> float | None:
+    """Seconds since this process started (Linux ``/proc``; None elsewhere)."""
+    import os
+
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime", encoding="ascii") as uptime:
+            up = float(uptime.read().split()[0])
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    age = up - started
+    return age if 0.0 <= age < 3600.0 else None
