@@ -312,11 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "corpora", help="list the built-in corpora", description="List the built-in corpora."
     )
-    from rnnplay.race_cli import add_race_parser  # light: NumPy loads when a race runs
-    from rnnplay.runs_cli import add_runs_parser
+    from rnnplay.race_cli import add_commands  # race, runs; NumPy loads when one runs
 
-    add_race_parser(commands, add_train_flags)
-    add_runs_parser(commands)
+    _COMMANDS.update(add_commands(commands, add_train_flags))
     return parser
 
 
@@ -497,21 +495,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return run.execute()
 
 
-def _cmd_race(args: argparse.Namespace) -> int:
-    from rnnplay.race_cli import run_race
-
-    return run_race(args)
-
-
-def _cmd_runs(args: argparse.Namespace) -> int:
-    from rnnplay.runs_cli import run_runs
-
-    return run_runs(args)
-
-
 _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
-    "race": _cmd_race,
-    "runs": _cmd_runs,
     "train": _cmd_train,
     "sample": _cmd_sample,
     "eval": _cmd_eval,

@@ -51,6 +51,18 @@ _RACE_HELP = {
 
 
 # -- the parser ----------------------------------------------------------------------
+def add_commands(
+    commands: Any, add_train_flags: Callable[..., None]
+) -> dict[str, Callable[[argparse.Namespace], int]]:
+    """Register ``race`` and ``runs`` in the CLI's subparsers; returns their handlers
+    (this module and runs_cli are light: NumPy loads when a command runs)."""
+    from rnnplay.runs_cli import add_runs_parser, run_runs
+
+    add_race_parser(commands, add_train_flags)
+    add_runs_parser(commands)
+    return {"race": run_race, "runs": run_runs}
+
+
 def add_race_parser(commands: Any, add_train_flags: Callable[..., None]) -> argparse.ArgumentParser:
     """Add ``race`` to ``commands`` (the CLI's subparsers) with every train flag as a list."""
     race = commands.add_parser(
