@@ -314,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
         "corpora", help="list the built-in corpora", description="List the built-in corpora."
     )
     add_serve_parser(commands)
+    from rnnplay.race_cli import add_commands  # race, runs; NumPy loads when one runs
+
+    _COMMANDS.update(add_commands(commands, add_train_flags))
     return parser
 
 
