@@ -148,10 +148,11 @@ def check_session_starts(args: argparse.Namespace) -> None:
     """Build the trainer a session would open with, once, so that a bad setting, corpus
     or checkpoint fails here in one line instead of in every browser tab."""
     from rnnplay.cli import config_from_args, given_settings
-    from rnnplay.tui.app import make_trainer
+    from rnnplay.core.runs import open_playground
 
     config = config_from_args(args)
-    make_trainer(config, getattr(args, "checkpoint", None), sorted(given_settings(args)))
+    typed = {name: getattr(config, name) for name in given_settings(args)}
+    open_playground(config, checkpoint=getattr(args, "checkpoint", None), given=typed)
 
 
 def is_loopback(host: str) -> bool:
