@@ -200,6 +200,13 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
         default=S,
         help=f"seed of weights, dropout and batches (default {d.seed})",
     )
+    limits.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        default=S,
+        help="BLAS threads (default: chosen from the free cores, re-checked as the load changes)",
+    )
     if not tui:
         run = parser.add_argument_group("run")
         run.add_argument(
@@ -309,6 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         handler = _COMMANDS.get(args.command, _run_tui)
+        if handler in (_cmd_train, _run_tui):
+            _install_threads(args, ui=handler is _run_tui)
         return handler(args)
     except UsageError as error:
         return _fail(str(error))
@@ -323,6 +332,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Core errors (ConfigError, CorpusError, CheckpointError) are ValueErrors
         # with one-line messages; OSError covers files we could not write.
         return _fail(_one_line(error))
+
+
+def _install_threads(args: argparse.Namespace, ui: bool) -> None:
+    """Choose BLAS threads for this run (``--threads`` pins them; rnnplay/core/threads.py)."""
+    pinned = getattr(args, "threads", None)
+    if pinned is not None and pinned < 1:
+        raise UsageError(f"--threads must be at least 1, got {pinned}")
+    from rnnplay.core import threads
+
+    threads.install(pinned, reserve=threads.UI_SHARE if ui else 0.0)
 
 
 def _fail(message: str) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from rnnplay.core import threads
 from rnnplay.core.data.batching import BATCHERS, Batcher, min_corpus_tokens
 from rnnplay.core.data.corpus import Dataset, load_dataset
 from rnnplay.core.nn.model import RNNLM
@@ -176,6 +177,7 @@ class Trainer:
         the step) and the event carries the bad value; :meth:`nonfinite_stop`
         turns it into a StopEvent. The CLI and ``run()`` stop there.
         """
+        threads.tick()  # resize the BLAS pool if the machine got busier or quieter
         start = time.perf_counter()
         model = self.model
         rollback = (self.batcher.state_dict(), model.get_state(), model.rng.bit_generator.state)
