@@ -12,6 +12,6 @@ import os
 
 os.environ.setdefault("RNNPLAY_THREADS", "2")
 
-from rnnplay.core import threads  # noqa: E402
+from rnnplay.core import threads
 
 threads.set_blas_threads(threads.env_threads() or 2)
