@@ -191,7 +191,8 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
         type=int,
         metavar="N",
         default=S,
-        help=f"validate every N steps (default {d.eval_every})",
+        help="validate on the whole validation text every N steps (default: every 100 "
+        "steps, or as rarely as keeps validation under about 10%% of the time on a large split)",
     )
     limits.add_argument(
         "--seed",
