@@ -214,7 +214,7 @@ class Trainer:
         start = time.perf_counter()
         model = self.model
         rollback = (self.batcher.state_dict(), model.get_state(), model.rng.bit_generator.state)
-        if self.batcher.resets_state or self._epoch_starts():
+        if self._starts_from_zeros():
             model.reset_state()
         xs, ts = self.batcher.next_batch()
         lr = self.schedule.lr_at(self.step_count)
@@ -257,6 +257,18 @@ class Trainer:
             tokens_per_s=xs.size / self._step_time_ema if self._step_time_ema > 0 else 0.0,
             elapsed_s=self.elapsed_s,
         )
+
+    stream_reset_every: int | None = None
+    """With carried state (streams), also start from zeros every this many steps."""
+
+    def _starts_from_zeros(self) -> bool:
+        """Whether the next step starts from the zero state: every step with random
+        windows; with streams at each epoch start and every ``stream_reset_every``
+        steps. Step counts only, so a resumed run resets where the original did."""
+        if self.batcher.resets_state or self._epoch_starts():
+            return True
+        every = self.stream_reset_every
+        return bool(every) and self.step_count > 0 and self.step_count % every == 0
 
     def _epoch_starts(self) -> bool:
         """True before the first batch of each epoch after the first.
@@ -426,7 +438,7 @@ class Trainer:
         saved_grads = [g.copy() for g in model.grads]
         saved_flags = [layer.record_grad_flow for layer in layers]
         try:
-            if self.batcher.resets_state or self._epoch_starts():
+            if self._starts_from_zeros():
                 model.reset_state()
             xs, ts = self.batcher.next_batch()
             ts = np.array(ts, copy=True)
