@@ -46,3 +46,26 @@ def test_the_trainer_validates_on_the_scaled_cadence_unless_told() -> None:
     assert told.eval_interval == 3
     events = list(told.run(max_steps=7, final_eval=False))
     assert [e.step for e in events if isinstance(e, EvalEvent)] == [3, 6]
+
+
+def test_streams_start_from_zeros_at_epoch_starts_and_every_k_steps_when_asked() -> None:
+    trainer = Trainer(config(batching="streams"), dataset(valid_chars=100))
+    per_epoch = trainer.batcher.steps_per_epoch
+    resets: list[int] = []
+    reset = trainer.model.reset_state
+
+    def recording_reset() -> None:
+        resets.append(trainer.step_count)
+        reset()
+
+    trainer.model.reset_state = recording_reset
+    for _ in range(per_epoch + 1):
+        trainer.step()
+    assert resets == [per_epoch]
+    resets.clear()
+    trainer.stream_reset_every = 7
+    for _ in range(15):
+        trainer.step()
+    start = per_epoch + 1
+    expected = [s for s in range(start, start + 15) if s % 7 == 0 or s % per_epoch == 0]
+    assert resets == expected
