@@ -59,6 +59,9 @@ second thread that gets only part of a core slows every product down."""
 INTERVAL_S = 2.0
 """Seconds between two measurements of how busy the machine is."""
 
+FIRST_MEASUREMENT_S = 0.25
+"""The first measurement comes this soon after :func:`install`."""
+
 
 # -- what the process may use ------------------------------------------------------
 def affinity_cpus() -> set[int] | None:
@@ -254,13 +257,16 @@ class ThreadGovernor:
         self._meter = meter if meter is not None else CpuMeter()
         self._setter = setter
         self._clock = clock
-        self.threads = pinned if pinned is not None else self.usable
+        # Unpinned, start from one thread: on a busy machine the first steps with
+        # two would already stall (seconds each); the first measurement, a
+        # quarter second later, adds threads when the cores are free.
+        self.threads = pinned if pinned is not None else 1
         self.others_busy: float | None = None
         self._next = 0.0
         self._setter(self.threads)
         if pinned is None:
             self._meter.read()  # the baseline of the first measurement
-            self._next = self._clock() + min(0.5, interval_s)
+            self._next = self._clock() + min(FIRST_MEASUREMENT_S, interval_s)
 
     def tick(self) -> int:
         """Re-measure when the interval has passed and resize the pool; the thread count."""

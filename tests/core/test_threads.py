@@ -87,16 +87,18 @@ def test_governor_follows_the_load_and_a_pin_holds() -> None:
     governor = ThreadGovernor(
         meter=machine.meter(), usable=2, setter=sizes.append, clock=lambda: machine.now
     )
-    assert sizes == [2]
-    machine.run(0.1, own_cores=2.0, other_cores=0.0)
+    assert sizes == [1]  # one thread until the first measurement
+    machine.run(0.1, own_cores=1.0, other_cores=0.0)
     governor.tick()  # too soon to measure
-    machine.run(1.0, own_cores=1.3, other_cores=0.7)  # a competitor takes a share
+    machine.run(0.5, own_cores=1.0, other_cores=0.0)
+    assert governor.tick() == 2  # the cores are free
+    machine.run(2.0, own_cores=1.3, other_cores=0.7)  # a competitor takes a share
     assert governor.tick() == 1
     machine.run(2.0, own_cores=1.0, other_cores=1.0)
     assert governor.tick() == 1
     machine.run(2.0, own_cores=1.0, other_cores=0.0)  # it stopped
     assert governor.tick() == 2
-    assert sizes == [2, 1, 2]
+    assert sizes == [1, 2, 1, 2]
 
     pinned: list[int] = []
     governor = ThreadGovernor(pinned=2, meter=machine.meter(), usable=2, setter=pinned.append)
