@@ -46,6 +46,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from rnnplay.errors import ConfigError
+
 ENV_VAR = "RNNPLAY_THREADS"
 """``RNNPLAY_THREADS=N`` pins the BLAS thread count like ``--threads N``."""
 
@@ -290,16 +292,16 @@ _governor: ThreadGovernor | None = None
 
 
 def env_threads() -> int | None:
-    """The count ``RNNPLAY_THREADS`` pins, None when unset or empty; ValueError when bad."""
+    """The count ``RNNPLAY_THREADS`` pins, None when unset or empty; ConfigError when bad."""
     raw = os.environ.get(ENV_VAR, "").strip()
     if not raw:
         return None
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{ENV_VAR} must be a positive integer, got {raw!r}") from None
+        raise ConfigError(f"{ENV_VAR} must be a positive integer, got {raw!r}") from None
     if value < 1:
-        raise ValueError(f"{ENV_VAR} must be a positive integer, got {raw!r}")
+        raise ConfigError(f"{ENV_VAR} must be a positive integer, got {raw!r}")
     return value
 
 
