@@ -28,3 +28,21 @@ def test_threads_below_one_is_refused(cli, corpus: Path, tmp_path: Path) -> None
     assert result.code == 2
     assert result.err_lines == ["rnnplay: error: --threads must be at least 1, got 0"]
     assert not (tmp_path / "run").exists()
+
+
+def test_the_playground_leaves_room_for_its_ui_thread(monkeypatch) -> None:
+    import argparse
+
+    from rnnplay import cli
+
+    monkeypatch.delenv(threads.ENV_VAR, raising=False)
+    try:
+        cli._install_threads(argparse.Namespace(), ui=True)
+        governor = threads.governor()
+        assert governor is not None and governor.pinned is None
+        assert governor.reserve == threads.UI_SHARE
+        cli._install_threads(argparse.Namespace(), ui=False)
+        assert threads.governor().reserve == 0.0
+    finally:
+        threads.uninstall()
+        threads.set_blas_threads(threads.env_threads() or 2)
