@@ -198,7 +198,8 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
         type=int,
         metavar="N",
         default=S,
-        help=f"validate every N steps (default {d.eval_every})",
+        help="validate on the whole validation text every N steps (default: every 100 "
+        "steps, or as rarely as keeps validation under about 10%% of the time on a large split)",
     )
     limits.add_argument(
         "--seed",
@@ -206,6 +207,13 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
         metavar="N",
         default=S,
         help=f"seed of weights, dropout and batches (default {d.seed})",
+    )
+    limits.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        default=S,
+        help="BLAS threads (default: chosen from the free cores, re-checked as the load changes)",
     )
     if not tui:
         run = parser.add_argument_group("run")
@@ -328,6 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         handler = _COMMANDS.get(args.command, _run_tui)
+        if handler in (_cmd_train, _run_tui):
+            _install_threads(args, ui=handler is _run_tui)
         return handler(args)
     except RnnplayError as error:
         return _fail(one_line(error), error.exit_code)
@@ -345,6 +355,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from rnnplay.crash import report_crash
 
         return _fail(report_crash(error, list(sys.argv if argv is None else argv)), EXIT_BUG)
+
+
+def _install_threads(args: argparse.Namespace, ui: bool) -> None:
+    """Choose BLAS threads for this run (``--threads`` pins them; rnnplay/core/threads.py)."""
+    pinned = getattr(args, "threads", None)
+    if pinned is not None and pinned < 1:
+        raise UsageError(f"--threads must be at least 1, got {pinned}")
+    from rnnplay.core import threads
+
+    threads.install(pinned, reserve=threads.UI_SHARE if ui else 0.0)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:

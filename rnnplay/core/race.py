@@ -213,8 +213,10 @@ class Race:
         self.contenders = [Contender(name, trainer) for name, trainer in contenders]
         self.max_steps = max_steps
         self.max_seconds = max_seconds
-        first = self.contenders[0].trainer.config
-        self.eval_every = first.eval_every if eval_every is None else eval_every
+        # One cadence for all: the first contender's (its --eval-every, or the default
+        # scaled to the validation split's size).
+        first = self.contenders[0].trainer
+        self.eval_every = first.eval_interval if eval_every is None else eval_every
         self.probe_distance = probe_distance
         self.rounds = 0
         self.stopped: RaceStopEvent | None = None

@@ -33,7 +33,7 @@ def test_two_stateful_halves_equal_one_whole(cls: type) -> None:
 
 
 @pytest.mark.parametrize("cls", [TimeRNN, TimeLSTM, TimeGRU])
-def test_stateless_starts_from_zeros_each_call(cls: type) -> None:
+def test_statelessstarts_from_zeros_each_call(cls: type) -> None:
     xs = np.random.default_rng(2).standard_normal((N, 5, D)).astype("float32")
     layer = make(cls, stateful=False)
     first = layer.forward(xs)

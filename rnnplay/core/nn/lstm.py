@@ -134,6 +134,11 @@ class TimeLSTM(TimeRecurrent):
         return hs[1:].transpose(1, 0, 2)
 
     def _steps_backward(self, dhs: np.ndarray) -> np.ndarray:
+        # LSTM.backward's form, step by step: each gate's gradient is the upstream
+        # gradient (ds for f, g, i; dh for o) times the gate's local derivative
+        # [in brackets], computed into one (N, H) buffer that stays in cache.
+        # Computing the local derivatives for all T steps at once before the loop
+        # (fewer calls, but passes over (T, N, 4H) arrays) measured 10% slower.
         Wh = self.params[1]
         hs, cs, tanh_cs, act = self._cache
         _, N, H = hs.shape
@@ -144,7 +149,7 @@ class TimeLSTM(TimeRecurrent):
         dh = np.zeros((N, H), dtype=dtype)
         dc = np.zeros((N, H), dtype=dtype)
         ds = np.empty((N, H), dtype=dtype)
-        tmp = np.empty((N, H), dtype=dtype)
+        local = np.empty((N, H), dtype=dtype)
         Wh_T = self._transposed(Wh, T)
         flow = np.empty(T) if self.record_grad_flow else None
         for t in range(T - 1, -1, -1):
@@ -152,36 +157,37 @@ class TimeLSTM(TimeRecurrent):
             f, g, i, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
             d = dpre[t]
             df, dg, di, do = d[:, :H], d[:, H : 2 * H], d[:, 2 * H : 3 * H], d[:, 3 * H :]
-            tc = tanh_cs[t]
+            tanh_c, c_prev = tanh_cs[t], cs[t]
             dh += dhs_tm[t]
             if flow is not None:
                 flow[t] = np.sqrt(np.vdot(dh, dh))
-            # ds = dc + dh * o * (1 - tanh(c)^2)
-            np.multiply(tc, tc, out=tmp)
-            np.subtract(1, tmp, out=tmp)
-            tmp *= o
-            tmp *= dh
-            np.add(dc, tmp, out=ds)
-            # do = dh * tanh(c) * o * (1 - o)
-            np.multiply(dh, tc, out=do)
-            np.subtract(1, o, out=tmp)
-            tmp *= o
-            do *= tmp
-            # df = ds * c_prev * f * (1 - f)
-            np.multiply(ds, cs[t], out=df)
-            np.subtract(1, f, out=tmp)
-            tmp *= f
-            df *= tmp
-            # di = ds * g * i * (1 - i)
-            np.multiply(ds, g, out=di)
-            np.subtract(1, i, out=tmp)
-            tmp *= i
-            di *= tmp
-            # dg = ds * i * (1 - g^2)
-            np.multiply(ds, i, out=dg)
-            np.multiply(g, g, out=tmp)
-            np.subtract(1, tmp, out=tmp)
-            dg *= tmp
+            # ds = dc + dh * [o (1 - tanh(c)^2)]
+            np.multiply(tanh_c, tanh_c, out=local)
+            np.subtract(1, local, out=local)
+            local *= o
+            np.multiply(dh, local, out=ds)
+            ds += dc
+            # do = dh * [tanh(c) o (1 - o)]
+            np.subtract(1, o, out=local)
+            local *= o
+            local *= tanh_c
+            np.multiply(dh, local, out=do)
+            # df = ds * [c_prev f (1 - f)]
+            np.subtract(1, f, out=local)
+            local *= f
+            local *= c_prev
+            np.multiply(ds, local, out=df)
+            # dg = ds * [i (1 - g^2)]
+            np.multiply(g, g, out=local)
+            np.subtract(1, local, out=local)
+            local *= i
+            np.multiply(ds, local, out=dg)
+            # di = ds * [g i (1 - i)]
+            np.subtract(1, i, out=local)
+            local *= i
+            local *= g
+            np.multiply(ds, local, out=di)
+            # on to step t-1: dc_prev = ds * f, dh_prev = d @ Wh^T
             np.multiply(ds, f, out=dc)
             self._backward_product(d, Wh, Wh_T, dh)
         self.dh = dh

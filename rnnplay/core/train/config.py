@@ -80,7 +80,7 @@ class TrainConfig:
     epochs: float | None = None
     max_steps: int | None = None
     max_seconds: float | None = None
-    eval_every: int = 100
+    eval_every: int | None = None  # None: Trainer.eval_interval scales it to the split
     # run
     seed: int | None = 1
     out: str | None = None
@@ -139,9 +139,10 @@ class TrainConfig:
             ("--layers", self.layers),
             ("--batch", self.batch),
             ("--bptt", self.bptt),
-            ("--eval-every", self.eval_every),
         ):
             _positive_int(flag, value)
+        if self.eval_every is not None:
+            _positive_int("--eval-every", self.eval_every)
         if self.max_vocab is not None:
             _positive_int("--max-vocab", self.max_vocab)
             if self.max_vocab < 2:

@@ -37,7 +37,7 @@ def grad_flow(trainer: Trainer) -> list[np.ndarray]:
     saved_grads = [g.copy() for g in model.grads]
     saved_flags = [layer.record_grad_flow for layer in layers]
     try:
-        if trainer.batcher.resets_state or trainer._epoch_starts():
+        if trainer.starts_from_zeros():
             model.reset_state()
         xs, ts = trainer.batcher.next_batch()
         ts = np.array(ts, copy=True)
