@@ -478,7 +478,7 @@ def test_arrays_that_disagree_with_the_model_config_are_refused(tmp_path: Path) 
         (lambda h: h.pop("model"), "metadata lacks model"),
         (lambda h: h.pop("arrays"), "metadata lacks arrays"),
         (lambda h: h["optimizer"].update(name="lion"), "field optimizer.name must be one of"),
-        (lambda h: h["optimizer"]["hyper"].update(lr="fast"), "field optimizer.hyper.*must be a number"),
+        (lambda h: h["optimizer"]["hyper"].update(lr="fast"), "optimizer.hyper.*a number"),
         (lambda h: h.update(optimizer=None), "optimizer entry and optimizer arrays disagree"),
         (lambda h: h.update(meta=[1, 2]), "field meta must be an object"),
         (lambda h: h.update(format_version=0), "format version"),

@@ -117,14 +117,17 @@ def _check_array(label: str, value: Any) -> np.ndarray:
 def _check_finite(what: str, path: Path, members: dict[str, np.ndarray]) -> None:
     """Refuse arrays holding NaN or inf (min and max propagate NaN: no temporary array)."""
     for name, array in members.items():
-        if array.dtype.kind == "f" and array.size:
-            if not (np.isfinite(array.min()) and np.isfinite(array.max())):
-                raise CheckpointError(
-                    one_line(
-                        f"{what} '{path}': {name} holds non-finite values (NaN or inf); "
-                        f"the model diverged, so these weights cannot be used"
-                    )
+        if (
+            array.dtype.kind == "f"
+            and array.size
+            and not (np.isfinite(array.min()) and np.isfinite(array.max()))
+        ):
+            raise CheckpointError(
+                one_line(
+                    f"{what} '{path}': {name} holds non-finite values (NaN or inf); "
+                    f"the model diverged, so these weights cannot be used"
                 )
+            )
 
 
 def _file_mode() -> int:
@@ -194,7 +197,8 @@ def save_checkpoint(
         # What we write we can read: the reader's schema, checked on the JSON round trip.
         check_header(json.loads(data))
     except SchemaError as exc:
-        raise CheckpointError(one_line(f"cannot save checkpoint '{path}': metadata {exc}")) from None
+        message = f"cannot save checkpoint '{path}': metadata {exc}"
+        raise CheckpointError(one_line(message)) from None
     _check_finite("cannot save checkpoint", path, members)
     members[META_MEMBER] = np.frombuffer(data, dtype=np.uint8)
     _write_atomically(path, members)
