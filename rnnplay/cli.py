@@ -3,7 +3,7 @@
     rnnplay [train flags] [--checkpoint PATH]      the playground (TUI)
     rnnplay train ...                              train headless, write OUT/
     rnnplay sample CHECKPOINT ...                  print generated text
-    rnnplay eval CHECKPOINT --corpus NAME|PATH     perplexity of a text
+    rnnplay eval CHECKPOINT [--corpus NAME|PATH]   perplexity of a text
     rnnplay corpora                                list the built-in corpora
 
 Every failure the user can cause ends with one line on stderr and exit
@@ -14,12 +14,13 @@ Imports are lazy: ``rnnplay --help`` loads neither NumPy nor textual.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rnnplay import __version__
+from rnnplay import __version__, signals, streams
+from rnnplay.core import limits
+from rnnplay.core.sampling_defaults import DEFAULT_TEMPERATURE
 from rnnplay.core.train.config import (
     BATCHINGS,
     CELL_NAMES,
@@ -29,7 +30,7 @@ from rnnplay.core.train.config import (
     SCHEDULES,
     TrainConfig,
 )
-from rnnplay.errors import UsageError
+from rnnplay.errors import RnnplayError, UsageError
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -235,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch a recurrent language model learn to write, in your terminal. "
         "Without a command, opens the playground (the flags below set it up).",
     )
-    parser.add_argument("--version", action="version", version=f"rnnplay {__version__}")
+    _add_version(parser)
     parser.add_argument(
         "--checkpoint", metavar="PATH", default=None, help="open a saved model in the playground"
     )
@@ -250,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and exits 130.",
     )
     add_train_flags(train)
+    _add_version(train)
 
     sample = commands.add_parser(
         "sample",
@@ -269,9 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--temperature",
         type=float,
-        default=1.0,
+        default=DEFAULT_TEMPERATURE,
         metavar="T",
-        help="above 0; lower is more conservative (default 1.0)",
+        help=f"in (0, {limits.MAX_TEMPERATURE:g}]; lower is more conservative "
+        f"(default {DEFAULT_TEMPERATURE}, as in the playground)",
     )
     sample.add_argument(
         "--top-k", type=int, default=None, metavar="K", help="draw among the K likeliest tokens"
@@ -285,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--greedy", action="store_true", help="always take the likeliest token")
     sample.add_argument("--seed", type=int, default=None, metavar="N", help="seed of the draws")
+    _add_version(sample)
 
     evaluate = commands.add_parser(
         "eval",
@@ -293,32 +297,62 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("checkpoint", metavar="CHECKPOINT")
     evaluate.add_argument(
-        "--corpus", required=True, metavar="NAME|PATH", help="built-in name or text file"
+        "--corpus",
+        default=None,
+        metavar="NAME|PATH",
+        help="built-in name or text file (default: the corpus the checkpoint was trained on)",
     )
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_version(evaluate)
 
-    commands.add_parser(
+    corpora = commands.add_parser(
         "corpora", help="list the built-in corpora", description="List the built-in corpora."
     )
+    _add_version(corpora)
     return parser
+
+
+def _add_version(parser: argparse.ArgumentParser) -> None:
+    """``-V`` / ``--version`` on the base command and on every subcommand."""
+    parser.add_argument(
+        "-V",
+        "--version",
+        action="version",
+        version=f"rnnplay {__version__}",
+        help="print the version and exit",
+    )
 
 
 # -- entry ---------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0, 2 for errors, 130 interrupted)."""
+    """Run the command line; returns the exit code (0, 2 for errors, 130 interrupted).
+
+    Signals and standard streams are set up before anything else
+    (:mod:`rnnplay.signals`, :mod:`rnnplay.streams`); stdout is flushed last.
+    """
+    streams.prepare()
+    signals.install()
+    return streams.finish(_dispatch(argv))
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
+    args = None
     try:
         args = build_parser().parse_args(argv)
         handler = _COMMANDS.get(args.command, _run_tui)
         return handler(args)
-    except UsageError as error:
+    except RnnplayError as error:
         return _fail(str(error))
-    except KeyboardInterrupt:
-        print("rnnplay: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as interrupt:
+        print(f"rnnplay: {signals.describe(interrupt)}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # The reader of our stdout went away (e.g. `| head`): not an error.
-        _silence_stdout()
+    except streams.ReaderGone:
+        # The reader of our stdout went away (e.g. `| head`): a normal end.
         return EXIT_OK
+    except MemoryError as error:
+        from rnnplay.core.train.memory import out_of_memory_line
+
+        return _fail(out_of_memory_line(error, args))
     except (ValueError, OSError) as error:
         # Core errors (ConfigError, CorpusError, CheckpointError) are ValueErrors
         # with one-line messages; OSError covers files we could not write.
@@ -336,14 +370,6 @@ def _one_line(error: BaseException) -> str:
         return f"{error.strerror}{where}"
     text = " ".join(str(error).split())
     return text or type(error).__name__
-
-
-def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 # -- the TUI hook ----------------------------------------------------------------
@@ -374,11 +400,13 @@ def _cmd_corpora(args: argparse.Namespace) -> int:
     infos = list_builtins()
     width = max(len(info.name) for info in infos)
     for info in infos:
-        print(
+        streams.write_out(
             f"{info.name:<{width}}  {info.level:<4}  {_size(info.size_bytes):>8}  "
-            f"{info.description}"
+            f"{info.description}\n"
         )
-    print(f"(--corpus NAME; the default is {DEFAULT_CORPUS}; any other value is a text file path)")
+    streams.write_out(
+        f"(--corpus NAME; the default is {DEFAULT_CORPUS}; any other value is a text file path)\n"
+    )
     return EXIT_OK
 
 
@@ -389,19 +417,35 @@ def _size(n: int) -> str:
 
 
 # -- sample ----------------------------------------------------------------------
-def _cmd_sample(args: argparse.Namespace) -> int:
+FLUSH_EVERY_S = 0.2
+"""``sample`` pushes its text to the reader at each line end and at least this often."""
+
+
+def _check_sample_flags(args: argparse.Namespace) -> None:
     import math
 
-    if args.length < 1:
-        raise UsageError(f"--length must be at least 1, got {args.length}")
-    if not math.isfinite(args.temperature) or args.temperature <= 0:
-        raise UsageError(f"--temperature must be a finite number above 0, got {args.temperature}")
+    if not 1 <= args.length <= limits.MAX_SAMPLE_LENGTH:
+        raise UsageError(f"--length must lie in [1, {limits.MAX_SAMPLE_LENGTH}], got {args.length}")
+    if not (math.isfinite(args.temperature) and 0 < args.temperature <= limits.MAX_TEMPERATURE):
+        raise UsageError(
+            f"--temperature must be a finite number in (0, {limits.MAX_TEMPERATURE:g}], "
+            f"got {args.temperature}"
+        )
     if args.top_k is not None and args.top_k < 1:
         raise UsageError(f"--top-k must be at least 1, got {args.top_k}")
     if args.top_p is not None and not 0 < args.top_p <= 1:
         raise UsageError(f"--top-p must lie in (0, 1], got {args.top_p}")
-    if args.seed is not None and args.seed < 0:
-        raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.seed is not None and not 0 <= args.seed <= limits.MAX_SEED:
+        raise UsageError(
+            f"--seed must be a whole number in [0, {limits.MAX_SEED}], got {args.seed}"
+        )
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    """Print the prime and the generated tokens as they come (Ctrl-C keeps what was printed)."""
+    import time
+
+    _check_sample_flags(args)
     from rnnplay.core.sampler import Sampler
     from rnnplay.core.store.checkpoint import load_checkpoint
 
@@ -420,15 +464,38 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         greedy=args.greedy,
         seed=args.seed,
     )
-    text = sampler.generate(args.prime, args.length)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    sys.stdout.flush()
+    last_flush = time.monotonic()
+    ends_line = True
+    for piece in sampler.stream(args.prime, args.length):
+        if not piece:
+            continue
+        streams.write_out(piece)
+        ends_line = piece.endswith("\n")
+        now = time.monotonic()
+        if "\n" in piece or now - last_flush >= FLUSH_EVERY_S:
+            streams.flush_out()
+            last_flush = now
+    if not ends_line:
+        streams.write_out("\n")
+    streams.flush_out()
     return EXIT_OK
 
 
 # -- eval ------------------------------------------------------------------------
+def _stored_corpus(checkpoint: Any, path: str) -> str:
+    """The corpus a checkpoint was trained on (its stored config), for ``eval`` without --corpus."""
+    saved = checkpoint.meta.get("config") if isinstance(checkpoint.meta, dict) else None
+    corpus = saved.get("corpus") if isinstance(saved, dict) else None
+    if not isinstance(corpus, str) or not corpus:
+        raise UsageError(
+            f"checkpoint '{path}' does not say which corpus it was trained on: give --corpus"
+        )
+    return corpus
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     import json
+    import math
 
     from rnnplay.core.data.corpus import CorpusError, read_text
     from rnnplay.core.data.vocab import tokenize
@@ -437,18 +504,18 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     checkpoint = load_checkpoint(args.checkpoint)
     vocab = checkpoint.vocab
-    tokens = tokenize(read_text(args.corpus), vocab.level)
+    corpus = args.corpus if args.corpus is not None else _stored_corpus(checkpoint, args.checkpoint)
+    tokens = tokenize(read_text(corpus), vocab.level)
     if vocab.unk_id is None:
         missing = list(dict.fromkeys(t for t in tokens if t not in vocab.index))
         if missing:
             shown = ", ".join(repr(t) for t in missing[:10])
             more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
             raise CorpusError(
-                f"corpus '{args.corpus}' has {vocab.level}s the model's vocabulary lacks: "
-                f"{shown}{more}"
+                f"corpus '{corpus}' has {vocab.level}s the model's vocabulary lacks: {shown}{more}"
             )
     if len(tokens) < 2:
-        raise CorpusError(f"corpus '{args.corpus}' is too short to evaluate ({len(tokens)} tokens)")
+        raise CorpusError(f"corpus '{corpus}' is too short to evaluate ({len(tokens)} tokens)")
     ids = vocab.encode_tokens(tokens)
     saved = checkpoint.meta.get("config") if isinstance(checkpoint.meta, dict) else None
     batch, bptt = _DEFAULTS.batch, _DEFAULTS.bptt
@@ -460,17 +527,17 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         result = {
             "checkpoint": str(args.checkpoint),
-            "corpus": str(args.corpus),
+            "corpus": str(corpus),
             "level": vocab.level,
             "tokens": count,
-            "loss": loss,
-            "ppl": ppl if ppl != float("inf") else None,
+            "loss": loss if math.isfinite(loss) else None,
+            "ppl": ppl if math.isfinite(ppl) else None,
         }
-        print(json.dumps(result))
+        streams.write_out(json.dumps(result, allow_nan=False) + "\n")
     else:
-        print(
-            f"{args.corpus}: loss {loss:.4f} nats per {vocab.level}, perplexity {ppl:.3f} "
-            f"over {count} {vocab.level} tokens"
+        streams.write_out(
+            f"{corpus}: loss {loss:.4f} nats per {vocab.level}, perplexity {ppl:.3f} "
+            f"over {count} {vocab.level} tokens\n"
         )
     return EXIT_OK
 

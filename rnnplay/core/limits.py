@@ -43,6 +43,9 @@ MAX_LOSS = 1e30
 """Losses and perplexities stored in a checkpoint's history (inf is allowed
 there for a perplexity that overflowed)."""
 
+MAX_CORPUS_BYTES = 64 * 1024**2
+"""Bytes of one corpus file (tokenised, a character costs about 8 bytes of memory)."""
+
 # -- checkpoint metadata ---------------------------------------------------------------
 MAX_META_BYTES = 256 * 1024**2
 """The metadata (vocabulary included) may not exceed this many bytes."""
