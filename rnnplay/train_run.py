@@ -236,9 +236,9 @@ class TrainRun:
         best = trainer.best_val_loss
         summary = f"done at step {trainer.step_count} ({stop.message})"
         if best is not None:
-            import math
+            from rnnplay.core.train.evaluation import perplexity
 
-            summary += f"; best validation perplexity {math.exp(best):.3f} in " + str(
+            summary += f"; best validation perplexity {perplexity(best):.3f} in " + str(
                 self.out / "checkpoint.npz"
             )
         reporter.note(summary)

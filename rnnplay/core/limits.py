@@ -17,16 +17,18 @@ from __future__ import annotations
 MAX_COUNT = 10**15
 """Steps, tokens, evaluation cadences: far beyond any run, well inside int64
 and exactly representable as a float64."""
-MAX_WIDTH = 65536
-"""Embedding and hidden sizes, batch size, BPTT length."""
+MAX_WIDTH = 2**24
+"""Embedding and hidden sizes, batch size, BPTT length (the memory estimate bounds
+them far lower; this keeps every index inside int32)."""
 MAX_LAYERS = 64
 """Recurrent layers."""
 MAX_VOCAB = 10_000_000
 """Tokens in a vocabulary (a 500k-word vocabulary is well inside)."""
 MAX_TOKEN_CHARS = 10_000
 """Characters of one vocabulary token."""
-MAX_LR = 1e6
-"""Learning rate: above any useful value, and lr x clip (1e12) stays finite in float32."""
+MAX_LR = 1e30
+"""Learning rate: far above any useful value (a run diverges long before), yet
+lr x clip (at most 1e36) stays finite in float32, where the update happens."""
 MAX_CLIP = 1e6
 """Gradient-norm clip."""
 MAX_FORGET_BIAS = 1e3

@@ -131,7 +131,7 @@ def test_cli_nan_stops_with_one_line_and_keeps_the_good_checkpoints(
     before = {name: file_digest(fresh_run / name) for name in ("last.npz", "checkpoint.npz")}
     saved_step = load_checkpoint(fresh_run / "last.npz").meta["step"]
     result = run_cli(
-        "train", "--resume", fresh_run / "last.npz", "--lr", "1e300", "--max-steps", "50",
+        "train", "--resume", fresh_run / "last.npz", "--lr", "1e30", "--max-steps", "50",
         "--quiet", cwd=tmp_path,
     )  # fmt: skip
     line = assert_clean_failure(result, "nan", f"step {saved_step + 2}", "lower learning rate")

@@ -251,6 +251,10 @@ def _finite_number(flag: str, value: Any) -> None:
 
 
 def _int_in(flag: str, value: Any, lo: int, hi: int) -> None:
+    if lo == 1:
+        _positive_int(flag, value)
+    elif lo == 0:
+        _non_negative_int(flag, value)
     if not _is_int(value) or not lo <= value <= hi:
         raise ConfigError(f"{flag} must be a whole number in [{lo}, {hi}], got {value!r}")
 
