@@ -38,6 +38,7 @@ from textual.worker import Worker, get_current_worker
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent
 from rnnplay.core.train.trainer import RESUME_OVERRIDES, Trainer
+from rnnplay.tui.crash_guard import CrashToFile, exit_code
 from rnnplay.tui.messages import (
     CheckpointFailed,
     CheckpointSaved,
@@ -51,6 +52,7 @@ from rnnplay.tui.messages import (
     TrainingStopped,
     WeightsSnapshot,
 )
+from rnnplay.tui.no_color import use_tolerant_filters
 from rnnplay.tui.sampling import (
     SampleSettings,
     model_from_params,
@@ -120,7 +122,7 @@ def _unless_unmounted(handler: Callable[..., None]) -> Callable[..., None]:
     return guarded
 
 
-class RnnPlayApp(App[int]):
+class RnnPlayApp(CrashToFile, App[int]):
     """The playground. ``trainer`` is the session it opens with (paused)."""
 
     CSS_PATH = "app.tcss"
@@ -170,6 +172,7 @@ class RnnPlayApp(App[int]):
         auto_sample: bool = True,
     ) -> None:
         super().__init__()
+        use_tolerant_filters(self)  # NO_COLOR=1 (rnnplay/tui/no_color.py)
         self.sample_settings = SampleSettings(temperature, top_k)
         self.checkpoint_dir = Path(checkpoint_dir or trainer.config.out or DEFAULT_CHECKPOINT_DIR)
         self.sample_pace_s = sample_pace_s
@@ -683,7 +686,13 @@ class RnnPlayApp(App[int]):
             try:
                 trainer = await asyncio.get_running_loop().run_in_executor(None, factory)
             except Exception as error:  # shown to the user; the session keeps what it had
-                self.notify(_one_line(error), title="could not load", severity="error", timeout=8)
+                self.notify(
+                    _one_line(error),
+                    title="could not load",
+                    severity="error",
+                    timeout=8,
+                    markup=False,
+                )
                 return
             self._install(trainer)
             self.notify(done, timeout=3)
@@ -853,4 +862,4 @@ def run_app(args: argparse.Namespace) -> int:
         return 2
     app = RnnPlayApp(trainer)
     result = app.run()
-    return int(result or 0)
+    return exit_code(app, result)  # a crash: one line, traceback in a file, exit 1
