@@ -428,8 +428,8 @@ def _check_sample_flags(args: argparse.Namespace) -> None:
         raise UsageError(f"--length must lie in [1, {limits.MAX_SAMPLE_LENGTH}], got {args.length}")
     if not (math.isfinite(args.temperature) and 0 < args.temperature <= limits.MAX_TEMPERATURE):
         raise UsageError(
-            f"--temperature must be a finite number in (0, {limits.MAX_TEMPERATURE:g}], "
-            f"got {args.temperature}"
+            f"--temperature must be a finite number above 0 and at most "
+            f"{limits.MAX_TEMPERATURE:g}, got {args.temperature}"
         )
     if args.top_k is not None and args.top_k < 1:
         raise UsageError(f"--top-k must be at least 1, got {args.top_k}")
