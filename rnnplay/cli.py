@@ -30,7 +30,7 @@ from rnnplay.core.train.config import (
     SCHEDULES,
     TrainConfig,
 )
-from rnnplay.errors import RnnplayError, UsageError
+from rnnplay.errors import RnnplayError, UsageError, one_line
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -342,7 +342,7 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         handler = _COMMANDS.get(args.command, _run_tui)
         return handler(args)
     except RnnplayError as error:
-        return _fail(str(error))
+        return _fail(one_line(error))
     except KeyboardInterrupt as interrupt:
         print(f"rnnplay: {signals.describe(interrupt)}", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -38,6 +38,7 @@ from textual.worker import Worker, get_current_worker
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent
 from rnnplay.core.train.trainer import RESUME_OVERRIDES, Trainer
+from rnnplay.errors import one_line
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
 from rnnplay.tui.messages import (
     CheckpointFailed,
@@ -817,8 +818,9 @@ EVAL_FIELDS = ("step", "epoch", "tokens", "loss", "ppl", "lr", "elapsed_s", "kin
 
 
 def _one_line(error: BaseException) -> str:
+    """The first line of ``error``, control characters escaped (rnnplay.errors.one_line)."""
     lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
+    return one_line(lines[0]) if lines else type(error).__name__
 
 
 def _builtin_names() -> list[str]:

@@ -386,6 +386,19 @@ TRAINER_META = Obj(
     extra=AnyJSON(),
 )
 
+FRACTION = Float(0.0, 0.999999999)
+HYPER = Obj(
+    {"lr": LR},
+    {
+        "momentum": FRACTION,
+        "decay_rate": FRACTION,
+        "beta1": FRACTION,
+        "beta2": FRACTION,
+        "eps": Float(1e-300, 1.0),
+    },
+)
+"""Optimizer hyperparameters (the constructors' arguments; which ones: the class says)."""
+
 ARRAY_ENTRY = Obj(
     {"shape": ListOf(COUNT, limits.MAX_NDIM), "dtype": Str(16)},
 )
@@ -403,9 +416,7 @@ HEADER_FIELDS: dict[str, Check] = {
     "rnnplay_version": Str(64),
     "model": MODEL,
     "vocab": Obj({"level": Str(8, LEVELS), "tokens": Tokens()}),
-    "optimizer": Optional(
-        Obj({"name": Str(16, OPTIMIZER_NAMES), "hyper": MapOf(LR, max_items=16)})
-    ),
+    "optimizer": Optional(Obj({"name": Str(16, OPTIMIZER_NAMES), "hyper": HYPER})),
     "arrays": MapOf(ARRAY_ENTRY, max_items=limits.MAX_ARRAYS),
 }
 """The header's fields but ``meta``, whose rule depends on its kind."""
