@@ -331,8 +331,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     (:mod:`rnnplay.signals`, :mod:`rnnplay.streams`); stdout is flushed last.
     """
     streams.prepare()
-    signals.install()
-    return streams.finish(_dispatch(argv))
+    restore_signals = signals.install()
+    try:
+        return streams.finish(_dispatch(argv))
+    finally:
+        restore_signals()
 
 
 def _dispatch(argv: Sequence[str] | None) -> int:

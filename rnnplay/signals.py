@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+from collections.abc import Callable
 from types import FrameType
 
 
@@ -25,10 +26,19 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
-def install() -> None:
-    """Make SIGTERM raise :class:`Terminated` (only possible in the main thread)."""
-    with contextlib.suppress(ValueError, OSError):  # not the main thread, or no signals
-        signal.signal(signal.SIGTERM, _raise_terminated)
+def install() -> Callable[[], None]:
+    """Make SIGTERM raise :class:`Terminated` (only possible in the main thread);
+    returns the function that puts the previous handler back."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except (ValueError, OSError):  # not the main thread, or no signals here
+        return lambda: None
+
+    def restore() -> None:
+        with contextlib.suppress(ValueError, OSError, TypeError):
+            signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 def describe(interrupt: BaseException) -> str:
