@@ -198,3 +198,36 @@ def test_sigterm_while_the_corpus_is_read_exits_130_with_a_line(tmp_path: Path) 
     assert proc.returncode == EXIT_INTERRUPTED, err
     assert len(lines) == 1 and "SIGTERM" in lines[0], err
     assert not (tmp_path / "out" / "metrics.jsonl").exists()
+
+
+def _address_space(limit: int):
+    def apply() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+def test_a_model_beyond_the_memory_available_is_refused_before_anything(tmp_path: Path) -> None:
+    """Inside the 8 GiB estimate limit, beyond what ``ulimit -v`` leaves: one line
+    with the estimate (not a numpy MemoryError traceback), no run folder."""
+    flags = ("--hidden", "2048", "--batch", "256", "--bptt", "128", "--embed", "64")
+    params, activations = TrainConfig(hidden=2048, batch=256, bptt=128).estimate_memory(80)
+    assert 2 * 1024**3 < params + activations < 8 * 1024**3
+    before = snapshot(tmp_path)
+    args = ("train", "--corpus", "shakespeare", *flags, "--max-steps", "1", "--out", "out")
+    done = subprocess.run(
+        command(args),
+        cwd=tmp_path,
+        env=cli_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_address_space(3 * 1024**3 // 2),
+    )
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2, done.stderr
+    assert len(lines) == 1 and "available now" in lines[0] and "--batch 256" in lines[0], lines
+    assert_unchanged(before, snapshot(tmp_path))
