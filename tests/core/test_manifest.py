@@ -100,3 +100,10 @@ def test_a_memory_error_anywhere_is_one_line_with_the_sizes(monkeypatch, capsys)
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2 and len(lines) == 1, err
     assert "out of memory" in lines[0] and "3.00 GiB" in lines[0] and "--hidden 512" in lines[0]
+
+
+def test_the_schema_knows_the_trainer_checkpoint_kind() -> None:
+    from rnnplay.core.store.manifest import TRAINER_KIND
+    from rnnplay.core.train.trainer import CHECKPOINT_KIND
+
+    assert TRAINER_KIND == CHECKPOINT_KIND
