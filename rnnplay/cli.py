@@ -3,7 +3,7 @@
     rnnplay [train flags] [--checkpoint PATH]      the playground (TUI)
     rnnplay train ...                              train headless, write OUT/
     rnnplay sample CHECKPOINT ...                  print generated text
-    rnnplay eval CHECKPOINT --corpus NAME|PATH     perplexity of a text
+    rnnplay eval CHECKPOINT [--corpus NAME|PATH]   perplexity of a text
     rnnplay corpora                                list the built-in corpora
 
 Every failure the user can cause ends with one line on stderr and exit
@@ -14,13 +14,14 @@ Imports are lazy: ``rnnplay --help`` loads neither NumPy nor textual.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rnnplay import __version__
+from rnnplay import __version__, signals, streams
+from rnnplay.core import limits
+from rnnplay.core.sampling_defaults import DEFAULT_TEMPERATURE
 from rnnplay.core.train.config import (
     BATCHINGS,
     CELL_NAMES,
@@ -252,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch a recurrent language model learn to write, in your terminal. "
         "Without a command, opens the playground (the flags below set it up).",
     )
-    parser.add_argument("--version", action="version", version=f"rnnplay {__version__}")
+    _add_version(parser)
     parser.add_argument(
         "--checkpoint", metavar="PATH", default=None, help="open a saved model in the playground"
     )
@@ -271,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and exits 130.",
     )
     add_train_flags(train)
+    _add_version(train)
 
     sample = commands.add_parser(
         "sample",
@@ -290,9 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--temperature",
         type=float,
-        default=1.0,
+        default=DEFAULT_TEMPERATURE,
         metavar="T",
-        help="above 0; lower is more conservative (default 1.0)",
+        help=f"in (0, {limits.MAX_TEMPERATURE:g}]; lower is more conservative "
+        f"(default {DEFAULT_TEMPERATURE}, as in the playground)",
     )
     sample.add_argument(
         "--top-k", type=int, default=None, metavar="K", help="draw among the K likeliest tokens"
@@ -306,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--greedy", action="store_true", help="always take the likeliest token")
     sample.add_argument("--seed", type=int, default=None, metavar="N", help="seed of the draws")
+    _add_version(sample)
 
     evaluate = commands.add_parser(
         "eval",
@@ -314,13 +318,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("checkpoint", metavar="CHECKPOINT")
     evaluate.add_argument(
-        "--corpus", required=True, metavar="NAME|PATH", help="built-in name or text file"
+        "--corpus",
+        default=None,
+        metavar="NAME|PATH",
+        help="built-in name or text file (default: the corpus the checkpoint was trained on)",
     )
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_version(evaluate)
 
-    commands.add_parser(
+    corpora = commands.add_parser(
         "corpora", help="list the built-in corpora", description="List the built-in corpora."
     )
+    _add_version(corpora)
     add_serve_parser(commands)
     from rnnplay.race_cli import add_commands  # race, runs; NumPy loads when one runs
 
@@ -328,11 +337,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_version(parser: argparse.ArgumentParser) -> None:
+    """``-V`` / ``--version`` on the base command and on every subcommand."""
+    parser.add_argument(
+        "-V",
+        "--version",
+        action="version",
+        version=f"rnnplay {__version__}",
+        help="print the version and exit",
+    )
+
+
 # -- entry ---------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code: 0 done; 2 a problem the user can
     fix (an RnnplayError or an OSError), in one line; 130 interrupted; 1 a bug (any
-    other exception): one line naming the file with its traceback (``rnnplay.crash``)."""
+    other exception): one line naming the file with its traceback (``rnnplay.crash``).
+
+    Signals and standard streams are set up before anything else
+    (:mod:`rnnplay.signals`, :mod:`rnnplay.streams`); stdout is flushed last.
+    """
+    streams.prepare()
+    restore_signals = signals.install()
+    try:
+        return streams.finish(_dispatch(argv))
+    finally:
+        restore_signals()
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
+    args = None
     try:
         args = build_parser().parse_args(argv)
         handler = _COMMANDS.get(args.command, _run_tui)
@@ -341,13 +375,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except RnnplayError as error:
         return _fail(one_line(error), error.exit_code)
-    except KeyboardInterrupt:
-        to_stderr("rnnplay: interrupted")
+    except KeyboardInterrupt as interrupt:
+        to_stderr(f"rnnplay: {signals.describe(interrupt)}")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # The reader of our stdout went away (e.g. `| head`): not an error.
-        _silence_stdout()
+    except streams.ReaderGone:
+        # The reader of our stdout went away (e.g. `| head`): a normal end.
         return EXIT_OK
+    except MemoryError as error:
+        from rnnplay.core.train.memory import out_of_memory_line
+
+        return _fail(out_of_memory_line(error, args))
     except OSError as error:
         # A file the system refused (missing, unreadable, disk full): the user's to fix.
         return _fail(one_line(error))
@@ -370,14 +407,6 @@ def _install_threads(args: argparse.Namespace, ui: bool) -> None:
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
     to_stderr(f"rnnplay: error: {message}")
     return code
-
-
-def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 # -- the TUI hook ----------------------------------------------------------------
@@ -410,25 +439,43 @@ def _cmd_corpora(args: argparse.Namespace) -> int:
     for info in infos:
         n = info.size_bytes
         size = f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
-        print(f"{info.name:<{width}}  {info.level:<4}  {size:>8}  {info.description}")
-    print(f"(--corpus NAME; the default is {DEFAULT_CORPUS}; any other value is a text file path)")
+        streams.write_out(f"{info.name:<{width}}  {info.level:<4}  {size:>8}  {info.description}\n")
+    streams.write_out(
+        f"(--corpus NAME; the default is {DEFAULT_CORPUS}; any other value is a text file path)\n"
+    )
     return EXIT_OK
 
 
 # -- sample ----------------------------------------------------------------------
-def _cmd_sample(args: argparse.Namespace) -> int:
+FLUSH_EVERY_S = 0.2
+"""``sample`` pushes its text to the reader at each line end and at least this often."""
+
+
+def _check_sample_flags(args: argparse.Namespace) -> None:
     import math
 
-    if args.length < 1:
-        raise UsageError(f"--length must be at least 1, got {args.length}")
-    if not math.isfinite(args.temperature) or args.temperature <= 0:
-        raise UsageError(f"--temperature must be a finite number above 0, got {args.temperature}")
+    if not 1 <= args.length <= limits.MAX_SAMPLE_LENGTH:
+        raise UsageError(f"--length must lie in [1, {limits.MAX_SAMPLE_LENGTH}], got {args.length}")
+    if not (math.isfinite(args.temperature) and 0 < args.temperature <= limits.MAX_TEMPERATURE):
+        raise UsageError(
+            f"--temperature must be a finite number above 0 and at most "
+            f"{limits.MAX_TEMPERATURE:g}, got {args.temperature}"
+        )
     if args.top_k is not None and args.top_k < 1:
         raise UsageError(f"--top-k must be at least 1, got {args.top_k}")
     if args.top_p is not None and not 0 < args.top_p <= 1:
         raise UsageError(f"--top-p must lie in (0, 1], got {args.top_p}")
-    if args.seed is not None and args.seed < 0:
-        raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.seed is not None and not 0 <= args.seed <= limits.MAX_SEED:
+        raise UsageError(
+            f"--seed must be a whole number in [0, {limits.MAX_SEED}], got {args.seed}"
+        )
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    """Print the prime and the generated tokens as they come (Ctrl-C keeps what was printed)."""
+    import time
+
+    _check_sample_flags(args)
     from rnnplay.core.sampler import Sampler
     from rnnplay.core.store.checkpoint import load_checkpoint
 
@@ -447,15 +494,38 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         greedy=args.greedy,
         seed=args.seed,
     )
-    text = sampler.generate(args.prime, args.length)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    sys.stdout.flush()
+    last_flush = time.monotonic()
+    ends_line = True
+    for piece in sampler.stream(args.prime, args.length):
+        if not piece:
+            continue
+        streams.write_out(piece)
+        ends_line = piece.endswith("\n")
+        now = time.monotonic()
+        if "\n" in piece or now - last_flush >= FLUSH_EVERY_S:
+            streams.flush_out()
+            last_flush = now
+    if not ends_line:
+        streams.write_out("\n")
+    streams.flush_out()
     return EXIT_OK
 
 
 # -- eval ------------------------------------------------------------------------
+def _stored_corpus(checkpoint: Any, path: str) -> str:
+    """The corpus a checkpoint was trained on (its stored config), for ``eval`` without --corpus."""
+    saved = checkpoint.meta.get("config") if isinstance(checkpoint.meta, dict) else None
+    corpus = saved.get("corpus") if isinstance(saved, dict) else None
+    if not isinstance(corpus, str) or not corpus:
+        raise UsageError(
+            f"checkpoint '{path}' does not say which corpus it was trained on: give --corpus"
+        )
+    return corpus
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     import json
+    import math
 
     from rnnplay.core.data.corpus import CorpusError, read_text
     from rnnplay.core.data.vocab import tokenize
@@ -464,18 +534,18 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     checkpoint = load_checkpoint(args.checkpoint)
     vocab = checkpoint.vocab
-    tokens = tokenize(read_text(args.corpus), vocab.level)
+    corpus = args.corpus if args.corpus is not None else _stored_corpus(checkpoint, args.checkpoint)
+    tokens = tokenize(read_text(corpus), vocab.level)
     if vocab.unk_id is None:
         missing = list(dict.fromkeys(t for t in tokens if t not in vocab.index))
         if missing:
             shown = ", ".join(repr(t) for t in missing[:10])
             more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
             raise CorpusError(
-                f"corpus '{args.corpus}' has {vocab.level}s the model's vocabulary lacks: "
-                f"{shown}{more}"
+                f"corpus '{corpus}' has {vocab.level}s the model's vocabulary lacks: {shown}{more}"
             )
     if len(tokens) < 2:
-        raise CorpusError(f"corpus '{args.corpus}' is too short to evaluate ({len(tokens)} tokens)")
+        raise CorpusError(f"corpus '{corpus}' is too short to evaluate ({len(tokens)} tokens)")
     ids = vocab.encode_tokens(tokens)
     saved = checkpoint.meta.get("config") if isinstance(checkpoint.meta, dict) else None
     batch, bptt = _DEFAULTS.batch, _DEFAULTS.bptt
@@ -487,17 +557,17 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         result = {
             "checkpoint": str(args.checkpoint),
-            "corpus": str(args.corpus),
+            "corpus": str(corpus),
             "level": vocab.level,
             "tokens": count,
-            "loss": loss,
-            "ppl": ppl if ppl != float("inf") else None,
+            "loss": loss if math.isfinite(loss) else None,
+            "ppl": ppl if math.isfinite(ppl) else None,
         }
-        print(json.dumps(result))
+        streams.write_out(json.dumps(result, allow_nan=False) + "\n")
     else:
-        print(
-            f"{args.corpus}: loss {loss:.4f} nats per {vocab.level}, perplexity {ppl:.3f} "
-            f"over {count} {vocab.level} tokens"
+        streams.write_out(
+            f"{corpus}: loss {loss:.4f} nats per {vocab.level}, perplexity {ppl:.3f} "
+            f"over {count} {vocab.level} tokens\n"
         )
     return EXIT_OK
 

@@ -38,6 +38,10 @@ class CheckpointError(RnnplayError, ValueError):
     """A checkpoint file is missing, damaged, foreign or hostile."""
 
 
+class OutputError(RnnplayError):
+    """A result cannot be written (stdout closed, a full disk behind ``>``)."""
+
+
 class RunError(RnnplayError):
     """A run folder cannot be used as asked (locked, holds another run, ...)."""
 

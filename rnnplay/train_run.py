@@ -189,7 +189,9 @@ class TrainRun:
         best = trainer.best_val_loss
         summary = f"done at step {trainer.step_count} ({stop.message})"
         if best is not None:
-            summary += f"; best validation perplexity {math.exp(best):.3f} in " + str(
+            from rnnplay.core.train.evaluation import perplexity
+
+            summary += f"; best validation perplexity {perplexity(best):.3f} in " + str(
                 self.out / "checkpoint.npz"
             )
         reporter.note(f"{summary}; {self.timings.describe()}")

@@ -325,17 +325,26 @@ class Sampler:
             raise ValueError(f"the number of tokens must be a whole number >= 0, got {n!r}")
         return (self.step() for _ in range(n))
 
-    def generate(self, prime: str, length: int) -> str:
-        """The prime followed by ``length`` generated tokens, as text.
+    def stream(self, prime: str, length: int) -> Iterator[str]:
+        """The prime, then each generated token's text as soon as it is drawn.
 
-        At word level a space separates the prime from the first generated
-        word unless the prime already ends in whitespace.
+        The one generator behind :meth:`generate` and ``rnnplay sample``: a
+        consumer that writes each piece at once shows text as it is made and
+        holds nothing but the current token. At word level a space separates
+        the prime from the first generated word unless the prime already ends
+        in whitespace. ``ValueError`` for a bad length or prime comes at once.
         """
         if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
             raise ValueError(f"length must be a whole number >= 0, got {length!r}")
         self.start(prime)
-        generated = "".join(s.text for s in self.steps(length))
-        sep = ""
-        if self.vocab.level == "word" and prime and generated and not prime[-1].isspace():
-            sep = " "
-        return prime + sep + generated
+        sep = " " if self.vocab.level == "word" and prime and not prime[-1].isspace() else ""
+        return self._pieces(prime, sep, int(length))
+
+    def _pieces(self, prime: str, sep: str, length: int) -> Iterator[str]:
+        yield prime
+        for i, step in enumerate(self.steps(length)):
+            yield sep + step.text if i == 0 else step.text
+
+    def generate(self, prime: str, length: int) -> str:
+        """The prime followed by ``length`` generated tokens, as text (:meth:`stream` joined)."""
+        return "".join(self.stream(prime, length))

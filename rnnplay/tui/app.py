@@ -39,6 +39,8 @@ from rnnplay.core.runs import resume_trainer
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent
 from rnnplay.core.train.trainer import Trainer
+from rnnplay.errors import one_line
+from rnnplay.tui.crash_guard import CrashToFile, exit_code
 from rnnplay.tui.messages import (
     CheckpointFailed,
     CheckpointSaved,
@@ -52,6 +54,7 @@ from rnnplay.tui.messages import (
     TrainingStopped,
     WeightsSnapshot,
 )
+from rnnplay.tui.no_color import use_tolerant_filters
 from rnnplay.tui.sampling import (
     SampleSettings,
     model_from_params,
@@ -121,7 +124,7 @@ def _unless_unmounted(handler: Callable[..., None]) -> Callable[..., None]:
     return guarded
 
 
-class RnnPlayApp(App[int]):
+class RnnPlayApp(CrashToFile, App[int]):
     """The playground. ``trainer`` is the session it opens with (paused)."""
 
     CSS_PATH = "app.tcss"
@@ -171,6 +174,7 @@ class RnnPlayApp(App[int]):
         auto_sample: bool = True,
     ) -> None:
         super().__init__()
+        use_tolerant_filters(self)  # NO_COLOR=1 (rnnplay/tui/no_color.py)
         self.sample_settings = SampleSettings(temperature, top_k)
         self.checkpoint_dir = Path(checkpoint_dir or trainer.config.out or DEFAULT_CHECKPOINT_DIR)
         self.sample_pace_s = sample_pace_s
@@ -684,7 +688,13 @@ class RnnPlayApp(App[int]):
             try:
                 trainer = await asyncio.get_running_loop().run_in_executor(None, factory)
             except Exception as error:  # shown to the user; the session keeps what it had
-                self.notify(_one_line(error), title="could not load", severity="error", timeout=8)
+                self.notify(
+                    _one_line(error),
+                    title="could not load",
+                    severity="error",
+                    timeout=8,
+                    markup=False,
+                )
                 return
             self._install(trainer)
             self.notify(done, timeout=3)
@@ -809,8 +819,9 @@ EVAL_FIELDS = ("step", "epoch", "tokens", "loss", "ppl", "lr", "elapsed_s", "kin
 
 
 def _one_line(error: BaseException) -> str:
+    """The first line of ``error``, control characters escaped (rnnplay.errors.one_line)."""
     lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
+    return one_line(lines[0]) if lines else type(error).__name__
 
 
 def _builtin_names() -> list[str]:
@@ -852,4 +863,4 @@ def run_app(args: argparse.Namespace) -> int:
     )
     app = RnnPlayApp(run.trainer)
     result = app.run()
-    return int(result or 0)
+    return exit_code(app, result)  # a crash: one line, traceback in a file, exit 1

@@ -25,6 +25,7 @@ import numpy as np
 from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.nn.model import RNNLM
 from rnnplay.core.sampler import Sampler
+from rnnplay.core.sampling_defaults import DEFAULT_TEMPERATURE
 from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens
 
 Post = Callable[[Any], Any]
@@ -52,7 +53,7 @@ class SampleSettings:
     Sampler before every token, so a change applies to the running sample.
     """
 
-    def __init__(self, temperature: float = 0.8, top_k: int | None = None) -> None:
+    def __init__(self, temperature: float = DEFAULT_TEMPERATURE, top_k: int | None = None) -> None:
         self.temperature = temperature
         self.top_k = top_k
 
@@ -97,17 +98,20 @@ def run_sample(
         post(SampleStarted(run_id, prime))
         batch: list = []
         last_post = clock()
-        for _ in range(length):
-            if cancelled() or stop.is_set():
-                break
-            sampler.temperature = settings.temperature
-            sampler.top_k = settings.top_k
-            batch.append(sampler.step())
+        # The generator `rnnplay sample` streams too; a token is drawn only when
+        # the loop asks for the next one, after the checks at the end of the body.
+        tokens = sampler.steps(0 if cancelled() or stop.is_set() else length)
+        for step in tokens:
+            batch.append(step)
             if clock() - last_post >= BATCH_INTERVAL_S:
                 post(SampleTokens(run_id, batch))
                 batch, last_post = [], clock()
             if pace_s > 0 and stop.wait(pace_s):
                 break
+            if cancelled() or stop.is_set():
+                break
+            sampler.temperature = settings.temperature
+            sampler.top_k = settings.top_k
         if batch:
             post(SampleTokens(run_id, batch))
     except Exception as exc:  # e.g. a prime with characters the vocabulary lacks

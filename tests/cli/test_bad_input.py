@@ -6,6 +6,7 @@ traceback), print nothing on stdout, and leave every file as it was.
 
 from __future__ import annotations
 
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -137,16 +138,16 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(case, cli, workspace, 
 def test_an_unreadable_corpus_is_refused(cli, workspace, monkeypatch):
     monkeypatch.chdir(workspace)
     before = snapshot(workspace)
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "good.txt":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    def refusing_open(name, flags, *args):
+        if os.path.basename(os.fspath(name)) == "good.txt":
+            raise PermissionError(13, "Permission denied", os.fspath(name))
+        return real(name, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", refusing_open)
     result = cli(*train())
     assert result.code == 2 and len(result.err_lines) == 1
     assert "cannot read corpus" in result.err and "Permission denied" in result.err
-    monkeypatch.setattr(Path, "read_bytes", real)
+    monkeypatch.setattr(os, "open", real)
     assert snapshot(workspace) == before

@@ -152,7 +152,7 @@ def test_the_suggested_resume_command_works(cli, corpus, tmp_path):
 def test_a_huge_learning_rate_never_ends_done_nor_saves_infinite_weights(cli, corpus, tmp_path):
     out = tmp_path / "run"
     assert train(cli, corpus, out, 10).code == 0
-    for lr in ("1e39", "1e30"):
+    for lr in ("1e30",):  # above 1e30 the flag itself is refused (limits.py)
         result = cli(
             "train", "--resume", out / "last.npz", "--lr", lr, "--eval-every", "1",
             "--max-steps", "30", "--quiet",

@@ -62,8 +62,8 @@ def test_huge_models_are_refused_up_front_with_the_estimate() -> None:
     with pytest.raises(ConfigError, match=r"about [\d.e+]+ GiB") as info:
         TrainConfig(hidden=100_000).validate()
     assert "limit" in str(info.value)
-    # astronomically many layers are estimated in closed form, not looped over
-    with pytest.raises(ConfigError, match="GiB"):
+    # astronomically many layers are refused by their range (limits.MAX_LAYERS)
+    with pytest.raises(ConfigError, match=r"--layers must be a whole number in \[1, 64\]"):
         TrainConfig(layers=10**12).validate()
 
 

@@ -172,10 +172,14 @@ def test_non_utf8_file_names_the_offending_byte(tmp_path):
 def test_unreadable_file_is_a_clear_error(tmp_path, monkeypatch):
     path = write(tmp_path, b"secret\n")
 
-    def refuse(self):
-        raise PermissionError(13, "Permission denied", str(self))
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    def refuse(name, flags, *args):
+        if str(name) == str(path):
+            raise PermissionError(13, "Permission denied", str(name))
+        return real_open(name, flags, *args)
+
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(CorpusError, match=r"cannot read corpus '.*c\.txt': Permission denied"):
         read_text(path)
 

@@ -156,7 +156,11 @@ CASES = [
     # -- eval ------------------------------------------------------------------------------
     Case("eval-missing", ("eval", "gone.npz", "--corpus", "good.txt"), ("does not exist",)),
     Case("eval-truncated", ("eval", "broken/truncated.npz", "--corpus", "good.txt"), ("trunc",)),
-    Case("eval-no-corpus", ("eval", CKPT), ("required", "--corpus")),
+    Case(
+        "eval-no-corpus-and-none-stored",
+        ("eval", "broken/nostate.npz"),
+        ("nostate.npz", "which corpus", "--corpus"),
+    ),
     Case("eval-empty-corpus", ("eval", CKPT, "--corpus", "empty.txt"), ("empty",)),
     Case("eval-corpus-directory", ("eval", CKPT, "--corpus", "adir"), ("directory",)),
     Case(

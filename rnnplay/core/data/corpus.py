@@ -13,12 +13,14 @@ carries as ``rnnplay/corpora``; both places are searched.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rnnplay.core.data.vocab import LEVELS, Vocabulary, tokenize
+from rnnplay.core.limits import MAX_CORPUS_BYTES
 from rnnplay.errors import CorpusError
 
 
@@ -69,13 +71,13 @@ BUILTIN_CORPORA: dict[str, Builtin] = {
         Builtin(
             "sonnets",
             "sonnets.txt",
-            "Shakespeare's 154 sonnets (96 KB): small, trains fast, the default",
+            "Shakespeare's 154 sonnets: small, trains fast, the default",
             "char",
         ),
         Builtin(
             "shakespeare",
             "shakespeare.txt",
-            "eight well-known Shakespeare plays, Hamlet to Twelfth Night (1 MB)",
+            "eight well-known Shakespeare plays, Hamlet to Twelfth Night",
             "char",
         ),
         Builtin(
@@ -142,13 +144,7 @@ def read_text(name_or_path: str | os.PathLike[str]) -> str:
     or a file with no visible text.
     """
     path = resolve_corpus(name_or_path)
-    if path.is_dir():
-        raise CorpusError(f"corpus '{path}' is a directory, not a text file")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise CorpusError(f"cannot read corpus '{path}': {reason}") from None
+    data = read_regular_file(path)
     if b"\x00" in data:
         raise CorpusError(f"corpus '{path}' looks binary (it contains NUL bytes); need UTF-8 text")
     try:
@@ -162,6 +158,70 @@ def read_text(name_or_path: str | os.PathLike[str]) -> str:
         kind = "empty" if not text else "blank (only whitespace)"
         raise CorpusError(f"corpus '{path}' is {kind}")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _refuse_unless_regular(path: Path, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    raise CorpusError(
+        f"corpus '{path}' is {kind}, not a text file: corpora are read from regular files"
+    )
+
+
+def _too_big(path: Path, size: int | str) -> CorpusError:
+    limit = MAX_CORPUS_BYTES // 1024**2
+    shown = f"{size / 1024**2:.0f} MiB" if isinstance(size, int) else size
+    return CorpusError(
+        f"corpus '{path}' is {shown}, more than the {limit} MiB rnnplay reads; "
+        f"train on a part of it (e.g. head -c {limit}M)"
+    )
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path``: only a regular file, at most ``MAX_CORPUS_BYTES``.
+
+    Devices, FIFOs and sockets are refused from ``stat`` before they are
+    opened, and again from ``fstat`` after an ``O_NONBLOCK`` open (the file
+    could have been swapped in between; a FIFO opened that way never waits
+    for a writer). The read stops one byte past the limit, so a file that
+    grows (or lies about its size) cannot make it read without end.
+    """
+    try:
+        _refuse_unless_regular(path, os.stat(path).st_mode)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise CorpusError(f"cannot read corpus '{path}': {reason}") from None
+    try:
+        info = os.fstat(fd)
+        _refuse_unless_regular(path, info.st_mode)
+        if info.st_size > MAX_CORPUS_BYTES:
+            raise _too_big(path, info.st_size)
+        chunks, total = [], 0
+        while total <= MAX_CORPUS_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_CORPUS_BYTES + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > MAX_CORPUS_BYTES:
+            raise _too_big(path, "growing while read")
+        return b"".join(chunks)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise CorpusError(f"cannot read corpus '{path}': {reason}") from None
+    finally:
+        os.close(fd)
 
 
 @dataclass

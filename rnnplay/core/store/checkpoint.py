@@ -42,17 +42,23 @@ import numpy as np
 
 import rnnplay
 from rnnplay.core.data.vocab import Vocabulary
+from rnnplay.core.limits import MAX_META_BYTES
 from rnnplay.core.nn.config import upgrade_names
 from rnnplay.core.nn.model import CELLS, RNNLM
+from rnnplay.core.store.manifest import (
+    SchemaError,
+    check_header,
+    checkpoint_error,
+    dump_metadata,
+    parse_metadata,
+)
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer
-from rnnplay.errors import CheckpointError
+from rnnplay.errors import CheckpointError, one_line
 
 FORMAT = "rnnplay-checkpoint"
 FORMAT_VERSION = 1
 
 META_MEMBER = "meta.json"
-MAX_META_BYTES = 64 * 1024**2
-"""The metadata (vocabulary included) may not exceed this many bytes."""
 MAX_LOAD_BYTES = 8 * 1024**3
 """A checkpoint whose arrays add up to more than this is refused unread."""
 MAX_EXPANSION = 16
@@ -107,6 +113,22 @@ def _check_array(label: str, value: Any) -> np.ndarray:
             f"cannot save {label}: dtype {array.dtype} is not a plain number type"
         )
     return array
+
+
+def _check_finite(what: str, path: Path, members: dict[str, np.ndarray]) -> None:
+    """Refuse arrays holding NaN or inf (min and max propagate NaN: no temporary array)."""
+    for name, array in members.items():
+        if (
+            array.dtype.kind == "f"
+            and array.size
+            and not (np.isfinite(array.min()) and np.isfinite(array.max()))
+        ):
+            raise CheckpointError(
+                one_line(
+                    f"{what} '{path}': {name} holds non-finite values (NaN or inf); "
+                    f"the model diverged, so these weights cannot be used"
+                )
+            )
 
 
 def _file_mode() -> int:
@@ -172,10 +194,14 @@ def save_checkpoint(
         },
     }
     try:
-        text = json.dumps(header, ensure_ascii=False, allow_nan=True)
-    except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"cannot save: meta is not JSON-serialisable ({exc})") from None
-    members[META_MEMBER] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+        data = dump_metadata(header)
+        # What we write we can read: the reader's schema, checked on the JSON round trip.
+        check_header(json.loads(data))
+    except SchemaError as exc:
+        message = f"cannot save checkpoint '{path}': metadata {exc}"
+        raise CheckpointError(one_line(message)) from None
+    _check_finite("cannot save checkpoint", path, members)
+    members[META_MEMBER] = np.frombuffer(data, dtype=np.uint8)
     _write_atomically(path, members)
     return path
 
@@ -322,9 +348,9 @@ def _load_json(where: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict[s
         raise CheckpointError(f"{where}: its metadata is not a UTF-8 byte array")
     raw = _read_member(where, zf, info, shape, dtype.str)
     try:
-        header = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise CheckpointError(f"{where}: its metadata is not valid JSON") from None
+        header = parse_metadata(raw.tobytes())
+    except SchemaError as exc:
+        raise checkpoint_error(where, exc) from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CheckpointError(f"{where} is not an rnnplay checkpoint (unknown metadata)")
     version = header.get("format_version")
@@ -335,6 +361,10 @@ def _load_json(where: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict[s
             f"{where} was made by a newer rnnplay (format {version}; this version reads up "
             f"to {FORMAT_VERSION}): upgrade rnnplay to load it"
         )
+    try:
+        check_header(header)
+    except SchemaError as exc:
+        raise checkpoint_error(where, exc) from None
     return header
 
 
@@ -468,8 +498,9 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     try:
         with zipfile.ZipFile(path) as zf:
             return _load(where, path, zf)
-    except CheckpointError:
-        raise
+    except CheckpointError as exc:
+        # Names and values from the file reach the terminal escaped, never raw.
+        raise CheckpointError(one_line(exc)) from None
     except zipfile.BadZipFile as exc:
         raise CheckpointError(
             f"{where} is corrupt or truncated, or not an rnnplay checkpoint ({exc})"
@@ -505,6 +536,7 @@ def _load(where: str, path: Path, zf: zipfile.ZipFile) -> Checkpoint:
     loaded: dict[str, np.ndarray] = {}
     for name, (shape, dtype) in expected.items():
         loaded[name] = _read_member(where, zf, infos[name], shape, dtype)
+    _check_finite("checkpoint", path, loaded)
 
     try:
         model = RNNLM(**config)

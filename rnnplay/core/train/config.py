@@ -14,6 +14,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from rnnplay.core import limits
 from rnnplay.core.nn.config import CELL_NAMES, ModelConfig, upgrade_names
 from rnnplay.errors import ConfigError
 
@@ -133,33 +134,41 @@ class TrainConfig:
             raise ConfigError(f"dtype must be float32 or float64, got {self.dtype!r}")
         if not isinstance(self.corpus, str) or not self.corpus:
             raise ConfigError("--corpus must name a built-in corpus or a text file")
-        for flag, value in (
-            ("--embed", self.embed),
-            ("--hidden", self.hidden),
-            ("--layers", self.layers),
-            ("--batch", self.batch),
-            ("--bptt", self.bptt),
+        # Every number has a range that keeps it finite where it ends up (limits.py).
+        for flag, value, top in (
+            ("--embed", self.embed, limits.MAX_WIDTH),
+            ("--hidden", self.hidden, limits.MAX_WIDTH),
+            ("--layers", self.layers, limits.MAX_LAYERS),
+            ("--batch", self.batch, limits.MAX_WIDTH),
+            ("--bptt", self.bptt, limits.MAX_WIDTH),
         ):
-            _positive_int(flag, value)
+            _int_in(flag, value, 1, top)
         if self.eval_every is not None:
-            _positive_int("--eval-every", self.eval_every)
+            _int_in("--eval-every", self.eval_every, 1, limits.MAX_COUNT)
         if self.max_vocab is not None:
             _positive_int("--max-vocab", self.max_vocab)
             if self.max_vocab < 2:
                 raise ConfigError(
                     f"--max-vocab must be at least 2 (one word plus <unk>), got {self.max_vocab}"
                 )
+            _int_in("--max-vocab", self.max_vocab, 2, limits.MAX_VOCAB)
         if self.max_steps is not None:
-            _positive_int("--max-steps", self.max_steps)
+            _int_in("--max-steps", self.max_steps, 1, limits.MAX_COUNT)
         if self.warmup_steps is not None:
             _non_negative_int("warm-up steps", self.warmup_steps)
-        _positive_number("--lr", self.lr)
-        _positive_number("--clip", self.clip)
+            _int_in("warm-up steps", self.warmup_steps, 0, limits.MAX_COUNT)
+        _positive_number("--lr", self.lr, limits.MAX_LR)
+        _positive_number("--clip", self.clip, limits.MAX_CLIP)
         if self.epochs is not None:
-            _positive_number("--epochs", self.epochs)
+            _positive_number("--epochs", self.epochs, limits.MAX_EPOCHS)
         if self.max_seconds is not None:
-            _positive_number("--max-seconds", self.max_seconds)
+            _positive_number("--max-seconds", self.max_seconds, limits.MAX_SECONDS)
         _finite_number("--forget-bias", self.forget_bias)
+        if abs(self.forget_bias) > limits.MAX_FORGET_BIAS:
+            raise ConfigError(
+                f"--forget-bias must lie in [-{limits.MAX_FORGET_BIAS:g}, "
+                f"{limits.MAX_FORGET_BIAS:g}], got {self.forget_bias:g}"
+            )
         _finite_number("--dropout", self.dropout)
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"--dropout must lie in [0, 1), got {self.dropout:g}")
@@ -174,9 +183,13 @@ class TrainConfig:
                 f"and --hidden {self.hidden}"
             )
         if self.seed is not None and (
-            isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0
+            isinstance(self.seed, bool)
+            or not isinstance(self.seed, int)
+            or not 0 <= self.seed <= limits.MAX_SEED
         ):
-            raise ConfigError(f"--seed must be a non-negative integer, got {self.seed!r}")
+            raise ConfigError(
+                f"--seed must be a whole number in [0, {limits.MAX_SEED}], got {self.seed!r}"
+            )
         # Cheapest refusal of absurd sizes: the vocabulary is at least 2 tokens.
         self.check_memory(vocab_size=2)
         return self
@@ -204,16 +217,24 @@ class TrainConfig:
         return n_params * copies * itemsize, activations * itemsize
 
     def check_memory(self, vocab_size: int, limit: int = MEMORY_LIMIT_BYTES) -> None:
-        """Raise :class:`ConfigError` when the estimate exceeds ``limit`` bytes."""
+        """Raise :class:`ConfigError` when the estimate exceeds ``limit`` bytes or the
+        memory this process can still allocate (``memory.available_bytes``)."""
         params, activations = self.estimate_memory(vocab_size)
         total = params + activations
+        need = (
+            f"this model and batch need about {_gib(total)} of memory "
+            f"(weights and optimizer {_gib(params)}, activations {_gib(activations)}: "
+            f"--batch {self.batch} x --bptt {self.bptt} x --hidden {self.hidden} x "
+            f"--layers {self.layers})"
+        )
+        advice = "lower --hidden, --embed, --layers, --batch or --bptt"
         if total > limit:
-            raise ConfigError(
-                f"this model and batch need about {_gib(total)} of memory "
-                f"(weights and optimizer {_gib(params)}, activations {_gib(activations)}), "
-                f"more than the {_gib(limit)} limit; lower --hidden, --embed, --layers, "
-                f"--batch or --bptt"
-            )
+            raise ConfigError(f"{need}, more than the {_gib(limit)} limit; {advice}")
+        from rnnplay.core.train.memory import available_bytes
+
+        free = available_bytes()
+        if free is not None and total > free:
+            raise ConfigError(f"{need}, but only {_gib(free)} is available now; {advice}")
 
 
 DEFAULT_EPOCHS = 10
@@ -250,7 +271,18 @@ def _finite_number(flag: str, value: Any) -> None:
         raise ConfigError(f"{flag} must be a finite number, got {value!r}")
 
 
-def _positive_number(flag: str, value: Any) -> None:
+def _int_in(flag: str, value: Any, lo: int, hi: int) -> None:
+    if lo == 1:
+        _positive_int(flag, value)
+    elif lo == 0:
+        _non_negative_int(flag, value)
+    if not _is_int(value) or not lo <= value <= hi:
+        raise ConfigError(f"{flag} must be a whole number in [{lo}, {hi}], got {value!r}")
+
+
+def _positive_number(flag: str, value: Any, top: float) -> None:
     _finite_number(flag, value)
     if value <= 0:
         raise ConfigError(f"{flag} must be positive, got {value:g}")
+    if value > top:
+        raise ConfigError(f"{flag} must lie in (0, {top:g}], got {value:g}")
