@@ -35,15 +35,14 @@ from textual.widget import Widget
 from rnnplay.tui.widgets.palette import (
     DIVERGING_BACKGROUNDS,
     diverging_background,
-    diverging_levels,
     diverging_rgb,
     visible_token,
 )
+from rnnplay.tui.widgets.step_ring import StepRing
+from rnnplay.tui.widgets.theme_styles import ThemeStyles
 
-_EMPTY_LEVELS = np.zeros((0, 0), dtype=np.int8)
 
-
-class HiddenHeatmap(Widget, can_focus=True):
+class HiddenHeatmap(ThemeStyles, Widget, can_focus=True):
     """Hidden units (rows) x time steps (columns) of the current sample.
 
     Feed it with `set_data(tokens, states)` for a whole sample or
@@ -123,12 +122,7 @@ class HiddenHeatmap(Widget, can_focus=True):
             raise ValueError("max_steps must be at least 1")
         self.max_steps = max_steps
         self.hint = hint
-        self._tokens: list[str] = []
-        self._values = np.zeros((0, 0), dtype=np.float32)  # ring of kept activations
-        self._levels = _EMPTY_LEVELS  # their colour levels, same layout
-        self._start = 0  # first kept row in the buffers
-        self._end = 0  # one past the last kept row
-        self._dropped = 0  # steps discarded from the front (for absolute time labels)
+        self._ring = StepRing(max_steps)
         self._version = 0  # bumps on every data change, keys caches
         self._selected = 0
         self._sort = False
@@ -138,29 +132,28 @@ class HiddenHeatmap(Widget, can_focus=True):
         self._order_cache: tuple[tuple[int, bool], np.ndarray, np.ndarray] | None = None
         self._row_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(256)
         self._visibility_pending = False
-        self._styles: dict[str, Style] | None = None
 
     # ------------------------------------------------------------------ data
 
     @property
     def units(self) -> int:
         """Number of hidden units (0 before any data)."""
-        return int(self._values.shape[1])
+        return self._ring.units
 
     @property
     def steps(self) -> int:
         """Number of time steps kept (at most max_steps)."""
-        return self._end - self._start
+        return len(self._ring)
 
     @property
     def tokens(self) -> list[str]:
         """Tokens of the kept time steps, oldest first."""
-        return list(self._tokens)
+        return list(self._ring.tokens)
 
     @property
     def states(self) -> np.ndarray:
         """Kept activations, shape (steps, units), oldest first (a view: do not modify)."""
-        return self._values[self._start : self._end]
+        return self._ring.values
 
     def set_data(self, tokens: Sequence[str], states: np.ndarray) -> None:
         """Show a whole sample: `tokens[t]` labels `states[t]`, states of shape (T, H)."""
@@ -169,15 +162,7 @@ class HiddenHeatmap(Widget, can_focus=True):
             raise ValueError(f"states must have shape (T, H), got {states.shape}")
         if len(tokens) != states.shape[0]:
             raise ValueError(f"{len(tokens)} tokens for {states.shape[0]} time steps")
-        keep = min(states.shape[0], self.max_steps)
-        self._reset_buffers(states.shape[1])
-        self._dropped = states.shape[0] - keep
-        if keep:
-            rows = states[states.shape[0] - keep :]
-            self._values[:keep] = rows
-            self._levels[:keep] = diverging_levels(rows)
-            self._end = keep
-        self._tokens = [str(t) for t in tokens[len(tokens) - keep :]]
+        self._ring.set(tokens, states)
         self._after_data_change(reset_view=True)
 
     def append(self, token: str, hidden: np.ndarray) -> None:
@@ -186,28 +171,11 @@ class HiddenHeatmap(Widget, can_focus=True):
 
     def _push(self, token: str, hidden: np.ndarray) -> bool:
         """Store one time step without redrawing; True when it started afresh."""
-        hidden = np.asarray(hidden, dtype=np.float32).reshape(-1)
-        if hidden.shape[0] != self.units or self._values.shape[0] == 0:
-            self._reset_buffers(hidden.shape[0])
-            self._tokens = []
-            self._dropped = 0
-            reset_view = True
-        else:
-            reset_view = False
-        if self._end == self._values.shape[0]:
-            self._compact()
-        self._values[self._end] = hidden
-        self._levels[self._end] = diverging_levels(hidden)
-        self._end += 1
-        self._tokens.append(str(token))
-        if self.steps > self.max_steps:
-            self._start += 1
-            self._dropped += 1
-            del self._tokens[0]
-            if self._cursor is not None:
-                self._cursor = max(0, self._cursor - 1)
-                self._col_first = max(0, self._col_first - 1)
-        return reset_view
+        fresh, dropped = self._ring.push(token, hidden)
+        if dropped and self._cursor is not None:
+            self._cursor = max(0, self._cursor - 1)
+            self._col_first = max(0, self._col_first - 1)
+        return fresh
 
     def append_step(self, step: Any) -> None:
         """Add one sampler step (anything with `.text` and `.hidden`, e.g. SampleStep)."""
@@ -228,24 +196,8 @@ class HiddenHeatmap(Widget, can_focus=True):
 
     def clear(self) -> None:
         """Forget all data (the selected unit is kept)."""
-        self._values = np.zeros((0, 0), dtype=np.float32)
-        self._levels = _EMPTY_LEVELS
-        self._start = self._end = self._dropped = 0
-        self._tokens = []
+        self._ring.clear()
         self._after_data_change(reset_view=True)
-
-    def _reset_buffers(self, units: int) -> None:
-        capacity = 2 * self.max_steps
-        self._values = np.zeros((capacity, units), dtype=np.float32)
-        self._levels = np.zeros((capacity, units), dtype=np.int8)
-        self._start = self._end = 0
-
-    def _compact(self) -> None:
-        """Move the kept rows to the front of the buffers (amortised O(1) per append)."""
-        n = self.steps
-        self._values[:n] = self._values[self._start : self._end]
-        self._levels[:n] = self._levels[self._start : self._end]
-        self._start, self._end = 0, n
 
     def _after_data_change(self, *, reset_view: bool) -> None:
         self._version += 1
@@ -390,7 +342,7 @@ class HiddenHeatmap(Widget, can_focus=True):
         column = self.cursor_step()
         if column is None or self._selected >= self.units:
             return None
-        return float(self._values[self._start + column, self._selected])
+        return float(self._ring.values[column, self._selected])
 
     def move_cursor(self, delta: int) -> None:
         """Move the column cursor; reaching the latest column resumes following it."""
@@ -442,23 +394,8 @@ class HiddenHeatmap(Widget, can_focus=True):
         self._row_cache.clear()
         self._keep_selection_visible()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles = None
+    def styles_changed(self) -> None:
         self._row_cache.clear()
-
-    def _style(self, component: str = "") -> Style:
-        """The base style (``""``) or the base plus a component's style, looked up
-        once per theme or CSS change rather than per drawn line."""
-        styles = self._styles
-        if styles is None:
-            base = self.rich_style
-            styles = {"": base}
-            for name in self.COMPONENT_CLASSES:
-                styles[name] = base + self.get_component_rich_style(name)
-            styles["bold-info"] = styles["hidden-heatmap--info"] + Style(bold=True)
-            self._styles = styles
-        return styles[component]
 
     # ------------------------------------------------------------ rendering
 
@@ -488,10 +425,10 @@ class HiddenHeatmap(Widget, can_focus=True):
         width, height = self.size
         if width <= 0:
             return Strip.blank(0)
-        base = self._style()
+        base = self.themed()
         if not self.units or not self.steps:
             if y == 0:
-                style = self._style("hidden-heatmap--hint")
+                style = self.themed("hidden-heatmap--hint")
                 return Strip([Segment(self.hint[:width], style)]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         if y == 0:
@@ -510,11 +447,11 @@ class HiddenHeatmap(Widget, can_focus=True):
     def _header_strip(self) -> Strip:
         first, count = self._visible_columns()
         cursor = self.cursor_step()
-        header = self._style("hidden-heatmap--header")
-        cursor_style = self._style("hidden-heatmap--cursor")
+        header = self.themed("hidden-heatmap--header")
+        cursor_style = self.themed("hidden-heatmap--cursor")
         segments = [Segment(" " * self._gutter_width(), header)]
         for column in range(first, first + count):
-            label = _column_label(self._tokens[column])
+            label = _column_label(self._ring.tokens[column])
             segments.append(Segment(label, cursor_style if column == cursor else header))
         return Strip(segments)
 
@@ -528,12 +465,12 @@ class HiddenHeatmap(Widget, can_focus=True):
         cached = self._row_cache.get(key)
         if cached is not None:
             return cached
-        label_style = self._style(
+        label_style = self.themed(
             "hidden-heatmap--selected" if selected else "hidden-heatmap--gutter"
         )
         label = f"{'▶' if selected else ' '}{unit:>{gutter - 2}} "
         segments = [Segment(label, label_style)]
-        levels = self._levels[self._start + first : self._start + first + count, unit]
+        levels = self._ring.levels[first : first + count, unit]
         if count:
             # Runs of equal colour: one segment each (found by NumPy, not per cell).
             ends = (np.flatnonzero(levels[1:] != levels[:-1]) + 1).tolist()
@@ -551,10 +488,10 @@ class HiddenHeatmap(Widget, can_focus=True):
             )
         cells = len(label) + count
         if cells < width:
-            segments.append(Segment(" " * (width - cells), self._style()))
+            segments.append(Segment(" " * (width - cells), self.themed()))
             strip = Strip(segments, width)
         else:
-            strip = Strip(segments, cells).adjust_cell_length(width, self._style())
+            strip = Strip(segments, cells).adjust_cell_length(width, self.themed())
         self._row_cache[key] = strip
         return strip
 
@@ -578,13 +515,13 @@ class HiddenHeatmap(Widget, can_focus=True):
 
         Parts are dropped from the least to the most important until the line fits.
         """
-        base = self._style()
-        info = self._style("hidden-heatmap--info")
-        dim = self._style("hidden-heatmap--dim")
+        base = self.themed()
+        info = self.themed("hidden-heatmap--info")
+        dim = self.themed("hidden-heatmap--dim")
         column = self.cursor_step()
         value = self.value_at_cursor()
         assert column is not None and value is not None
-        token = visible_token(self._tokens[column])
+        token = visible_token(self._ring.tokens[column])
         if len(token) > 8:
             token = token[:7] + "…"
         last_row = min(self._page_top + self._unit_rows(), self.units)
@@ -592,9 +529,9 @@ class HiddenHeatmap(Widget, can_focus=True):
         order = " by variance" if self._sort else ""
         head = [
             Segment(f"unit {self._selected} ", info),
-            Segment(f"{value:+.3f}", self._style("bold-info")),
+            Segment(f"{value:+.3f}", self.themed("hidden-heatmap--info") + Style(bold=True)),
         ]
-        at = Segment(f" at '{token}' t={self._dropped + column}", info)
+        at = Segment(f" at '{token}' t={self._ring.dropped + column}", info)
         width = self.size.width
         candidates = [
             [*head, at, Segment(f"  rows {rows}{order}", dim)],
