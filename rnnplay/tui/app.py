@@ -218,6 +218,7 @@ class RnnPlayApp(SessionChanges, LiveActions, App[int]):
     def status_info(self):
         return status_info(self.session, lr=self._lr, busy=self.busy, folder=self.place.folder)
 
+    @unless_unmounted
     def refresh_status(self) -> None:
         self._status_dirty = False
         self.query_one(StatusPanel).update_info(self.status_info())

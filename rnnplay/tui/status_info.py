@@ -43,8 +43,16 @@ def status_info(
         val_ppl=evaluation.ppl if evaluation else None,
         lr=lr,
         elapsed_s=step.elapsed_s if step else trainer.elapsed_s,
-        folder=None if folder is None else str(folder),
+        folder=None if folder is None else shown_path(folder),
     )
+
+
+def shown_path(path: Path) -> str:
+    """``path`` relative to the current folder when it is inside it (shorter to read)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
 
 
 def stop_notice(

@@ -227,7 +227,12 @@ class HiddenHeatmap(ThemeStyles, Widget, can_focus=True):
         if bool(value) != self._sort:
             self._sort = bool(value)
             self._row_cache.clear()
-            self._keep_selection_visible(center=True)
+            if self._sort and self.units:
+                # Sorted: show the top (the highest-variance units) and select the first.
+                self._page_top = 0
+                self.select_unit(int(self._order()[0][0]))
+            else:
+                self._keep_selection_visible(center=True)
             self.refresh()
 
     def display_order(self) -> np.ndarray:

@@ -216,12 +216,13 @@ class StatusPanel(ThemeStyles, Widget):
                     [(_number(i.lr, ".3g"), V)],
                 ],
             ),
-            ("run", [[(i.folder or "made when you train or save", V if i.folder else L)]]),
+            ("run", [[(i.folder or "made on first train or save", V if i.folder else L)]]),
         ]
         width = self.size.width or 10_000
         lines = []
         for label, variants in rows:
-            head = (label.ljust(self.LABEL_WIDTH), L)
+            # A note ("finishing the current step") takes the label's room too.
+            head = ("", L) if label == "state" and i.note else (label.ljust(self.LABEL_WIDTH), L)
             candidates = [[head, *pieces] for pieces in variants]
             fitting = next((c for c in candidates if _cells(c) <= width), None)
             lines.append(_spaces_trail(fitting or _shorten(candidates[-1], width)))
