@@ -26,6 +26,7 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
+from rnnplay.tui.widgets.braille import DOT_BITS, line_dots
 from rnnplay.tui.widgets.theme_styles import ThemeStyles
 
 LAYER_COLOURS: tuple[str, ...] = ("#ffa62b", "#4fc3f7", "#c792ea", "#9ccc65")
@@ -38,8 +39,6 @@ CAPTION = "gradient reaching k steps back, relative to step 0"
 
 _HEADROOM = np.log10(2.0)  # a curve must exceed twice step 0 to get a decade above 1
 _Y_LABEL_WIDTH = 5
-# Braille dot bits by (column, row) inside a 2x4 cell.
-_DOT_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 
 
 def decade_label(exponent: int) -> str:
@@ -57,25 +56,6 @@ def nice_step(span: float, max_ticks: int) -> int:
             if span / step + 1 <= max_ticks:
                 return step
         magnitude *= 10
-
-
-def _line_dots(x0: int, y0: int, x1: int, y1: int) -> list[tuple[int, int]]:
-    """Dots of a straight line between two dot coordinates (Bresenham)."""
-    dots = []
-    dx, dy = abs(x1 - x0), -abs(y1 - y0)
-    sx, sy = (1 if x0 < x1 else -1), (1 if y0 < y1 else -1)
-    error = dx + dy
-    while True:
-        dots.append((x0, y0))
-        if x0 == x1 and y0 == y1:
-            return dots
-        doubled = 2 * error
-        if doubled >= dy:
-            error += dy
-            x0 += sx
-        if doubled <= dx:
-            error += dx
-            y0 += sy
 
 
 class GradientFlow(ThemeStyles, Widget):
@@ -264,11 +244,11 @@ class GradientFlow(ThemeStyles, Widget):
             points = [(dot_x(k), dot_y(v)) for k, v in enumerate(curve) if np.isfinite(v)]
             dots = points[:1]
             for (x0, y0), (x1, y1) in pairwise(points):
-                dots += _line_dots(x0, y0, x1, y1)[1:]
+                dots += line_dots(x0, y0, x1, y1)[1:]
             for x, y in dots:
                 row, col = y // 4, x // 2
                 if 0 <= row < plot_rows and 0 <= col < plot_width:
-                    cells[row, col] |= _DOT_BITS[x % 2][y % 4]
+                    cells[row, col] |= DOT_BITS[x % 2][y % 4]
                     owner[row, col] = layer
         return cells, owner
 
