@@ -137,7 +137,7 @@ class RnnPlayApp(SessionChanges, LiveActions, App[int]):
                     yield Label("prime", id="prime-label")
                     yield Input(
                         self._initial_prime,
-                        placeholder="p: edit; empty = start of a line; Enter samples",
+                        placeholder="empty: a line start; Enter samples",
                         id="prime",
                         compact=True,
                         select_on_focus=False,
@@ -200,6 +200,14 @@ class RnnPlayApp(SessionChanges, LiveActions, App[int]):
 
     def action_show_tab(self, key: str) -> None:
         self._show_tab(key)
+
+    def action_focus_next(self) -> None:
+        """Tab: from no field, the prime first (the field people want); then on in order."""
+        prime = self.query_one("#prime", Input)
+        if self.screen is self.screen_stack[0] and self.focused is None and prime.region:
+            prime.focus()
+        else:
+            super().action_focus_next()
 
     def action_leave_field(self) -> None:
         self.screen.set_focus(None)

@@ -144,7 +144,13 @@ class Controls(VerticalScroll, can_focus=False):
         suggester = SuggestFromList(self._corpus_names) if self._corpus_names else None
         with Horizontal():
             yield Label(LABELS["corpus"], classes="control-label")
-            yield Input(cfg.corpus, id="corpus", compact=True, suggester=suggester)
+            yield Input(
+                cfg.corpus,
+                id="corpus",
+                compact=True,
+                suggester=suggester,
+                select_on_focus=False,
+            )
         for name in ("level", "model"):
             with Horizontal():
                 yield Label(LABELS[name], classes="control-label")
@@ -152,14 +158,20 @@ class Controls(VerticalScroll, can_focus=False):
         for name in STRUCTURAL_INTS:
             with Horizontal():
                 yield Label(LABELS[name], classes="control-label")
-                yield Input(str(getattr(cfg, name)), id=name, type="integer", compact=True)
+                yield Input(
+                    str(getattr(cfg, name)),
+                    id=name,
+                    type="integer",
+                    compact=True,
+                    select_on_focus=False,
+                )
         with Horizontal():
             yield Label(LABELS["optimizer"], classes="control-label")
             yield self._select("optimizer", cfg.optimizer)
         for name in LIVE:
             with Horizontal(classes="live"):
                 yield Label(LABELS[name], classes="control-label")
-                yield Input(self._live_text(name), id=name, compact=True)
+                yield Input(self._live_text(name), id=name, compact=True, select_on_focus=False)
         yield Label("", id="pending")
         yield Button("apply & reset", id="apply", disabled=True, compact=True)
 

@@ -35,7 +35,12 @@ LAYER_COLOURS: tuple[str, ...] = ("#ffa62b", "#4fc3f7", "#c792ea", "#9ccc65")
 LOG_FLOOR = -12.0
 """Ratios below 1e-12 (or exactly zero) are drawn at 1e-12."""
 
-CAPTION = "gradient reaching k steps back, relative to step 0"
+CAPTIONS = (
+    "gradient reaching k steps back, relative to step 0",
+    "gradient k steps back / at step 0",
+    "gradient back / step 0",
+)
+"""The caption, longest first: the first that fits is shown whole, never cut."""
 
 _HEADROOM = np.log10(2.0)  # a curve must exceed twice step 0 to get a decade above 1
 _Y_LABEL_WIDTH = 5
@@ -231,7 +236,8 @@ class GradientFlow(ThemeStyles, Widget):
             lines.append(self._legend(curves, width))
         if show_caption:
             caption = self.themed("gradient-flow--caption")
-            lines.append(Strip([Segment(CAPTION, caption)]))
+            fitting = next((text for text in CAPTIONS if len(text) <= width), "")
+            lines.append(Strip([Segment(fitting, caption)]))
         return [line.crop(0, width).adjust_cell_length(width, base) for line in lines[:height]]
 
     @staticmethod

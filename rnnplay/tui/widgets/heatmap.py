@@ -450,15 +450,36 @@ class HiddenHeatmap(ThemeStyles, Widget, can_focus=True):
         return strip.adjust_cell_length(width, base)
 
     def _header_strip(self) -> Strip:
+        """The tokens over their columns. Characters: one per column. Words: each
+        word starts at its own column, as many as fit with a space between them."""
         first, count = self._visible_columns()
         cursor = self.cursor_step()
         header = self.themed("hidden-heatmap--header")
         cursor_style = self.themed("hidden-heatmap--cursor")
+        tokens = self._ring.tokens[first : first + count]
+        if all(len(token) <= 1 for token in tokens):
+            cells = [_column_label(token) for token in tokens]
+        else:
+            cells = [" "] * count
+            free = 0  # first column a word may start at
+            for column, token in enumerate(tokens):
+                label = _word_label(token)
+                if column >= free and label:
+                    room = count - column
+                    for k, ch in enumerate(label[:room]):
+                        cells[column + k] = ch
+                    free = column + len(label) + 1
         segments = [Segment(" " * self._gutter_width(), header)]
-        for column in range(first, first + count):
-            label = _column_label(self._ring.tokens[column])
-            segments.append(Segment(label, cursor_style if column == cursor else header))
-        return Strip(segments)
+        if cursor is not None and first <= cursor < first + count:
+            at = cursor - first
+            segments += [
+                Segment("".join(cells[:at]), header),
+                Segment(cells[at], cursor_style),
+                Segment("".join(cells[at + 1 :]), header),
+            ]
+        else:
+            segments.append(Segment("".join(cells), header))
+        return Strip([segment for segment in segments if segment.text])
 
     def _unit_strip(self, unit: int, width: int) -> Strip:
         """One unit's row, ``width`` cells: its label, then a run of cells per colour."""
@@ -561,6 +582,13 @@ class HiddenHeatmap(ThemeStyles, Widget, can_focus=True):
         """A tiny colour key: -1 (blue) through 0 (white) to +1 (red)."""
         cells = [Segment(" ", diverging_background(level)) for level in (0, 5, 10, 15, 20)]
         return [Segment("-1", label_style), *cells, Segment("+1", label_style)]
+
+
+@lru_cache(maxsize=4096)
+def _word_label(token: str) -> str:
+    """A word's label in the header: whitespace shown, at most 10 cells, single-width only."""
+    label = "".join(ch for ch in visible_token(token) if cell_len(ch) == 1)
+    return label if len(label) <= 10 else label[:9] + "…"
 
 
 @lru_cache(maxsize=1024)

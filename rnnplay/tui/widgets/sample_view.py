@@ -44,6 +44,9 @@ from rnnplay.tui.widgets.palette import (
 )
 from rnnplay.tui.widgets.theme_styles import ThemeStyles
 
+_DIM = Style(dim=True)
+"""The line-break mark is dim: it shows where a newline was sampled without crowding the text."""
+
 Piece = tuple[str, Style]
 """A run of text in one style, within a paragraph."""
 
@@ -255,7 +258,7 @@ class SampleView(ThemeStyles, Widget):
                     pieces.append((parts[i], style))
                 if i:
                     yield _printable(pieces)
-                    pieces = [("↵", style)]
+                    pieces = [("↵", style + _DIM)]
         if self._prime:
             style = self.themed("sample-view--prime", alone=True)
             parts = self._prime.split("\n")
