@@ -95,8 +95,9 @@ class Controls(VerticalScroll, can_focus=False):
         & Input, & Select { width: 1fr; }
         & .live Label.control-label { color: $accent; }
         & Input.-invalid { color: $error; }
-        & #apply { width: 100%; margin-top: 1; min-width: 10; }
-        & #pending { height: auto; color: $warning; }
+        & #apply { width: 100%; min-width: 10; }
+        & #pending { height: auto; color: $warning; display: none; }
+        & #pending.-shown { display: block; }
     }
     """
 
@@ -235,6 +236,7 @@ class Controls(VerticalScroll, can_focus=False):
         button = self.query_one("#apply", Button)
         button.disabled = not changes
         label = self.query_one("#pending", Label)
+        label.set_class(bool(changes), "-shown")
         label.update(
             "changed: " + ", ".join(LABELS[k] for k in changes) + " (resets)" if changes else ""
         )

@@ -219,21 +219,23 @@ class LossChart(ThemeStyles, Widget, can_focus=False):
         axis = self.themed("loss-chart--axis")
         footer = 2 if height >= 5 else 1
         rows = max(height - footer, 1)
-        y_start, y_end, y_step = nice_range(min(ys), max(ys), (rows - 1) // 2 + 1)
+        y_start, y_end, y_step = nice_range(min(ys), max(ys), rows // 2 + 1)
         y_ticks = ticks(y_start, y_end, y_step)
         labels = [tick_label(v, y_step) for v in y_ticks]
         gutter = max(len(label) for label in labels)
         plot_width = max(width - gutter - 1, 2)
-        # Ticks on evenly spaced rows: spacing k rows, the plot's top rows left empty.
-        spacing = max((rows - 1) // max(len(y_ticks) - 1, 1), 1)
-        top = rows - 1 - spacing * (len(y_ticks) - 1)
-        tick_rows = {top + spacing * i: text for i, text in enumerate(reversed(labels))}
-        dot_top, dot_bottom = 4 * top + 1, 4 * (rows - 1) + 2
+        dot_top, dot_bottom = 1, 4 * (rows - 1) + 2  # the top and bottom ticks' dot rows
 
         def dot_y(value: float) -> int:
             return round(
                 dot_bottom - (value - y_start) / (y_end - y_start) * (dot_bottom - dot_top)
             )
+
+        tick_rows: dict[int, str] = {}
+        for value, text in zip(y_ticks, labels, strict=True):
+            row = dot_y(value) // 4
+            if not {row - 1, row, row + 1} & set(tick_rows) or len(y_ticks) * 2 > rows:
+                tick_rows.setdefault(row, text)
 
         xs = [*self._train_x, *self._eval_x]
         x_room = max(plot_width // 7, 2)
