@@ -47,9 +47,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _torch_peer
 
 from rnnplay.core.data.corpus import Dataset, load_dataset
+from rnnplay.core.runs import new_trainer
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.evaluation import sequence_loss
-from rnnplay.core.train.trainer import Trainer
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "tinyshakespeare.txt"
 RECIPE_FLAGS = (
@@ -102,7 +102,9 @@ def _config(args: argparse.Namespace, total_steps: int | None) -> TrainConfig:
 
 def _probe_speed(args: argparse.Namespace, dataset: Dataset) -> float:
     """Steps per second of this recipe, measured on a throwaway trainer."""
-    trainer = Trainer(_config(args, None).replace(schedule="constant"), dataset)
+    trainer = new_trainer(
+        _config(args, None).replace(schedule="constant"), headless=False, dataset=dataset
+    )
     for _ in trainer.run(max_steps=3, eval_every=0, final_eval=False):
         pass
     start = time.perf_counter()
@@ -120,7 +122,7 @@ def run_rnnplay(args: argparse.Namespace, dataset: Dataset) -> list[dict[str, An
         steps_per_s = _probe_speed(args, dataset)
         total_steps = max(1, round(steps_per_s * args.seconds))
     config = _config(args, total_steps)
-    trainer = Trainer(config, dataset)
+    trainer = new_trainer(config, headless=False, dataset=dataset)
     recipe = {name: getattr(config, name) for name in RECIPE_FLAGS}
     recipe.update(total_steps=total_steps, probed_steps_per_s=steps_per_s)
     records = []

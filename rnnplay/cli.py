@@ -14,9 +14,11 @@ Imports are lazy: ``rnnplay --help`` loads neither NumPy nor textual.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from rnnplay import __version__
@@ -29,19 +31,22 @@ from rnnplay.core.train.config import (
     SCHEDULES,
     TrainConfig,
 )
-from rnnplay.errors import UsageError
-
-EXIT_OK = 0
-EXIT_ERROR = 2
-EXIT_INTERRUPTED = 130
-
-RUN_FILES = ("checkpoint.npz", "last.npz", "metrics.jsonl")
-"""What ``rnnplay train`` writes into OUT."""
-
-SAMPLE_LENGTH = 300
-"""Tokens of the short sample shown after each evaluation on a terminal (chars)."""
+from rnnplay.errors import (
+    EXIT_BUG,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    RnnplayError,
+    UsageError,
+    one_line,
+)
 
 _DEFAULTS = TrainConfig()
+_RUNS_DIR_HELP = "where new run folders (NAME-N) are created (default runs)"
+_OVERWRITE_HELP = (
+    "with --resume of a checkpoint older than its folder's last.npz: continue in that "
+    "folder, replacing its later steps (default: continue in a new folder beside it)"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -215,6 +220,8 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
             default=S,
             help="continue a run exactly from its last.npz or checkpoint.npz",
         )
+        run.add_argument("--runs-dir", metavar="DIR", type=Path, default=S, help=_RUNS_DIR_HELP)
+        run.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
         run.add_argument("--quiet", action="store_true", default=S, help="print nothing but errors")
 
 
@@ -239,6 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--checkpoint", metavar="PATH", default=None, help="open a saved model in the playground"
     )
+    parser.add_argument(
+        "--runs-dir", metavar="DIR", type=Path, default=Path("runs"), help=_RUNS_DIR_HELP
+    )
+    parser.set_defaults(confine_paths=False)
     add_train_flags(parser, tui=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
@@ -305,13 +316,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- entry ---------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0, 2 for errors, 130 interrupted)."""
+    """Run the command line; returns the exit code: 0 done; 2 a problem the user can
+    fix (an RnnplayError or an OSError), in one line; 130 interrupted; 1 a bug (any
+    other exception): one line naming the file with its traceback (``rnnplay.crash``)."""
     try:
         args = build_parser().parse_args(argv)
         handler = _COMMANDS.get(args.command, _run_tui)
         return handler(args)
-    except UsageError as error:
-        return _fail(str(error))
+    except RnnplayError as error:
+        return _fail(one_line(error), error.exit_code)
     except KeyboardInterrupt:
         print("rnnplay: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -319,23 +332,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader of our stdout went away (e.g. `| head`): not an error.
         _silence_stdout()
         return EXIT_OK
-    except (ValueError, OSError) as error:
-        # Core errors (ConfigError, CorpusError, CheckpointError) are ValueErrors
-        # with one-line messages; OSError covers files we could not write.
-        return _fail(_one_line(error))
+    except OSError as error:
+        # A file the system refused (missing, unreadable, disk full): the user's to fix.
+        return _fail(one_line(error))
+    except Exception as error:  # a bug: never disguised as a user error
+        from rnnplay.crash import report_crash
+
+        return _fail(report_crash(error, list(sys.argv if argv is None else argv)), EXIT_BUG)
 
 
-def _fail(message: str) -> int:
-    print(f"rnnplay: error: {message}", file=sys.stderr)
-    return EXIT_ERROR
-
-
-def _one_line(error: BaseException) -> str:
-    if isinstance(error, OSError) and error.strerror:
-        where = f" '{error.filename}'" if error.filename else ""
-        return f"{error.strerror}{where}"
-    text = " ".join(str(error).split())
-    return text or type(error).__name__
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    with contextlib.suppress(OSError, ValueError):  # stderr closed: the exit code tells
+        print(f"rnnplay: error: {message}", file=sys.stderr)
+    return code
 
 
 def _silence_stdout() -> None:
@@ -486,8 +495,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from rnnplay.train_run import TrainRun
 
     given = given_settings(args)
-    config = TrainConfig(**given).validate()
-    return TrainRun(config, given).execute()
+    run = TrainRun(TrainConfig(**given), given, runs_dir=args.runs_dir, overwrite=args.overwrite)
+    return run.execute()
 
 
 _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {

@@ -42,6 +42,14 @@ class RunError(RnnplayError):
     """A run folder cannot be used as asked (locked, holds another run, ...)."""
 
 
+class PromptError(RnnplayError, ValueError):
+    """Text given to a model (a prime) holds tokens its vocabulary lacks."""
+
+
+class NumericalError(RnnplayError, ValueError):
+    """The model's numbers are not finite (training diverged); nothing is saved from them."""
+
+
 def one_line(error: BaseException | str) -> str:
     """``error`` as one printable line: whitespace collapsed, control characters
     (terminal escape sequences included) shown escaped, never raw."""

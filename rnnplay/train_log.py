@@ -4,8 +4,9 @@
 (flushed at once, so a killed run keeps every line it wrote).
 :func:`make_reporter` picks what a person sees on stderr: a rich progress
 bar with loss, perplexity and tokens/s plus a short sample after each
-evaluation when stderr is a terminal; one line per evaluation when it is
-not (a log file stays clean); nothing with ``--quiet``. rich is imported
+evaluation when stderr is a terminal; when it is not, one line per
+evaluation and a progress line with tokens/s every ten seconds (a log file
+stays readable); nothing with ``--quiet``. rich is imported
 only for the terminal reporter.
 """
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -99,11 +102,36 @@ class Reporter:
         pass
 
 
-class LineReporter(Reporter):
-    """One plain line per evaluation and per note, for logs and pipes."""
+PROGRESS_EVERY_S = 10.0
+"""How often a log (stderr not a terminal) gets a progress line between evaluations."""
 
-    def __init__(self, stream: IO[str]) -> None:
+
+class LineReporter(Reporter):
+    """Plain lines for logs and pipes: one per evaluation and per note, and a progress
+    line (step, loss, tokens/s) every ``every_s`` seconds of wall time in between."""
+
+    def __init__(
+        self,
+        stream: IO[str],
+        every_s: float = PROGRESS_EVERY_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.stream = stream
+        self.every_s = every_s
+        self._clock = clock
+        self._last = clock()
+
+    def step(self, event: StepEvent) -> None:
+        now = self._clock()
+        if now - self._last < self.every_s:
+            return
+        self._last = now
+        ppl = math.exp(min(event.loss, 700.0))
+        self._print(
+            f"step {event.step} epoch {event.epoch:.2f}: train loss {event.loss:.4f} "
+            f"perplexity {ppl:.3f}, {event.tokens_per_s:,.0f} tokens/s, "
+            f"{event.elapsed_s:.0f} s trained"
+        )
 
     def _print(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
@@ -114,6 +142,7 @@ class LineReporter(Reporter):
 
     def evaluation(self, event: EvalEvent, best: bool, sample: str | None = None) -> None:
         self._print(_eval_line(event, best))
+        self._last = self._clock()
 
     def note(self, text: str) -> None:
         self._print(text)

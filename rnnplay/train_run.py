@@ -1,10 +1,12 @@
-"""``rnnplay train``: choose and check OUT, build or resume a Trainer, drive it, save.
+"""``rnnplay train``: open a run through the front door, drive its Trainer, save.
 
-The CLI face of the one training loop (``Trainer.run``). Order matters for
-"nothing the user had is lost": OUT is checked before any work (a file, a
-folder that already holds another run, a place we cannot write are refused),
-the corpus and the checkpoint are read and the model built, and only then is
-OUT created. Checkpoints are written atomically by ``rnnplay.core.store.checkpoint``:
+The CLI face of the one training loop (``Trainer.run``). The run is opened by
+:func:`rnnplay.core.runs.open_run`, which checks OUT before any work, reads the
+corpus or the checkpoint, and only then creates and locks the run folder
+(``rnnplay.core.store.run_folder``); the folder's ``run.json`` follows the run
+(running, then done, interrupted or failed). A run that fails before its first
+checkpoint removes what it wrote, so the same command can be retried.
+Checkpoints are written atomically (``rnnplay.core.store.checkpoint``):
 ``checkpoint.npz`` whenever validation improves, ``last.npz`` after every
 evaluation and at the end. SIGINT (Ctrl-C) and SIGTERM stop after the current
 step, save ``last.npz`` and exit 130; a second Ctrl-C gives up at once.
@@ -12,17 +14,21 @@ step, save ``last.npz`` and exit 130; a second Ctrl-C gives up at once.
 
 from __future__ import annotations
 
-import os
+import math
 import signal
 import sys
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from rnnplay.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, RUN_FILES, SAMPLE_LENGTH, UsageError
-from rnnplay.core.train.config import DEFAULT_EPOCHS, TrainConfig
+from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
+from rnnplay.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 from rnnplay.train_log import MetricsFile, Reporter, make_reporter
+
+SAMPLE_LENGTH = 300
+"""Tokens of the short sample shown after each evaluation on a terminal (chars)."""
 
 
 class StopFlag:
@@ -53,134 +59,75 @@ class StopFlag:
         self._previous.clear()
 
 
-def _first_free_run_dir(root: Path = Path("runs")) -> Path:
-    n = 1
-    while (root / f"run-{n}").exists():
-        n += 1
-    return root / f"run-{n}"
-
-
-def _drop_metrics_after(path: Path, step: int) -> None:
-    """Keep only the metrics records up to ``step`` (a resumed run redoes the rest).
-
-    A run killed between two checkpoints logged steps that its last.npz does
-    not hold; resuming repeats them (identically), so their old lines go.
-    The file is rewritten atomically and only when there is something to drop.
-    """
-    import json
-
-    if not path.is_file():
-        return
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    kept = []
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a line cut short by a kill
-        recorded = record.get("step") if isinstance(record, dict) else None
-        if isinstance(recorded, int) and recorded <= step:
-            kept.append(line if line.endswith("\n") else line + "\n")
-    if kept == lines:
-        return
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("".join(kept), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 class TrainRun:
     """One ``rnnplay train`` invocation. ``given`` holds the flags the user typed."""
 
-    def __init__(self, config: TrainConfig, given: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        given: dict[str, Any],
+        *,
+        runs_dir: Path = Path("runs"),
+        overwrite: bool = False,
+    ) -> None:
         self.config = config
         self.given = given
+        self.runs_dir = runs_dir
+        self.overwrite = overwrite
         self.resume = Path(config.resume).expanduser() if config.resume else None
+        self.timings = Timings()
 
-    # -- OUT -------------------------------------------------------------------
-    def choose_out(self) -> Path:
-        """The output folder, checked but not created yet."""
-        if "out" in self.given:
-            out = Path(self.config.out).expanduser()
-        elif self.resume is not None:
-            out = self.resume.parent
-        else:
-            out = _first_free_run_dir()
-        if out.exists() and not out.is_dir():
-            raise UsageError(f"--out '{out}' is a file, not a folder")
-        if out.is_dir():
-            present = [name for name in RUN_FILES if (out / name).exists()]
-            resuming_here = (
-                self.resume is not None and self.resume.resolve().parent == out.resolve()
-            )
-            if present and not resuming_here:
-                raise UsageError(
-                    f"--out '{out}' already holds a run ({', '.join(present)}); continue it "
-                    f"with --resume {out / 'last.npz'} or choose another --out"
-                )
-        probe = out
-        while not probe.exists() and probe != probe.parent:
-            probe = probe.parent
-        if not probe.is_dir():
-            raise UsageError(f"--out '{out}' cannot be created: '{probe}' is a file")
-        if not os.access(probe, os.W_OK | os.X_OK):
-            raise UsageError(f"--out '{out}' cannot be created: '{probe}' is not writable")
-        return out
+    def open(self):  # -> rnnplay.core.runs.Run (imported lazily: NumPy)
+        """Open the run through the front door (checks OUT, reads the corpus, locks)."""
+        from rnnplay.core.runs import open_run
 
-    # -- the trainer -----------------------------------------------------------
-    def make_trainer(self):  # -> Trainer (imported lazily: NumPy)
-        from rnnplay.core.train.trainer import Trainer
-
-        if self.resume is not None:
-            overrides = {k: v for k, v in self.given.items() if k != "resume"}
-            trainer = Trainer.resume(self.resume, overrides=overrides)
-            self.config = trainer.config
-            return trainer
-        from rnnplay.core.data.corpus import load_dataset
-
-        config = self.config
-        if config.epochs is None and config.max_steps is None and config.max_seconds is None:
-            config = config.replace(epochs=float(DEFAULT_EPOCHS))
-        dataset = load_dataset(
-            config.corpus,
-            level=config.level,
-            max_vocab=config.max_vocab,
-            valid=config.valid,
-            test=config.test,
-            val_fraction=config.val_fraction,
+        run = open_run(
+            self.config,
+            given=self.given,
+            out=self.given.get("out"),
+            resume=self.resume,
+            runs_dir=self.runs_dir,
+            overwrite=self.overwrite,
+            headless=True,
         )
-        trainer = Trainer(_with_absolute_paths(config), dataset)
-        self.config = trainer.config
-        return trainer
+        self.config = run.config
+        return run
 
     # -- running -----------------------------------------------------------------
     def execute(self) -> int:
-        out = self.choose_out()
-        trainer = self.make_trainer()
+        run = self.run = self.open()
+        self.out = run.folder.path
+        self.trainer = run.trainer
+        self.timings.opened()
+        status, message = "failed", "stopped by an error"
         try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise UsageError(f"--out '{out}' cannot be created: {error.strerror}") from None
-        self.out = out
-        self.trainer = trainer
-        if self.resume is not None:
-            _drop_metrics_after(out / "metrics.jsonl", trainer.step_count)
-        reporter = make_reporter(self.config.quiet)
-        metrics = MetricsFile(out / "metrics.jsonl")
+            reporter = make_reporter(self.config.quiet)
+            metrics = MetricsFile(run.folder.metrics)
+        except BaseException:
+            run.close(status, message)
+            raise
         flag = self.flag = StopFlag()
         flag.install()
         try:
-            stop = self._loop(trainer, reporter, metrics, flag)
-            return self._finish(trainer, reporter, metrics, stop)
+            for note in run.notes:
+                reporter.note(note)
+            stop = self._loop(run.trainer, reporter, metrics, flag)
+            code = self._finish(run.trainer, reporter, metrics, stop)
+            status = {EXIT_OK: "done", EXIT_INTERRUPTED: "interrupted"}.get(code, "failed")
+            message = stop.message
+            return code
         finally:
             flag.restore()
             reporter.close()
             metrics.close()
+            run.close(status, message)
 
     def _loop(self, trainer, reporter: Reporter, metrics: MetricsFile, flag: StopFlag) -> StopEvent:
         config = self.config
-        reporter.start(step=trainer.step_count, total=self._total_steps(trainer), out=self.out)
+        reporter.start(step=trainer.step_count, total=trainer.planned_steps(), out=self.out)
         if self.resume is not None:
             reporter.note(f"resumed {self.resume} at step {trainer.step_count}")
+        timings = self.timings
         for event in trainer.run(
             max_steps=config.max_steps,
             max_epochs=config.epochs,
@@ -191,7 +138,10 @@ class TrainRun:
                 metrics.write(event)
                 reporter.step(event)
             elif isinstance(event, EvalEvent):
+                timings.evaluated()
                 metrics.write(event)
+                if not math.isfinite(event.loss):
+                    continue  # Trainer.run stops next: nothing is saved from these weights
                 if trainer.improved:
                     self._save(trainer, "checkpoint.npz")
                 self._save(trainer, "last.npz")
@@ -203,22 +153,26 @@ class TrainRun:
                     f"{event.new_lr:.3g} ({event.reason})"
                 )
             elif isinstance(event, StopEvent):
+                timings.stopped()
                 return event
+            timings.tick()
         raise AssertionError("Trainer.run ended without a StopEvent")
 
     def _finish(self, trainer, reporter: Reporter, metrics: MetricsFile, stop: StopEvent) -> int:
         if stop.reason == "nonfinite":
             # The weights now are those that gave the non-finite value: saving them
             # would replace the last good last.npz with one that fails again at once.
+            from rnnplay.core.runs import loadable_checkpoints
+
             reporter.close()
-            kept = [self.out / n for n in ("last.npz", "checkpoint.npz") if (self.out / n).exists()]
+            kept = loadable_checkpoints(self.run.folder)
             where = (
                 "kept the last good checkpoints: " + ", ".join(str(p) for p in kept)
                 if kept
-                else "no checkpoint had been saved yet"
+                else "no good checkpoint had been saved, so nothing was kept"
             )
             print(f"rnnplay: error: {stop.message}; {where}", file=sys.stderr)
-            return EXIT_ERROR
+            return EXIT_USAGE
         last = self._save(trainer, "last.npz")
         if stop.reason == "cancelled":
             reporter.close()
@@ -233,52 +187,75 @@ class TrainRun:
             event = trainer.evaluate("test")
             metrics.write(event)
             reporter.evaluation(event, False)
+        self.timings.finished()
         best = trainer.best_val_loss
         summary = f"done at step {trainer.step_count} ({stop.message})"
         if best is not None:
-            import math
-
             summary += f"; best validation perplexity {math.exp(best):.3f} in " + str(
                 self.out / "checkpoint.npz"
             )
-        reporter.note(summary)
+        reporter.note(f"{summary}; {self.timings.describe()}")
         return EXIT_OK
 
-    def _total_steps(self, trainer) -> int | None:
-        return trainer.planned_steps()
-
     def _save(self, trainer, name: str) -> Path:
-        path = self.out / name
+        started = time.perf_counter()
         try:
-            trainer.save(path)
+            return self.run.save(name)
         except OSError as error:
             reason = error.strerror or str(error)
+            path = self.out / name
             raise UsageError(
                 f"could not save {path}: {reason}; any earlier {name} there is intact"
             ) from None
-        return path
+        finally:
+            self.timings.saving_s += time.perf_counter() - started
 
     def _sample(self, trainer) -> str | None:
         from rnnplay.core.sampler import Sampler
+        from rnnplay.errors import RnnplayError
 
         vocab = trainer.dataset.vocab
         length = SAMPLE_LENGTH if vocab.level == "char" else SAMPLE_LENGTH // 5
         try:
             sampler = Sampler(trainer.model, vocab, temperature=0.8, seed=trainer.step_count)
             return sampler.generate("", length).strip()
-        except ValueError:
+        except RnnplayError:
             return None
 
 
-def _with_absolute_paths(config):  # TrainConfig -> TrainConfig
-    """The config with its text files as absolute paths, so that ``--resume``
-    finds them from any folder (built-in corpus names stay names)."""
-    from rnnplay.core.data.corpus import BUILTIN_CORPORA
+class Timings:
+    """Where the wall-clock time of one ``rnnplay train`` goes, for the final line:
+    starting (reading the corpus, building or loading the model), training up to the
+    limit (validations and saves counted apart), and what follows the limit."""
 
-    changes = {}
-    if config.corpus not in BUILTIN_CORPORA:
-        changes["corpus"] = str(Path(config.corpus).resolve())
-    for key in ("valid", "test"):
-        if getattr(config, key):
-            changes[key] = str(Path(getattr(config, key)).resolve())
-    return config.replace(**changes) if changes else config
+    def __init__(self) -> None:
+        self.begun = self._last = time.perf_counter()
+        self.open_s = self.loop_s = self.after_s = self.eval_s = self.saving_s = 0.0
+        self._stop_at: float | None = None
+
+    def opened(self) -> None:
+        now = time.perf_counter()
+        self.open_s = now - self.begun
+        self._last = now
+
+    def tick(self) -> None:
+        self._last = time.perf_counter()
+
+    def evaluated(self) -> None:
+        self.eval_s += time.perf_counter() - self._last
+
+    def stopped(self) -> None:
+        self._stop_at = time.perf_counter()
+        self.loop_s = self._stop_at - self.begun - self.open_s
+
+    def finished(self) -> None:
+        if self._stop_at is not None:
+            self.after_s = time.perf_counter() - self._stop_at
+
+    def describe(self) -> str:
+        total = self.open_s + self.loop_s + self.after_s
+        return (
+            f"took {total:.1f} s: {self.open_s:.1f} s to start (corpus, model), "
+            f"{self.loop_s:.1f} s training (of it {self.eval_s:.1f} s validating and "
+            f"{self.saving_s:.1f} s saving), {self.after_s:.1f} s to finish (final save, test)"
+        )

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rnnplay.core.nn.model import RNNLM
+from rnnplay.errors import NumericalError, PromptError
 
 if TYPE_CHECKING:
     from rnnplay.core.data.vocab import Vocabulary
@@ -217,7 +218,7 @@ class Sampler:
                 what = "characters" if vocab.level == "char" else "words"
                 shown = ", ".join(repr(t) for t in missing[:10])
                 more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-                raise ValueError(f"the prime has {what} the vocabulary lacks: {shown}{more}")
+                raise PromptError(f"the prime has {what} the vocabulary lacks: {shown}{more}")
         return np.asarray(vocab.encode(prime), dtype=np.int64)
 
     def start(self, prime: str = "") -> None:
@@ -242,7 +243,7 @@ class Sampler:
         z = self._logits.astype(np.float64)
         top = z.max()  # NaN or +inf anywhere shows here
         if not math.isfinite(top):
-            raise ValueError("the model's scores are not finite (did training diverge?)")
+            raise NumericalError("the model's scores are not finite (did training diverge?)")
         z -= top
         # Divide, not multiply by 1/T: below T ~ 5.6e-309 that reciprocal is inf, and
         # inf * 0 (the top score) is NaN. Dividing sends the rest to -inf, exp to 0.

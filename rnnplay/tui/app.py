@@ -27,8 +27,9 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Tab, Tabs
 
+from rnnplay.core.runs import Run
 from rnnplay.core.train.trainer import Trainer
-from rnnplay.errors import RnnplayError, one_line
+from rnnplay.errors import one_line
 from rnnplay.tui import keys
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.lifecycle import FINISHING, SessionChanges
@@ -92,19 +93,23 @@ class RnnPlayApp(SessionChanges, LiveActions, App[int]):
         runs_dir: str | Path | None = None,
         confine_paths: bool = False,
         checkpoint_dir: str | Path | None = None,
+        run: Run | None = None,
         sample_pace_s: float | None = None,
         sample_tokens: int | None = None,
         auto_sample: bool = True,
         start_sample: bool = False,
     ) -> None:
-        """``checkpoint_dir`` is the older name of ``runs_dir``; ``start_sample``
+        """``run`` is the front door's run of ``trainer`` (made here when not given);
+        ``checkpoint_dir`` is the older name of ``runs_dir``; ``start_sample``
         samples once at start (an opened checkpoint shows what it writes)."""
         super().__init__()
         self.sample_settings = SampleSettings(temperature, top_k)
         self.samples = SampleRuns(
             self, self.sample_settings, pace_s=sample_pace_s, tokens=sample_tokens, auto=auto_sample
         )
-        self.place = RunPlace(runs_dir or checkpoint_dir or "runs", confine=confine_paths)
+        self.place = RunPlace(runs_dir or checkpoint_dir or "runs", confine=confine_paths, run=run)
+        if run is None:
+            self.place.attach(trainer)
         self._initial_prime = prime
         self._start_sample = start_sample
         self.session = TrainingSession(trainer, self.post_message)
@@ -344,6 +349,7 @@ class RnnPlayApp(SessionChanges, LiveActions, App[int]):
     async def on_unmount(self) -> None:
         self.samples.stop()
         self.session.request_stop()
+        self.place.close()
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Save an SVG of the screen into the run folder (or the current folder) and say where."""
@@ -377,26 +383,29 @@ def run_app(args: argparse.Namespace) -> int:
     """Entry point of the bare ``rnnplay`` command (called by rnnplay.cli).
 
     ``args.config`` is a validated TrainConfig, ``args.given`` the names of
-    the flags typed, ``args.checkpoint`` a path or None; ``args.runs_dir`` and
-    ``args.confine_paths`` say where run folders go. A corpus or checkpoint
-    that fails is reported in one line with exit code 2, before the screen
-    changes; an opened checkpoint shows its figures and starts a sample.
+    the flags typed, ``args.checkpoint`` a path or None, ``args.runs_dir`` the
+    folder of run folders and ``args.confine_paths`` whether nothing outside it
+    may be opened. The run is opened by the front door (rnnplay.core.runs); a
+    corpus or checkpoint that fails raises its RnnplayError (one line and exit
+    2 from the CLI) before the screen changes. An opened checkpoint shows its
+    figures and starts a sample.
     """
-    import sys
-
+    from rnnplay.core.runs import open_playground
     from rnnplay.core.train.config import TrainConfig
 
     config = getattr(args, "config", None) or TrainConfig()
     checkpoint = getattr(args, "checkpoint", None)
-    try:
-        trainer = make_trainer(config, checkpoint, getattr(args, "given", ()))
-    except (RnnplayError, ValueError, OSError) as error:
-        print(f"rnnplay: error: {one_line(error)}", file=sys.stderr)
-        return 2
+    runs_dir = getattr(args, "runs_dir", None) or "runs"
+    confine = bool(getattr(args, "confine_paths", False))
+    typed = {name: getattr(config, name) for name in getattr(args, "given", ())}
+    run = open_playground(
+        config, checkpoint=checkpoint, given=typed, runs_dir=runs_dir, confine_paths=confine
+    )
     app = RnnPlayApp(
-        trainer,
-        runs_dir=getattr(args, "runs_dir", None) or "runs",
-        confine_paths=bool(getattr(args, "confine_paths", False)),
+        run.trainer,
+        run=run,
+        runs_dir=runs_dir,
+        confine_paths=confine,
         start_sample=checkpoint is not None,
     )
     return int(app.run() or 0)

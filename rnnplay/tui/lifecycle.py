@@ -26,9 +26,8 @@ from textual import work
 from textual.worker import Worker, get_current_worker
 
 from rnnplay.core.train.trainer import Trainer
-from rnnplay.errors import one_line
+from rnnplay.errors import RnnplayError, one_line
 from rnnplay.tui.messages import CheckpointFailed, CheckpointSaved
-from rnnplay.tui.run_place import checkpoint_name
 from rnnplay.tui.screens import ConfirmScreen, OpenCheckpointScreen
 from rnnplay.tui.session import TrainingSession, build_trainer
 from rnnplay.tui.widgets.controls import Controls
@@ -85,7 +84,7 @@ class SessionChanges:
         self.single_step = steps == 1
         try:
             self.place.ensure_folder()
-        except OSError as error:
+        except (RnnplayError, OSError) as error:
             self.notify(f"no run folder: {one_line(error)}", severity="warning", timeout=6)
         self._train_worker = self.run_worker(
             partial(_train_body, session, steps),
@@ -125,6 +124,7 @@ class SessionChanges:
         *,
         on_fail: Callable[[], None] | None = None,
         sample: bool = False,
+        resumed_from: Path | None = None,
     ) -> None:
         """Build a trainer with ``factory`` (off the UI thread), then show it.
 
@@ -147,7 +147,7 @@ class SessionChanges:
                 self.refresh_status()
             self.samples.stop()
             await self.wait_idle()
-            self._install(trainer)
+            self._install(trainer, resumed_from)
             self.notify(done, timeout=3)
             if sample:
                 self.samples.request(self.session)
@@ -156,11 +156,12 @@ class SessionChanges:
             self.busy = None
             self.refresh_status()
 
-    def _install(self: RnnPlayApp, trainer: Trainer) -> None:
-        """Show ``trainer`` as the new session (training is stopped)."""
+    def _install(self: RnnPlayApp, trainer: Trainer, resumed_from: Path | None = None) -> None:
+        """Show ``trainer`` as the new session (training is stopped): a new run,
+        whose folder is claimed when it first trains or saves."""
         self.session = TrainingSession(trainer, self.post_message)
         self._lr = trainer.lr
-        self.place.new_session()
+        self.place.attach(trainer, resumed_from)
         self.clear_panels()
         self.query_one(Controls).show(trainer.config, self.live_settings())
         self.show_history()
@@ -183,9 +184,10 @@ class SessionChanges:
         def chosen(path: str | None) -> None:
             if path:
                 self.replace_session(
-                    partial(_resume_checked, self.place.check_readable, path),
+                    partial(self.place.resume, path),
                     f"opened {path}",
                     sample=True,
+                    resumed_from=Path(path),
                 )
 
         found = self.place.found()
@@ -222,26 +224,23 @@ class SessionChanges:
 
     # -- saving ------------------------------------------------------------------------
     def action_save(self: RnnPlayApp) -> None:
-        """s: write a checkpoint into the run folder, named after the step it holds."""
+        """s: write a checkpoint into the run folder's saves/, named after the step it holds."""
+        place = self.place
         try:
-            folder = self.place.ensure_folder()
-        except OSError as error:
+            place.ensure_folder()
+        except (RnnplayError, OSError) as error:
             self.notify(one_line(error), title="save failed", severity="error")
             return
 
         def path_for(trainer: Trainer) -> Path:
             # Named when written (between steps), so the name is the step it holds.
-            return folder / checkpoint_name(trainer.step_count)
+            return place.save_path(trainer.step_count)
 
         def done(written: Path | None, error: str | None) -> None:
             message: Any = CheckpointFailed(error) if error else CheckpointSaved(str(written))
             self.post_message(message)
 
         self.session.save(path_for, done)
-
-
-def _resume_checked(check: Callable[[str], Path], path: str) -> Trainer:
-    return Trainer.resume(check(path))
 
 
 def _train_body(session: TrainingSession, steps: int | None) -> None:

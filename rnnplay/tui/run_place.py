@@ -1,15 +1,16 @@
 """Where the playground reads and writes: its run folder under ``runs_dir``.
 
-The TUI creates (or continues) one run folder when it first trains or
-saves, shows its path, and ``s`` saves into it; a checkpoint's stored paths
-never decide where anything is written. The open dialog lists the
-checkpoints found under ``runs_dir`` (newest first, with step and
-validation loss) and, with ``confine`` (``rnnplay serve``), refuses every
-path outside ``runs_dir``.
+The TUI's one seam to the front door (:mod:`rnnplay.core.runs`) and the run
+folders (:mod:`rnnplay.core.store.run_folder`). Each session of the
+playground is a :class:`~rnnplay.core.runs.Run`: it claims (and locks) a
+fresh ``runs_dir/run-N`` when it first trains or saves, ``s`` writes a named
+save into that folder's ``saves/``, and a checkpoint's stored paths never
+decide where anything is written. Replacing the session (reset, open,
+apply) or quitting closes the old run, releasing its lock.
 
-This is the TUI's one seam to the run folders: when rnnplay.core.runs
-(the front door) is present its folder rules are used here and nowhere
-else in the TUI.
+The open dialog lists the checkpoints of the runs found under ``runs_dir``
+(newest first, with step and validation loss); with ``confine``
+(``rnnplay serve``) every path outside ``runs_dir`` is refused.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnnplay.errors import RunError
+from rnnplay.core.runs import Run, check_confined, resume_trainer
+from rnnplay.core.store.run_folder import SAVES, list_runs
+from rnnplay.core.train.trainer import Trainer
 
-CHECKPOINT_GLOB = "*.npz"
 MAX_LISTED = 50
 
 
@@ -36,7 +38,7 @@ class FoundCheckpoint:
     modified: float
 
     def label(self, root: Path) -> str:
-        """``run-2/last.npz  step 1,200  val 1.83`` (relative to ``root`` when inside it)."""
+        """``run-2/last.npz  step 1,200  val 1.830`` (relative to ``root`` when inside it)."""
         try:
             shown = str(self.path.relative_to(root))
         except ValueError:
@@ -46,54 +48,83 @@ class FoundCheckpoint:
         return f"{shown}  {step}  {val}"
 
 
+def save_label(step: int) -> str:
+    """The name of a save made after ``step`` steps (the step it holds)."""
+    return f"step{step:06d}"
+
+
 def checkpoint_name(step: int) -> str:
-    """The file name of a save made after ``step`` steps (the step it holds)."""
-    return f"step{step:06d}.npz"
+    return f"{save_label(step)}.npz"
 
 
 class RunPlace:
-    """The playground's run folder (made on first use) and the paths it may open."""
+    """The run of the session on screen, and the paths the playground may open."""
 
-    def __init__(self, runs_dir: str | os.PathLike[str] = "runs", *, confine: bool = False) -> None:
+    def __init__(
+        self,
+        runs_dir: str | os.PathLike[str] = "runs",
+        *,
+        confine: bool = False,
+        run: Run | None = None,
+    ) -> None:
         self.runs_dir = Path(runs_dir)
         self.confine = confine
-        self.folder: Path | None = None
+        self.run = run
+
+    @property
+    def folder(self) -> Path | None:
+        """The run folder, or None while the session has not trained or saved."""
+        if self.run is None or self.run.folder is None:
+            return None
+        return self.run.folder.path
+
+    def attach(self, trainer: Trainer, resumed_from: Path | None = None) -> None:
+        """A new session: the old run is closed (its lock released), the new one has
+        no folder until it trains or saves."""
+        self.close()
+        self.run = Run(
+            trainer,
+            None,
+            self.runs_dir,
+            resumed_from=resumed_from,
+            started_at_step=trainer.step_count,
+        )
 
     def ensure_folder(self) -> Path:
-        """The run folder, created now if this session has none yet (race-free name)."""
-        if self.folder is not None:
-            return self.folder
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
-        n = 1
-        while True:
-            candidate = self.runs_dir / f"tui-{n}"
-            try:
-                candidate.mkdir()
-            except FileExistsError:
-                n += 1
-                continue
-            self.folder = candidate
-            return candidate
-
-    def new_session(self) -> None:
-        """A reset or an opened checkpoint: the next save makes a new run folder."""
-        self.folder = None
+        """The run folder, claimed now (``runs_dir/run-N``, locked) if there is none yet."""
+        assert self.run is not None, "attach a trainer first"
+        return self.run.ensure_folder().path
 
     def save_path(self, step: int) -> Path:
-        return self.ensure_folder() / checkpoint_name(step)
+        """Where ``s`` writes the session after ``step`` steps: the folder's saves/."""
+        assert self.run is not None, "attach a trainer first"
+        path = self.run.ensure_folder().save_path(save_label(step))
+        path.parent.mkdir(exist_ok=True)
+        return path
+
+    def close(self, status: str = "done") -> None:
+        """Record how the run ended and give its folder up (nothing when it has none)."""
+        if self.run is not None:
+            self.run.close(status)
 
     def check_readable(self, path: str | os.PathLike[str]) -> Path:
         """``path`` if this playground may open it, else a RunError saying why."""
-        resolved = Path(path).expanduser()
-        if self.confine and not _inside(resolved, self.runs_dir):
-            raise RunError(f"only checkpoints under {self.runs_dir} can be opened here")
-        return resolved
+        if self.confine:
+            return check_confined(path, self.runs_dir)
+        return Path(path).expanduser()
+
+    def resume(self, path: str | os.PathLike[str]) -> Trainer:
+        """The trainer saved at ``path`` (checked first), through the front door."""
+        return resume_trainer(self.check_readable(path))
 
     def found(self) -> list[FoundCheckpoint]:
-        """Checkpoints under ``runs_dir`` (two levels deep), newest first."""
-        if not self.runs_dir.is_dir():
-            return []
-        paths = [*self.runs_dir.glob(CHECKPOINT_GLOB), *self.runs_dir.glob("*/" + CHECKPOINT_GLOB)]
+        """The checkpoints and saves of the runs under ``runs_dir``, newest first."""
+        paths: list[Path] = []
+        for summary in list_runs([self.runs_dir]):
+            paths += [summary.path / name for name in summary.checkpoints]
+            saves = summary.path / SAVES
+            if saves.is_dir():
+                paths += sorted(saves.glob("*.npz"))
         stamped = []
         for path in paths:
             try:
@@ -102,14 +133,6 @@ class RunPlace:
                 continue
         stamped.sort(key=lambda item: (-item[0], str(item[1])))
         return [_summary(path, mtime) for mtime, path in stamped[:MAX_LISTED]]
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
 
 
 def _summary(path: Path, modified: float) -> FoundCheckpoint:
@@ -124,14 +147,10 @@ def _summary(path: Path, modified: float) -> FoundCheckpoint:
             header = store._load_json(str(path), zf, members[store.META_MEMBER])
         meta = header.get("meta") or {}
         step = meta.get("step") if isinstance(meta.get("step"), int) else None
-        evals = [r for r in meta.get("history") or [] if isinstance(r, dict) and "loss" in r]
-        evals = [r for r in evals if r.get("kind") == "eval"]
-        if (
-            evals
-            and isinstance(evals[-1]["loss"], int | float)
-            and math.isfinite(evals[-1]["loss"])
-        ):
-            val = float(evals[-1]["loss"])
+        history = meta.get("history") or []
+        losses = [r.get("loss") for r in history if isinstance(r, dict) and r.get("kind") == "eval"]
+        if losses and isinstance(losses[-1], int | float) and math.isfinite(losses[-1]):
+            val = float(losses[-1])
     except Exception:  # listed without figures; opening it reports what is wrong
         pass
     return FoundCheckpoint(path, step, val, modified)

@@ -31,8 +31,8 @@ import numpy as np
 
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
-from rnnplay.core.train.trainer import RESUME_OVERRIDES, Trainer
-from rnnplay.errors import ConfigError, one_line
+from rnnplay.core.train.trainer import Trainer
+from rnnplay.errors import one_line
 from rnnplay.tui.messages import (
     Evaluated,
     GradFlowMeasured,
@@ -90,20 +90,11 @@ class TokenRate:
 
 
 def build_trainer(config: TrainConfig) -> Trainer:
-    """Validate ``config``, read its corpus and build a fresh Trainer (can raise
-    ConfigError / CorpusError with a one-line message)."""
-    from rnnplay.core.data.corpus import load_dataset
+    """A fresh Trainer for ``config`` through the front door (``rnnplay.core.runs``);
+    can raise ConfigError / CorpusError with a one-line message."""
+    from rnnplay.core.runs import new_trainer
 
-    config.validate()
-    dataset = load_dataset(
-        config.corpus,
-        level=config.level,
-        max_vocab=config.max_vocab,
-        valid=config.valid,
-        test=config.test,
-        val_fraction=config.val_fraction,
-    )
-    return Trainer(config, dataset)
+    return new_trainer(config, headless=False)
 
 
 @dataclass(frozen=True)
@@ -404,15 +395,11 @@ def _last_eval(history: list[dict[str, Any]]) -> EvalEvent | None:
 
 def make_trainer(config: TrainConfig, checkpoint: str | None, given: Iterable[str] = ()) -> Trainer:
     """The trainer the app opens with: resumed from ``checkpoint`` (with the
-    settings a resume may change) or fresh from ``config``."""
-    if checkpoint is None:
-        return build_trainer(config)
-    overrides = {name: getattr(config, name) for name in given if name in RESUME_OVERRIDES}
-    refused = sorted(set(given) - RESUME_OVERRIDES)
-    if refused:
-        flags = ", ".join("--" + name.replace("_", "-") for name in refused)
-        raise ConfigError(f"--checkpoint keeps the saved model's settings; drop {flags}")
-    return Trainer.resume(checkpoint, overrides=overrides)
+    settings a resume may change) or fresh from ``config`` (``rnnplay.core.runs``)."""
+    from rnnplay.core.runs import open_playground
+
+    typed = {name: getattr(config, name) for name in given}
+    return open_playground(config, checkpoint=checkpoint, given=typed).trainer
 
 
 def builtin_corpus_names() -> list[str]:

@@ -24,7 +24,11 @@ def test_train_writes_best_and_last_checkpoints_and_metrics(trained: Path) -> No
         "checkpoint.npz",
         "last.npz",
         "metrics.jsonl",
+        "run.json",
     ]
+    manifest = json.loads((trained / "run.json").read_text())
+    assert manifest["status"] == "done" and manifest["last_step"] == 30
+    assert manifest["config"]["max_steps"] == 30
     rows = records(trained)
     assert all(set(row) >= METRIC_KEYS for row in rows)
     train = [r for r in rows if r["kind"] == "train"]

@@ -125,7 +125,8 @@ def test_cli_nan_stops_with_one_line_and_keeps_the_good_checkpoints(
     fresh_run: Path, tmp_path: Path
 ) -> None:
     """Resume a good run with an absurd learning rate: the weights overflow to inf
-    after one step and the next loss is NaN. The run stops with exit 2; last.npz and
+    in the first update, which the check after the update sees at once (before any
+    loss is NaN). The run stops with exit 2; last.npz and
     checkpoint.npz stay exactly as they were (not replaced by the weights that made
     the NaN), and resuming from them with a sane learning rate works."""
     before = {name: file_digest(fresh_run / name) for name in ("last.npz", "checkpoint.npz")}
@@ -134,7 +135,7 @@ def test_cli_nan_stops_with_one_line_and_keeps_the_good_checkpoints(
         "train", "--resume", fresh_run / "last.npz", "--lr", "1e300", "--max-steps", "50",
         "--quiet", cwd=tmp_path,
     )  # fmt: skip
-    line = assert_clean_failure(result, "nan", f"step {saved_step + 2}", "lower learning rate")
+    line = assert_clean_failure(result, "nan", f"step {saved_step + 1}", "lower learning rate")
     assert str(fresh_run / "last.npz") in line
     assert {name: file_digest(fresh_run / name) for name in before} == before
 

@@ -109,6 +109,7 @@ async def wait_thread_gone(app: RnnPlayApp, timeout: float = 5.0) -> None:
 def seed_mid_training(app: RnnPlayApp) -> None:
     """Fill every panel as if the app had trained for a while: seeded figures,
     curves, a sample and gradient probes; no thread, no clock."""
+    from rnnplay.core.store.run_folder import RunFolder
     from rnnplay.core.train.events import EvalEvent, StepEvent
     from rnnplay.tui.widgets.distribution import NextTokenDistribution
     from rnnplay.tui.widgets.gradient_flow import GradientFlow
@@ -127,7 +128,7 @@ def seed_mid_training(app: RnnPlayApp) -> None:
         step=900, epoch=0.41, tokens=900 * 2048, loss=1.71, ppl=5.53, lr=0.005, elapsed_s=95.0
     )
     session.rate.value = 31_250.0
-    app.place.folder = Path("runs/tui-1")
+    app.place.run.folder = RunFolder(Path("runs/run-1"))  # named only: nothing is written
     train, evals = seeded_losses()
     app.query_one(LossChart).set_data(train, evals)
     steps = sample_steps(units=32)

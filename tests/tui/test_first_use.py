@@ -169,8 +169,10 @@ async def test_a_save_while_training_is_named_after_the_step_it_holds(apps, tmp_
         path = Path(app.last_checkpoint)
         step = load_checkpoint(path).meta["step"]
         assert path.name == f"step{step:06d}.npz"
-        assert path.parent.parent == tmp_path / "ckpt", "saved into a run folder of runs_dir"
-        assert f"ckpt/{path.parent.name}" in status_text(app), "the run folder is shown"
+        run_folder = path.parent.parent
+        assert path.parent.name == "saves" and run_folder.parent == tmp_path / "ckpt"
+        assert (run_folder / "run.json").exists(), "a run folder of runs_dir, with its manifest"
+        assert f"ckpt/{run_folder.name}" in status_text(app), "the run folder is shown"
 
 
 async def test_the_open_dialog_lists_checkpoints_newest_first(apps, tmp_path):
@@ -209,7 +211,7 @@ async def test_confined_paths_refuse_a_checkpoint_outside_the_runs_folder(apps, 
         await pilot.press("enter")
         await wait_for(pilot, lambda: any(sev == "error" for _, sev in notes))
         assert app.session is session
-        assert any("only checkpoints under" in msg for msg, _ in notes)
+        assert any("is outside" in msg for msg, _ in notes)
 
 
 async def test_an_opened_checkpoint_shows_its_figures_and_starts_a_sample(apps, tmp_path):

@@ -1,4 +1,8 @@
-"""TimeAffine: the same fully connected layer applied at every time step."""
+"""TimeAffine: the same fully connected layer applied at every time step.
+
+A reference layer (see ``rnnplay.core.nn``): with ``TimeSoftmaxWithLoss`` it is the
+specification that ``output.TimeAffineSoftmaxWithLoss`` is tested against.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""TimeSoftmaxWithLoss: softmax and cross-entropy over every time step, fused."""
+"""TimeSoftmaxWithLoss: softmax and cross-entropy over every time step, fused.
+
+A reference layer (see ``rnnplay.core.nn``): with ``TimeAffine`` it is the
+specification that ``output.TimeAffineSoftmaxWithLoss`` is tested against.
+"""
 
 from __future__ import annotations
 

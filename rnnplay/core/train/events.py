@@ -22,6 +22,7 @@ class StepEvent:
     lr: float
     tokens_per_s: float
     elapsed_s: float
+    weights_finite: bool = True  # False: this step's update made a weight NaN or inf
     kind: str = field(default="train", init=False)
 
     def to_json(self) -> dict[str, Any]:

@@ -5,37 +5,35 @@ schedule, and reports what happens as plain events (``rnnplay.core.train.events`
 instead of printing. ``step()`` trains on one batch, ``evaluate()`` measures
 perplexity over a whole held-out split, ``run()`` is a generator that steps,
 evaluates on a cadence and stops on a limit or when ``should_stop()`` says
-so (the TUI's pause and quit). ``save()`` / ``resume()`` store and restore
-everything a run depends on, so a resumed run continues bit for bit.
+so (the TUI's pause and quit). The loop lives here; beside it, each written
+once, ``probes.py`` (the gradient-flow probe, the weights' finiteness) and
+``persistence.py`` (``save()`` / ``resume()``: everything a run depends on,
+so a resumed run continues bit for bit).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rnnplay.core.data.batching import BATCHERS, Batcher, min_corpus_tokens
-from rnnplay.core.data.corpus import Dataset, load_dataset
+from rnnplay.core.data.corpus import Dataset
 from rnnplay.core.nn.model import RNNLM
-from rnnplay.core.store.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from rnnplay.core.train import persistence, probes
 from rnnplay.core.train.config import ConfigError, TrainConfig
 from rnnplay.core.train.evaluation import perplexity, sequence_loss
 from rnnplay.core.train.events import EvalEvent, Event, LRChangeEvent, StepEvent, StopEvent
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer, clip_grads
+from rnnplay.core.train.persistence import CHECKPOINT_KIND, RESUME_OVERRIDES
+from rnnplay.core.train.probes import weights_finite
 from rnnplay.core.train.schedule import Schedule, make_schedule
 
-CHECKPOINT_KIND = "rnnplay-trainer"
-"""``meta["kind"]`` of a checkpoint that holds training state (resumable)."""
-
-RESUME_OVERRIDES = frozenset(
-    {"epochs", "max_steps", "max_seconds", "eval_every", "out", "resume", "quiet", "lr", "clip"}
-)
-"""Settings a resumed run may change; everything else must match the checkpoint."""
+__all__ = ["CHECKPOINT_KIND", "HISTORY_LIMIT", "RESUME_OVERRIDES", "Trainer", "weights_finite"]
 
 HISTORY_LIMIT = 1000
 """How many evaluation records a checkpoint keeps (the metrics summary)."""
@@ -126,6 +124,7 @@ class Trainer:
         self.improved = False
         self.history: list[dict[str, Any]] = []
         self._step_time_ema: float | None = None
+        self.diverged = False  # a weight became NaN/inf: nothing may be saved from here
         self.optimizer.lr = self.schedule.lr_at(0)
 
     # -- properties -------------------------------------------------------------
@@ -142,9 +141,9 @@ class Trainer:
     def lr(self, value: float) -> None:
         """Change the learning rate now; the schedule continues from the new value."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"learning rate must be a number, got {value!r}")
+            raise ConfigError(f"learning rate must be a number, got {value!r}")
         if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"learning rate must be a positive finite number, got {value!r}")
+            raise ConfigError(f"learning rate must be a positive finite number, got {value!r}")
         self.schedule.set_lr(float(value), self.step_count)
         self.optimizer.lr = self.schedule.lr_at(self.step_count)
 
@@ -206,6 +205,9 @@ class Trainer:
                     elapsed_s=self.elapsed_s,
                 )
             self.optimizer.update(model.params, model.grads)
+            finite = weights_finite(model.params)
+        if not finite:
+            self.diverged = True
         self.step_count += 1
         self.tokens_seen += int(xs.size)
         took = time.perf_counter() - start
@@ -221,6 +223,7 @@ class Trainer:
             lr=lr,
             tokens_per_s=xs.size / self._step_time_ema if self._step_time_ema > 0 else 0.0,
             elapsed_s=self.elapsed_s,
+            weights_finite=finite,
         )
 
     def _epoch_starts(self) -> bool:
@@ -238,7 +241,17 @@ class Trainer:
     def nonfinite_stop(event: StepEvent) -> StopEvent | None:
         """A StopEvent explaining a non-finite step, or None when the step was fine."""
         if math.isfinite(event.loss) and math.isfinite(event.grad_norm):
-            return None
+            if event.weights_finite:
+                return None
+            return StopEvent(
+                step=event.step,
+                reason="nonfinite",
+                message=(
+                    f"the weights became infinite or NaN in the update of step {event.step} "
+                    f"with learning rate {event.lr:.3g}; training stopped and these weights "
+                    f"are not saved: try a lower learning rate (e.g. {event.lr / 10:.3g})"
+                ),
+            )
         what = (
             f"the loss became {event.loss}"
             if not math.isfinite(event.loss)
@@ -268,7 +281,7 @@ class Trainer:
         elif split == "test":
             ids = self.dataset.test
             if ids is None:
-                raise ValueError(f"'{self.dataset.name}' has no test split (give --test PATH)")
+                raise ConfigError(f"'{self.dataset.name}' has no test split (give --test PATH)")
         else:
             raise ValueError(f"split must be 'valid' or 'test', got {split!r}")
         start = time.perf_counter()
@@ -294,7 +307,9 @@ class Trainer:
         del self.history[:-HISTORY_LIMIT]
         return event
 
-    def _evaluate_events(self) -> Iterator[Event]:
+    def _evaluate_events(self) -> Generator[Event, None, StopEvent | None]:
+        """Validate and yield the events; returns a nonfinite StopEvent when the
+        validation loss is not finite (the caller yields it and stops)."""
         event = self.evaluate("valid")
         # The schedule sees the result before anyone does: a checkpoint saved when
         # the EvalEvent arrives must hold the schedule's state after it, or a run
@@ -306,6 +321,18 @@ class Trainer:
         yield event
         if reason is not None:
             yield LRChangeEvent(step=self.step_count, old_lr=old, new_lr=self.lr, reason=reason)
+        if not math.isfinite(event.loss):
+            self.diverged = True
+            return StopEvent(
+                step=self.step_count,
+                reason="nonfinite",
+                message=(
+                    f"the validation loss became {event.loss} at step {self.step_count} with "
+                    f"learning rate {self.lr:.3g}; training stopped and these weights are not "
+                    f"saved: try a lower learning rate (e.g. {self.lr / 10:.3g})"
+                ),
+            )
+        return None
 
     # -- the loop -------------------------------------------------------------------
     def run(
@@ -338,7 +365,10 @@ class Trainer:
         if every and step and step % every == 0 and not done:
             # Saved between a step and its evaluation (a save from the TUI can land
             # there): evaluate now, so a resumed run continues exactly.
-            yield from self._evaluate_events()
+            stop = yield from self._evaluate_events()
+            if stop is not None:
+                yield stop
+                return
             evaluated_at = step
         while True:
             reason = None
@@ -357,7 +387,10 @@ class Trainer:
                     and every
                     and evaluated_at != self.step_count
                 ):
-                    yield from self._evaluate_events()
+                    stop = yield from self._evaluate_events()
+                    if stop is not None:
+                        yield stop
+                        return
                 yield StopEvent(step=self.step_count, reason=reason, message=_STOP_TEXT[reason])
                 return
             event = self.step()
@@ -367,83 +400,22 @@ class Trainer:
                 return
             yield event
             if every and self.step_count % every == 0:
-                yield from self._evaluate_events()
+                stop = yield from self._evaluate_events()
+                if stop is not None:
+                    yield stop
+                    return
                 evaluated_at = self.step_count
 
-    # -- gradient flow -----------------------------------------------------------------
+    # -- beside the loop: probes (probes.py) and persistence (persistence.py) --------------
     def probe_grad_flow(self) -> list[np.ndarray]:
-        """Per recurrent layer, ``||dL/dh_t||`` against distance back from the last step.
+        """Per recurrent layer, ``||dL/dh_t||`` back in time; training untouched
+        (:func:`rnnplay.core.train.probes.grad_flow`)."""
+        return probes.grad_flow(self)
 
-        One forward/backward on the next training batch in which only the
-        last position's label counts (the others are ignored), so L is the
-        loss of the last prediction and entry k of each array is the
-        Frobenius norm over the batch of dL/dh at k steps before it: how
-        much the last prediction's error reaches back in time. Training is
-        untouched: the batcher, carried state, RNG, gradients and the
-        layers' recording flags are restored, so steps taken with probes in
-        between give the same losses bit for bit as without.
-        """
-        model = self.model
-        layers = model.recurrent
-        saved_batcher = self.batcher.state_dict()
-        saved_state = model.get_state()
-        saved_rng = model.rng.bit_generator.state
-        saved_grads = [g.copy() for g in model.grads]
-        saved_flags = [layer.record_grad_flow for layer in layers]
-        try:
-            if self.batcher.resets_state or self._epoch_starts():
-                model.reset_state()
-            xs, ts = self.batcher.next_batch()
-            ts = np.array(ts, copy=True)
-            ts[:, :-1] = -1
-            for layer in layers:
-                layer.record_grad_flow = True
-            with np.errstate(**_QUIET_FLOATS):
-                model.forward(xs, ts)
-                model.backward()
-            flows = [np.asarray(layer.grad_flow, dtype=np.float64)[::-1].copy() for layer in layers]
-        finally:
-            self.batcher.load_state_dict(saved_batcher)
-            model.set_state(saved_state)
-            model.rng.bit_generator.state = saved_rng
-            for grad, saved in zip(model.grads, saved_grads, strict=True):
-                np.copyto(grad, saved)
-            for layer, flag in zip(layers, saved_flags, strict=True):
-                layer.record_grad_flow = flag
-        return flows
-
-    # -- checkpoints ---------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write one checkpoint holding everything needed to continue exactly."""
-        state = self.model.get_state() or []
-        arrays = {
-            f"state.{k}.{name}": value
-            for k, entry in enumerate(state)
-            for name, value in entry.items()
-        }
-        meta = {
-            "kind": CHECKPOINT_KIND,
-            "config": self.config.to_json(),
-            "step": self.step_count,
-            "epoch": self.epoch,
-            "tokens": self.tokens_seen,
-            "elapsed_s": self.elapsed_s,
-            "lr": self.lr,
-            "schedule": self.schedule.state_dict(),
-            "best_val_loss": self.best_val_loss,
-            "batcher": self.batcher.state_dict(),
-            "rng": self.model.rng.bit_generator.state,
-            "state_layers": len(state),
-            "history": self.history,
-        }
-        return save_checkpoint(
-            path,
-            model=self.model,
-            vocab=self.dataset.vocab,
-            optimizer=self.optimizer,
-            meta=meta,
-            arrays=arrays,
-        )
+        """Write one checkpoint holding everything needed to continue exactly; refused
+        for non-finite weights (:func:`rnnplay.core.train.persistence.save`)."""
+        return persistence.save(self, path)
 
     @classmethod
     def resume(
@@ -452,97 +424,9 @@ class Trainer:
         dataset: Dataset | None = None,
         overrides: dict[str, Any] | None = None,
     ) -> Trainer:
-        """Rebuild the Trainer saved at ``path`` and continue where it stopped.
-
-        Without ``dataset`` the corpus is read again from the saved config; its
-        vocabulary must equal the checkpoint's. ``overrides`` may change the
-        settings in :data:`RESUME_OVERRIDES` (limits, output, lr, clip).
-        """
-        checkpoint = load_checkpoint(path)
-        meta = checkpoint.meta
-        if not isinstance(meta, dict) or meta.get("kind") != CHECKPOINT_KIND:
-            raise CheckpointError(
-                f"'{path}' holds a model without training state: it can be sampled or "
-                f"evaluated but not resumed"
-            )
-        try:
-            config = TrainConfig.from_json(meta["config"])
-        except (KeyError, TypeError) as exc:
-            raise CheckpointError(f"'{path}' has a damaged training config ({exc})") from None
-        overrides = dict(overrides or {})
-        unknown = sorted(set(overrides) - set(config.to_json()))
-        if unknown:
-            raise ConfigError(f"unknown settings: {', '.join(unknown)}")
-        refused = sorted(
-            name
-            for name, value in overrides.items()
-            if name not in RESUME_OVERRIDES and value != getattr(config, name)
-        )
-        if refused:
-            shown = ", ".join(
-                f"--{name.replace('_', '-')} (saved: {getattr(config, name)!r})" for name in refused
-            )
-            raise ConfigError(f"a resumed run keeps the checkpoint's settings; drop {shown}")
-        config = config.replace(**overrides)
-        if dataset is None:
-            dataset = load_dataset(
-                config.corpus,
-                level=config.level,
-                max_vocab=config.max_vocab,
-                valid=config.valid,
-                test=config.test,
-                val_fraction=config.val_fraction,
-            )
-        if list(dataset.vocab.tokens) != list(checkpoint.vocab.tokens):
-            raise CheckpointError(
-                f"the corpus '{config.corpus}' now gives a different vocabulary than the one "
-                f"'{path}' was trained with; it cannot be resumed on it"
-            )
-        optimizer = checkpoint.optimizer
-        if optimizer is not None and type(optimizer) is not OPTIMIZERS[config.optimizer]:
-            raise CheckpointError(
-                f"'{path}' holds a {type(optimizer).__name__} optimizer but its config "
-                f"says {config.optimizer}"
-            )
-        trainer = cls(config, dataset, model=checkpoint.model, optimizer=optimizer)
-        try:
-            trainer._restore(meta, checkpoint.arrays)
-        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
-            raise CheckpointError(f"'{path}' has damaged training state ({exc})") from None
-        if "lr" in overrides:
-            trainer.lr = overrides["lr"]
-        return trainer
-
-    def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self.step_count = int(meta["step"])
-        self.tokens_seen = int(meta["tokens"])
-        self.elapsed_s = float(meta["elapsed_s"])
-        self.schedule.load_state_dict(meta["schedule"])
-        best = meta["best_val_loss"]
-        self.best_val_loss = None if best is None else float(best)
-        self.batcher.load_state_dict(meta["batcher"])
-        self.model.rng.bit_generator.state = meta["rng"]
-        history = meta.get("history", [])
-        self.history = list(history) if isinstance(history, list) else []
-        layers = int(meta["state_layers"])
-        if layers:
-            state = []
-            expected = (self.config.batch, self.model.config["hidden_size"])
-            for k in range(layers):
-                entry = {"h": arrays[f"state.{k}.h"]}
-                if f"state.{k}.c" in arrays:
-                    entry["c"] = arrays[f"state.{k}.c"]
-                for key, value in entry.items():
-                    if value.shape != expected:
-                        raise ValueError(
-                            f"carried state {key} of layer {k} is {value.shape}, "
-                            f"expected {expected}"
-                        )
-                state.append(entry)
-            self.model.set_state(state)
-        else:
-            self.model.reset_state()
-        self.optimizer.lr = self.schedule.lr_at(self.step_count)
+        """Rebuild the Trainer saved at ``path`` and continue where it stopped
+        (:func:`rnnplay.core.train.persistence.resume`)."""
+        return persistence.resume(cls, path, dataset, overrides)
 
 
 _STOP_TEXT = {
