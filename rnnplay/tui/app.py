@@ -25,7 +25,7 @@ from textual.binding import BindingType
 from textual.containers import Container, Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Tab, Tabs
+from textual.widgets import Footer, Input, Label, Select, Tab, Tabs
 
 from rnnplay.core.runs import Run
 from rnnplay.core.train.trainer import Trainer
@@ -124,7 +124,9 @@ class RnnPlayApp(SessionChanges, LiveActions, App[int]):
 
     # -- composition ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Tabs(*(Tab(title, id=f"tab-{key}") for key, title in TABS), id="tabs")
+        # The tab keys are written on the tabs: listed exactly where tabs exist.
+        tabs = (Tab(f"{n} {title}", id=f"tab-{key}") for n, (key, title) in enumerate(TABS, 1))
+        yield Tabs(*tabs, id="tabs")
         with Container(id="main", classes="wide"):
             status = StatusPanel(self.status_info(), id="status")
             status.border_title = "Status"
@@ -200,8 +202,19 @@ class RnnPlayApp(SessionChanges, LiveActions, App[int]):
         return not self._wide
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Tab keys apply (and are listed) only where there are tabs."""
-        return self.tabs_shown or action not in keys.TAB_ONLY_ACTIONS
+        """Tab keys apply (and are listed) only where there are tabs, "leave field"
+        only in a field."""
+        if action in keys.TAB_ONLY_ACTIONS:
+            return self.tabs_shown
+        if action in keys.FIELD_ONLY_ACTIONS:
+            return isinstance(self.focused, Input | Select)
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_blur(self) -> None:
+        self.refresh_bindings()
 
     def action_show_tab(self, key: str) -> None:
         self._show_tab(key)

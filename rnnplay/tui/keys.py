@@ -17,8 +17,9 @@ from typing import Literal
 
 from textual.binding import Binding
 
-Where = Literal["always", "tabs"]
-"""``tabs``: only when the panels are grouped on tabs (a narrow terminal)."""
+Where = Literal["always", "tabs", "field"]
+"""``tabs``: only when the panels are grouped on tabs (a narrow terminal);
+``field``: only while a field has focus."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ ACTIONS: tuple[KeyAction, ...] = (
               "3", where="tabs"),
     KeyAction("show_tab('controls')", "4", "Controls tab", "every setting", "4", where="tabs"),
     KeyAction("leave_field", "escape", "Leave field", "leave the field being edited",
-              "escape", in_palette=False),
+              "escape", footer="Leave field", key_display="esc", where="field",
+              in_palette=False),
 )  # fmt: skip
 
 EXTRA_HELP: tuple[tuple[str, str, Where], ...] = (
@@ -106,9 +108,10 @@ def bindings() -> list[Binding]:
     ]
 
 
-def applies(action: KeyAction, *, tabs: bool) -> bool:
-    """Whether ``action`` applies now (``tabs``: the panels are on tabs)."""
-    return action.where == "always" or tabs
+def applies(action: KeyAction, *, tabs: bool, field: bool = False) -> bool:
+    """Whether ``action`` applies now (``tabs``: the panels are on tabs; ``field``:
+    a field has focus)."""
+    return {"always": True, "tabs": tabs, "field": field}[action.where]
 
 
 def action_name(action: str) -> str:
@@ -117,6 +120,7 @@ def action_name(action: str) -> str:
 
 
 TAB_ONLY_ACTIONS = frozenset(action_name(a.action) for a in ACTIONS if a.where == "tabs")
+FIELD_ONLY_ACTIONS = frozenset(action_name(a.action) for a in ACTIONS if a.where == "field")
 
 
 PAIRS: dict[str, tuple[str, str]] = {

@@ -284,3 +284,29 @@ async def test_the_screenshot_goes_into_the_run_folder_and_says_where(apps, tmp_
         shots = list(folder.glob("*.svg"))
         assert len(shots) == 1
         assert any(str(shots[0]) in msg for msg, _ in notes)
+
+
+async def test_focus_is_predictable_tab_goes_to_the_prime_and_escape_leaves(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        prime = app.query_one("#prime")
+        await pilot.press("tab")
+        assert app.focused is prime, "the first Tab goes to the prime"
+        await pilot.press("escape")
+        assert app.focused is None
+        await pilot.press("p")
+        assert app.focused is prime, "p jumps to the prime"
+        await pilot.press("escape")
+        corpus = app.query_one(Controls).query_one("#corpus")
+        corpus.focus()
+        await pilot.pause()
+        await pilot.press("x")
+        assert corpus.value == "sonnetsx", "focusing a field does not select (and replace) it"
+        assert "leave_field" in footer_actions(app), "the footer says how to leave a field"
+        await pilot.press("escape")
+        assert app.focused is None
+        assert "leave_field" not in footer_actions(app)
+
+
+def footer_actions(app: RnnPlayApp) -> list[str]:
+    return [b.binding.action for b in app.screen.active_bindings.values() if b.enabled]

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.suggester import SuggestFromList
@@ -100,8 +99,6 @@ class Controls(VerticalScroll, can_focus=False):
         & #pending.-shown { display: block; }
     }
     """
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "leave", "Leave field", show=False)]
 
     class LiveChanged(Message):
         """A live setting (``lr``, ``temperature`` or ``top_k``) was changed."""
@@ -278,6 +275,3 @@ class Controls(VerticalScroll, can_focus=False):
         if value != getattr(self._live, name):
             self._live = LiveSettings(**{**self._live.__dict__, name: value})
             self.post_message(self.LiveChanged(name, value))
-
-    def action_leave(self) -> None:
-        self.screen.set_focus(None)
