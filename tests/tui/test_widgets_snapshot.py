@@ -34,7 +34,7 @@ RUNNING = StatusInfo(
     val_loss=1.6886,
     val_ppl=5.412,
     rate_window_s=5.0,
-    folder="runs/tui-3",
+    folder="runs/run-3",
     lr=0.002,
     elapsed_s=154.0,
 )

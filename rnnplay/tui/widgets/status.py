@@ -181,6 +181,7 @@ class StatusPanel(ThemeStyles, Widget):
             ]
         rate = _number(i.tokens_per_s, ",.0f") if i.running else "-"
         window = f" ({i.rate_window_s:g} s avg)" if i.rate_window_s and i.running else ""
+        short_window = f" {i.rate_window_s:g}s avg" if window else ""
         tokens = [(human_count(i.tokens), V), ("  ", L), (rate, V), (" tok/s", L)]
         val = [(_number(i.val_loss, ".3f"), V), (" ppl ", L), (_number(i.val_ppl, ".2f"), V)]
         rows: list[tuple[str, list[list[tuple[str, str]]]]] = [
@@ -206,7 +207,7 @@ class StatusPanel(ThemeStyles, Widget):
             ),
             ("state", state),
             ("step", [[(f"{i.step:,}", V), ("  epoch ", L), (f"{i.epoch:.2f}", V)]]),
-            ("tokens", [[*tokens, (window, L)], tokens]),
+            ("tokens", [[*tokens, (window, L)], [*tokens, (short_window, L)], tokens]),
             ("loss", [[(_number(i.train_loss, ".3f"), V)]]),
             ("val", [val, val[:1]]),
             (
