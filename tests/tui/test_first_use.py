@@ -310,3 +310,18 @@ async def test_focus_is_predictable_tab_goes_to_the_prime_and_escape_leaves(apps
 
 def footer_actions(app: RnnPlayApp) -> list[str]:
     return [b.binding.action for b in app.screen.active_bindings.values() if b.enabled]
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (120, 40)])
+async def test_the_footer_shows_help_and_quit_at_every_size(apps, tmp_path, size):
+    from textual.widgets._footer import FooterKey
+
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        shown = {
+            key.key: key.region
+            for key in app.screen.query(FooterKey)
+            if key.region.width and key.region.right <= size[0]
+        }
+        assert "question_mark" in shown and "q" in shown, sorted(shown)
