@@ -217,7 +217,7 @@ class StatusPanel(ThemeStyles, Widget):
                     [(_number(i.lr, ".3g"), V)],
                 ],
             ),
-            ("run", [[(i.folder or "made on first train or save", V if i.folder else L)]]),
+            ("run", [[(i.folder or "on first train or save", V if i.folder else L)]]),
         ]
         width = self.size.width or 10_000
         lines = []
