@@ -7,24 +7,20 @@ axis in a header row. One unit is selected (its label is highlighted and its
 value at the cursor column is written in the info line); selecting another
 posts `HiddenHeatmap.UnitSelected`, so the sample view can colour text by it.
 
-Activations are quantised to colour levels once, when they arrive, and rows
-are cut from that level matrix at render time, so a frame costs a table
-look-up per visible cell whatever the hidden size or sample length. The
-panel's Rich styles are looked up once per theme, not per line (Textual's
-``rich_style`` walks every ancestor), since a sampling run redraws every
-visible row five times a second while training competes for the CPU.
+Activations are quantised to colour levels once, when they arrive (a
+:class:`~rnnplay.tui.widgets.step_ring.StepRing`), and rows are cut from that
+level matrix at render time, so a frame costs a run of equal colours per
+visible row whatever the hidden size or sample length; the pieces of the
+lines are drawn by :mod:`rnnplay.tui.widgets.heatmap_lines`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
-from rich.cells import cell_len
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -32,11 +28,11 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from rnnplay.tui.widgets.palette import (
-    DIVERGING_BACKGROUNDS,
-    diverging_background,
-    diverging_rgb,
-    visible_token,
+from rnnplay.tui.widgets.heatmap_lines import (
+    colour_runs,
+    header_cells,
+    info_line,
+    mark_cursor_cell,
 )
 from rnnplay.tui.widgets.step_ring import StepRing
 from rnnplay.tui.widgets.theme_styles import ThemeStyles
@@ -52,17 +48,9 @@ class HiddenHeatmap(ThemeStyles, Widget, can_focus=True):
 
     DEFAULT_CSS = """
     HiddenHeatmap {
-        width: 1fr;
-        height: 1fr;
-        min-width: 24;
-        min-height: 5;
-        border: round $primary-muted;
-        border-title-color: $text;
-        padding: 0 0;
-        &:focus {
-            border: round $border;
-            border-title-color: $text;
-        }
+        width: 1fr; height: 1fr; min-width: 24; min-height: 5; padding: 0 0;
+        border: round $primary-muted; border-title-color: $text;
+        &:focus { border: round $border; border-title-color: $text; }
         & > .hidden-heatmap--hint { color: $text-muted; text-style: italic; }
         & > .hidden-heatmap--gutter { color: $text-muted; }
         & > .hidden-heatmap--selected { color: $text; background: $accent 60%; text-style: bold; }
@@ -177,13 +165,9 @@ class HiddenHeatmap(ThemeStyles, Widget, can_focus=True):
             self._col_first = max(0, self._col_first - 1)
         return fresh
 
-    def append_step(self, step: Any) -> None:
-        """Add one sampler step (anything with `.text` and `.hidden`, e.g. SampleStep)."""
-        self.append(step.text, step.hidden)
-
     def append_steps(self, steps: Iterable[Any]) -> None:
-        """Add a batch of sampler steps (as append_step, one after the other, but
-        redrawn once: a step that starts afresh is settled on its own first)."""
+        """Add sampler steps (``.text``, ``.hidden``), redrawn once (a step that
+        starts afresh is settled on its own first)."""
         pending = False
         for step in steps:
             if self._push(step.text, step.hidden):
@@ -368,18 +352,11 @@ class HiddenHeatmap(ThemeStyles, Widget, can_focus=True):
         self.refresh()
 
     # -------------------------------------------------------------- actions
-
-    def action_move_selection(self, delta: int) -> None:
-        self.move_selection(delta)
-
-    def action_page(self, delta: int) -> None:
-        self.page(delta)
-
-    def action_move_cursor(self, delta: int) -> None:
-        self.move_cursor(delta)
-
-    def action_follow_latest(self) -> None:
-        self.follow_latest()
+    # The keys' actions are the public methods themselves.
+    action_move_selection = move_selection
+    action_page = page
+    action_move_cursor = move_cursor
+    action_follow_latest = follow_latest
 
     def action_toggle_sort(self) -> None:
         self.sort_by_variance = not self.sort_by_variance
@@ -456,19 +433,7 @@ class HiddenHeatmap(ThemeStyles, Widget, can_focus=True):
         cursor = self.cursor_step()
         header = self.themed("hidden-heatmap--header")
         cursor_style = self.themed("hidden-heatmap--cursor")
-        tokens = self._ring.tokens[first : first + count]
-        if all(len(token) <= 1 for token in tokens):
-            cells = [_column_label(token) for token in tokens]
-        else:
-            cells = [" "] * count
-            free = 0  # first column a word may start at
-            for column, token in enumerate(tokens):
-                label = _word_label(token)
-                if column >= free and label:
-                    room = count - column
-                    for k, ch in enumerate(label[:room]):
-                        cells[column + k] = ch
-                    free = column + len(label) + 1
+        cells = header_cells(self._ring.tokens[first : first + count])
         segments = [Segment(" " * self._gutter_width(), header)]
         if cursor is not None and first <= cursor < first + count:
             at = cursor - first
@@ -497,19 +462,9 @@ class HiddenHeatmap(ThemeStyles, Widget, can_focus=True):
         label = f"{'▶' if selected else ' '}{unit:>{gutter - 2}} "
         segments = [Segment(label, label_style)]
         levels = self._ring.levels[first : first + count, unit]
-        if count:
-            # Runs of equal colour: one segment each (found by NumPy, not per cell).
-            ends = (np.flatnonzero(levels[1:] != levels[:-1]) + 1).tolist()
-            starts = [0, *ends]
-            backgrounds = DIVERGING_BACKGROUNDS
-            segments += [
-                Segment(" " * (end - start), backgrounds[level])
-                for start, end, level in zip(
-                    starts, [*ends, count], levels[starts].tolist(), strict=True
-                )
-            ]
+        segments += colour_runs(levels)
         if cursor is not None and first <= cursor < first + count:
-            segments = self._mark_cursor_cell(
+            segments = mark_cursor_cell(
                 segments, len(label) + cursor - first, levels, cursor - first
             )
         cells = len(label) + count
@@ -521,78 +476,23 @@ class HiddenHeatmap(ThemeStyles, Widget, can_focus=True):
         self._row_cache[key] = strip
         return strip
 
-    @staticmethod
-    def _mark_cursor_cell(
-        segments: list[Segment], cell: int, levels: np.ndarray, index: int
-    ) -> list[Segment]:
-        """Put a dot on the selected unit's cell at the cursor, in a contrasting colour."""
-        level = int(levels[index])
-        r, g, b = diverging_rgb(level)
-        dark_background = 0.299 * r + 0.587 * g + 0.114 * b <= 140
-        dot = Segment(
-            "●", diverging_background(level) + Style(color="white" if dark_background else "black")
-        )
-        strip = Strip(segments)
-        before, _, after = strip.divide([cell, cell + 1, strip.cell_length])
-        return [*before, dot, *after]
-
     def _info_strip(self) -> Strip:
-        """The selected unit's value at the cursor, the rows shown, and a colour key.
-
-        Parts are dropped from the least to the most important until the line fits.
-        """
-        base = self.themed()
-        info = self.themed("hidden-heatmap--info")
-        dim = self.themed("hidden-heatmap--dim")
+        """The selected unit's value at the cursor, the rows shown, and a colour key."""
         column = self.cursor_step()
         value = self.value_at_cursor()
         assert column is not None and value is not None
-        token = visible_token(self._ring.tokens[column])
-        if len(token) > 8:
-            token = token[:7] + "…"
         last_row = min(self._page_top + self._unit_rows(), self.units)
-        rows = f"{self._page_top + 1}-{last_row}/{self.units}"
-        order = " by variance" if self._sort else ""
-        head = [
-            Segment(f"unit {self._selected} ", info),
-            Segment(f"{value:+.3f}", self.themed("hidden-heatmap--info") + Style(bold=True)),
-        ]
-        at = Segment(f" at '{token}' t={self._ring.dropped + column}", info)
-        width = self.size.width
-        candidates = [
-            [*head, at, Segment(f"  rows {rows}{order}", dim)],
-            [*head, at, Segment(f"  {rows}{' var' if order else ''}", dim)],
-            [
-                *head,
-                Segment(f" '{token}'", info),
-                Segment(f" {rows}{' var' if order else ''}", dim),
-            ],
-            head,
-        ]
-        segments = next((c for c in candidates if Strip(c).cell_length <= width), candidates[-1])
-        strip = Strip(segments)
-        legend = self._legend_segments(dim)
-        room = width - strip.cell_length - sum(s.cell_length for s in legend)
-        if room >= 2:
-            strip = Strip([*segments, Segment(" " * room, base), *legend])
-        return strip
-
-    @staticmethod
-    def _legend_segments(label_style: Style) -> list[Segment]:
-        """A tiny colour key: -1 (blue) through 0 (white) to +1 (red)."""
-        cells = [Segment(" ", diverging_background(level)) for level in (0, 5, 10, 15, 20)]
-        return [Segment("-1", label_style), *cells, Segment("+1", label_style)]
-
-
-@lru_cache(maxsize=4096)
-def _word_label(token: str) -> str:
-    """A word's label in the header: whitespace shown, at most 10 cells, single-width only."""
-    label = "".join(ch for ch in visible_token(token) if cell_len(ch) == 1)
-    return label if len(label) <= 10 else label[:9] + "…"
-
-
-@lru_cache(maxsize=1024)
-def _column_label(token: str) -> str:
-    """A token's one-cell label in the header row (``·`` when it has no such label)."""
-    label = visible_token(token)[:1]
-    return label if cell_len(label) == 1 else "·"
+        return info_line(
+            unit=self._selected,
+            value=value,
+            token=self._ring.tokens[column],
+            time=self._ring.dropped + column,
+            rows=f"{self._page_top + 1}-{last_row}/{self.units}",
+            by_variance=self._sort,
+            width=self.size.width,
+            styles=(
+                self.themed(),
+                self.themed("hidden-heatmap--info"),
+                self.themed("hidden-heatmap--dim"),
+            ),
+        )
