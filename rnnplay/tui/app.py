@@ -15,22 +15,19 @@ one group at a time); below 60x20 a screen says the terminal is too small.
 from __future__ import annotations
 
 import argparse
-import functools
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Horizontal, Vertical
 from textual.events import Resize
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, Tab, Tabs
 
 from rnnplay.core.runs import Run
 from rnnplay.core.train.trainer import Trainer
-from rnnplay.errors import one_line
 from rnnplay.tui import keys
+from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.lifecycle import FINISHING, SessionChanges
 from rnnplay.tui.live_actions import LiveActions
@@ -74,7 +71,7 @@ thread time, which on a busy machine is taken from training."""
 TABS = (("train", "Train"), ("sample", "Sample"), ("network", "Network"), ("controls", "Controls"))
 
 
-class RnnPlayApp(SessionChanges, LiveActions, App[int]):
+class RnnPlayApp(SessionChanges, LiveActions, PaletteCommands, App[int]):
     """The playground. ``trainer`` is the session it opens with (paused)."""
 
     CSS_PATH = "app.tcss"
@@ -363,33 +360,6 @@ class RnnPlayApp(SessionChanges, LiveActions, App[int]):
         self.samples.stop()
         self.session.request_stop()
         self.place.close()
-
-    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
-        """Save an SVG of the screen into the run folder (or the current folder) and say where."""
-        folder = Path(path) if path else (self.place.folder or Path.cwd())
-        try:
-            written = self.save_screenshot(filename, str(folder))
-        except OSError as error:
-            self.notify(one_line(error), title="screenshot failed", severity="error")
-            return
-        self.notify(f"saved {written}", title="screenshot", timeout=6)
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Textual's theme and maximize entries, a screenshot that says where it went,
-        and every key of the table that applies here (generated, never listed twice)."""
-        for command in super().get_system_commands(screen):
-            if command.title not in ("Keys", "Screenshot", "Quit"):
-                yield command
-        yield SystemCommand(
-            "Screenshot", "save an SVG of the screen in the run folder", self.action_screenshot
-        )
-        for action in keys.ACTIONS:
-            if action.in_palette and keys.applies(action, tabs=self.tabs_shown):
-                help_text = f"{action.display}: {action.description}"
-                yield SystemCommand(action.title, help_text, functools.partial(self._soon, action))
-
-    def _soon(self, action: keys.KeyAction) -> None:
-        self.call_later(self.run_action, action.action)
 
 
 def run_app(args: argparse.Namespace) -> int:
