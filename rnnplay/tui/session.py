@@ -21,7 +21,8 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ import numpy as np
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
 from rnnplay.core.train.trainer import Trainer
+from rnnplay.errors import one_line
 from rnnplay.tui.messages import (
     Evaluated,
     GradFlowMeasured,
@@ -54,7 +56,37 @@ GRAD_FLOW_INTERVAL_S = 2.0
 GRAD_FLOW_BUDGET = 0.025
 """...but spend at most this fraction of the training time on probes: a probe
 costs about one training step, so for big models (steps of a second or
-more) the probe interval stretches to keep training at full speed."""
+more) the probe interval stretches to keep training at full speed..."""
+
+GRAD_FLOW_MAX_INTERVAL_S = 15.0
+"""...up to this long at most, so probes keep coming for every model and level
+(a word-level model's big softmax made one probe look like twenty steps)."""
+
+RATE_WINDOW_S = 5.0
+"""Tokens per second are averaged over the steps of this much training time:
+a single step's figure jumps with every hiccup of a busy machine."""
+
+
+class TokenRate:
+    """Tokens per second over the last :data:`RATE_WINDOW_S` seconds of training."""
+
+    def __init__(self, window_s: float = RATE_WINDOW_S) -> None:
+        self.window_s = window_s
+        self._marks: deque[tuple[float, int]] = deque()
+        self.value: float | None = None
+
+    def add(self, elapsed_s: float, tokens: int, fallback: float) -> None:
+        """One step done at ``elapsed_s`` seconds of training, ``tokens`` seen in all."""
+        marks = self._marks
+        marks.append((elapsed_s, tokens))
+        while len(marks) > 2 and elapsed_s - marks[1][0] >= self.window_s:
+            marks.popleft()
+        (t0, n0), (t1, n1) = marks[0], marks[-1]
+        self.value = (n1 - n0) / (t1 - t0) if t1 > t0 and n1 > n0 else fallback
+
+    def pause(self) -> None:
+        """Forget the marks (after a pause the first step's timing starts afresh)."""
+        self._marks.clear()
 
 
 def build_trainer(config: TrainConfig) -> Trainer:
@@ -130,7 +162,8 @@ class TrainingSession:
         self._last_probe: float | None = None
         self._probe_every = grad_flow_interval
         self.last_step: StepEvent | None = None
-        self.last_eval: EvalEvent | None = None
+        self.last_eval: EvalEvent | None = _last_eval(trainer.history)
+        self.rate = TokenRate()
 
     # -- state the UI reads -------------------------------------------------
     @property
@@ -141,6 +174,14 @@ class TrainingSession:
     @property
     def config(self) -> TrainConfig:
         return self.trainer.config
+
+    def past_evals(self) -> list[tuple[int, float]]:
+        """(tokens, loss) of the validation runs a resumed trainer brought along."""
+        return [
+            (record["tokens"], record["loss"])
+            for record in self.trainer.history
+            if record.get("kind") == "eval" and "tokens" in record and "loss" in record
+        ]
 
     # -- requests from the UI -------------------------------------------------
     def begin(self) -> int:
@@ -198,17 +239,25 @@ class TrainingSession:
         or from the training thread)."""
         return [p.copy() for p in self.trainer.model.params]
 
-    def save(self, path: str | Path, on_done: Callable[[Path | None, str | None], None]) -> None:
+    def save(
+        self,
+        path: str | Path | Callable[[Trainer], Path],
+        on_done: Callable[[Path | None, str | None], None],
+    ) -> None:
         """Write a checkpoint between steps; ``on_done(path, error)`` is called
-        on whichever thread did the writing."""
+        on whichever thread did the writing. ``path`` may be a function of the
+        trainer, called when the checkpoint is written (so a name can carry the
+        step it holds, not the step it was asked at)."""
 
         def write(trainer: Trainer) -> None:
             try:
-                written = trainer.save(path)
+                target = path(trainer) if callable(path) else Path(path)
+                path_shown = target
+                written = trainer.save(target)
             except Exception as error:  # reported to the user, never raised into the loop
                 on_done(None, _one_line(error))
             else:
-                on_done(Path(written) if written is not None else Path(path), None)
+                on_done(Path(written) if written is not None else path_shown, None)
 
         self.submit(write)
 
@@ -257,6 +306,7 @@ class TrainingSession:
             for event in events:
                 if isinstance(event, StepEvent):
                     self.last_step = event
+                    self.rate.add(event.elapsed_s, event.tokens, event.tokens_per_s)
                     pending.append((event.tokens, event.loss))
                     latest = event
                     if self._clock() - last_post >= self.progress_interval:
@@ -276,7 +326,10 @@ class TrainingSession:
                 if steps is None and self._clock() - self._last_probe >= self._probe_every:
                     took = self._probe_grad_flow()
                     self._last_probe = self._clock()
-                    self._probe_every = max(self.grad_flow_interval, took / GRAD_FLOW_BUDGET)
+                    self._probe_every = min(
+                        max(self.grad_flow_interval, took / GRAD_FLOW_BUDGET),
+                        max(GRAD_FLOW_MAX_INTERVAL_S, self.grad_flow_interval),
+                    )
             if steps is not None and not should_stop():
                 # One step on demand: show its gradient flow straight away.
                 self._probe_grad_flow()
@@ -284,6 +337,7 @@ class TrainingSession:
             error = _one_line(exc)
         finally:
             flush()
+            self.rate.pause()
             with self._lock:
                 # Under the lock, so that nothing submitted from now on can
                 # run on the UI thread while this thread still works.
@@ -322,5 +376,36 @@ class TrainingSession:
 
 
 def _one_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
+    """The first line of ``error``, control characters escaped."""
+    lines = str(error).strip().splitlines()
+    return one_line(lines[0]) if lines else type(error).__name__
+
+
+def _last_eval(history: list[dict[str, Any]]) -> EvalEvent | None:
+    """The last validation record of a resumed trainer, as an event (None if none)."""
+    names = ("step", "epoch", "tokens", "loss", "ppl", "lr", "elapsed_s")
+    for record in reversed(history):
+        if record.get("kind") == "eval":
+            try:
+                return EvalEvent(**{name: record[name] for name in names})
+            except (KeyError, TypeError):
+                return None
+    return None
+
+
+def make_trainer(config: TrainConfig, checkpoint: str | None, given: Iterable[str] = ()) -> Trainer:
+    """The trainer the app opens with: resumed from ``checkpoint`` (with the
+    settings a resume may change) or fresh from ``config`` (``rnnplay.core.runs``)."""
+    from rnnplay.core.runs import open_playground
+
+    typed = {name: getattr(config, name) for name in given}
+    return open_playground(config, checkpoint=checkpoint, given=typed).trainer
+
+
+def builtin_corpus_names() -> list[str]:
+    """Names of the built-in corpora, for the corpus field's suggestions."""
+    try:
+        from rnnplay.core.data.corpus import BUILTIN_CORPORA
+    except ImportError:
+        return []
+    return sorted(BUILTIN_CORPORA)

@@ -104,3 +104,41 @@ async def wait_thread_gone(app: RnnPlayApp, timeout: float = 5.0) -> None:
     while app.session.running and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
     assert not app.session.running, "the training thread is still running"
+
+
+def seed_mid_training(app: RnnPlayApp) -> None:
+    """Fill every panel as if the app had trained for a while: seeded figures,
+    curves, a sample and gradient probes; no thread, no clock."""
+    from rnnplay.core.store.run_folder import RunFolder
+    from rnnplay.core.train.events import EvalEvent, StepEvent
+    from rnnplay.tui.widgets.distribution import NextTokenDistribution
+    from rnnplay.tui.widgets.gradient_flow import GradientFlow
+    from rnnplay.tui.widgets.heatmap import HiddenHeatmap
+    from rnnplay.tui.widgets.loss_chart import LossChart
+    from rnnplay.tui.widgets.sample_view import SampleView
+    from tests.tui.panel_apps import SAMPLE_TEXT, decaying_norms, sample_steps
+    from tests.tui.test_widgets_snapshot import seeded_losses
+
+    session = app.session
+    session.last_step = StepEvent(
+        step=900, epoch=0.41, tokens=900 * 2048, loss=1.62, grad_norm=0.9, lr=0.005,
+        tokens_per_s=31_000.0, elapsed_s=95.0,
+    )  # fmt: skip
+    session.last_eval = EvalEvent(
+        step=900, epoch=0.41, tokens=900 * 2048, loss=1.71, ppl=5.53, lr=0.005, elapsed_s=95.0
+    )
+    session.rate.value = 31_250.0
+    app.place.run.folder = RunFolder(Path("runs/run-1"))  # named only: nothing is written
+    train, evals = seeded_losses()
+    app.query_one(LossChart).set_data(train, evals)
+    steps = sample_steps(units=32)
+    view = app.query_one(SampleView)
+    view.clear(prime="To be")
+    view.extend(steps[5:])
+    app.query_one(HiddenHeatmap).append_steps(steps)
+    vocab = sorted(set(SAMPLE_TEXT))
+    app.query_one(NextTokenDistribution).show(steps[-1], vocab)
+    flow = app.query_one(GradientFlow)
+    for probe in range(3):
+        flow.update([decaying_norms(8, 0.9, probe)])
+    app.refresh_status()

@@ -73,9 +73,16 @@ class PanelApp(App[None]):
         self.panel.focus()
 
 
-def heatmap_app(*, units: int = 48, steps: int = 60, with_data: bool = True) -> PanelApp:
-    """A heatmap with seeded states over the characters of SAMPLE_TEXT."""
-    tokens = list((SAMPLE_TEXT * 4)[:steps])
+def heatmap_app(
+    *, units: int = 48, steps: int = 60, with_data: bool = True, words: bool = False
+) -> PanelApp:
+    """A heatmap with seeded states over the characters (or ``words``) of SAMPLE_TEXT."""
+    if words:
+        pieces = SAMPLE_TEXT.replace("\n", " \n ").split(" ")
+        tokens = [piece for piece in pieces if piece][:steps] * 4
+        tokens = tokens[:steps]
+    else:
+        tokens = list((SAMPLE_TEXT * 4)[:steps])
 
     def feed(panel: HiddenHeatmap) -> None:
         panel.set_data(tokens, sample_states(steps, units))

@@ -16,10 +16,12 @@ import pytest
 from rnnplay.core.nn.model import RNNLM
 from rnnplay.core.sampler import Sampler
 from rnnplay.core.store.checkpoint import load_checkpoint
+from rnnplay.tui import keys
 from rnnplay.tui.app import RnnPlayApp
 from rnnplay.tui.messages import SampleTokens
 from rnnplay.tui.sampling import SampleSettings, model_from_params, run_sample
 from rnnplay.tui.screens import ConfirmScreen, HelpScreen, OpenCheckpointScreen, TooSmallScreen
+from rnnplay.tui.screens.help import help_plain_text
 from rnnplay.tui.widgets.controls import Controls
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
 from rnnplay.tui.widgets.loss_chart import LossChart
@@ -389,11 +391,32 @@ async def test_help_screen_opens_and_closes(apps, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen.query_one("#help-text").render())
+        text = help_plain_text(tabs=False)
         for panel in ("Status", "Loss", "Sample", "Hidden state", "Next token", "Gradient flow"):
             assert panel in text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_help_fits_80x24_and_scrolls_with_the_keys_people_try(apps, tmp_path):
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        scroll = app.screen.query_one("#help-scroll")
+        assert scroll.has_focus, "the arrows scroll at once, without a Tab first"
+        assert scroll.region.height <= 24 and scroll.region.width <= 80
+        assert scroll.max_scroll_y > 0
+        await pilot.press("down")
+        assert scroll.scroll_y == 1
+        await pilot.press("pagedown")
+        assert scroll.scroll_y > 1
+        await pilot.press("end")
+        assert scroll.scroll_y == scroll.max_scroll_y
+        assert "close" in str(scroll.border_subtitle), "the closing line is always in sight"
+        # Narrow: the tab keys are listed; wide: they are not.
+        assert "1 - 4" in help_plain_text(tabs=True)
+        assert "1 - 4" not in help_plain_text(tabs=False)
 
 
 async def test_small_terminals_get_tabs_and_tiny_ones_a_message(apps, tmp_path):
@@ -465,7 +488,17 @@ async def test_every_key_is_in_the_command_palette(apps, tmp_path):
         command = commands["Temperature up"]
         before = app.sample_settings.temperature
         command.callback()
+        await pilot.pause()
         assert app.sample_settings.temperature == pytest.approx(before + 0.1)
+        # One table: every key of the table is bound, and in the palette where it applies.
+        bound = {binding.action for binding in app.BINDINGS}
+        assert bound == {action.action for action in keys.ACTIONS}
+        assert "Train tab" not in titles, "no tab keys where there are no tabs"
+        assert "Keys" not in titles, "Textual's Keys panel squeezed the loss chart"
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        narrow = {command.title for command in app.get_system_commands(app.screen)}
+        assert "Train tab" in narrow
 
 
 async def test_c_colours_the_sample_by_the_selected_unit_and_v_sorts(apps, tmp_path):

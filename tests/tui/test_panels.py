@@ -151,12 +151,15 @@ async def test_sort_by_variance_orders_rows_by_variance():
         shown = unit_labels(heatmap)
         assert shown == expected[: len(shown)]
         assert np.all(np.diff(variance[shown]) <= 0)
-        # The selection is a unit, not a row: it survives the re-ordering and stays in view.
-        assert heatmap.selected_unit == 0
-        assert 0 in heatmap.visible_units()
+        # Sorting shows the top: the highest-variance unit is selected (issue 11).
+        assert heatmap.page_top == 0
+        assert heatmap.selected_unit == expected[0]
+        assert heatmap.visible_units()[0] == expected[0]
         assert "by variance" in heatmap.render_line(heatmap.size.height - 1).text
         await pilot.press("v")
-        assert unit_labels(heatmap) == list(range(len(shown)))
+        rows = unit_labels(heatmap)
+        assert rows == list(range(rows[0], rows[0] + len(rows))), "back in index order"
+        assert heatmap.selected_unit in rows, "and the selected unit in view"
 
 
 async def test_down_follows_display_order_when_sorted():
@@ -473,3 +476,38 @@ def test_visible_token_and_diverging_levels():
     assert list(levels) == [0, (DIVERGING_LEVELS - 1) // 2, DIVERGING_LEVELS - 1, -1, 20]
     blue, red = diverging_rgb(0), diverging_rgb(DIVERGING_LEVELS - 1)
     assert blue[2] > blue[0] and red[0] > red[2]
+
+
+def test_nice_ranges_have_evenly_spaced_round_ticks():
+    from rnnplay.tui.widgets.braille import nice_range, tick_label, ticks
+
+    for low, high, most in [(2.6, 4.0, 6), (1.45, 4.17, 9), (0.0, 350_000, 6), (3.2, 3.2, 5)]:
+        start, end, step = nice_range(low, high, most)
+        values = ticks(start, end, step)
+        assert start <= low and end >= high and len(values) <= most
+        gaps = np.diff(values)
+        np.testing.assert_allclose(gaps, step)
+        assert len(set(tick_label(v, step) for v in values)) == len(values), "distinct labels"
+    start, end, _ = nice_range(4.1268, 4.1268, 5)
+    assert start < 4.1268 < end and end - start < 1.0, "one point: a small range around it"
+
+
+async def test_loss_chart_curves_stay_inside_the_frame_and_labels_are_whole():
+    from rnnplay.tui.widgets.loss_chart import LossChart
+    from tests.tui.test_widgets_snapshot import HostApp, seeded_losses
+
+    train, evals = seeded_losses()
+    app = HostApp(LossChart(), lambda chart: chart.set_data(train, evals))
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        chart = app.query_one(LossChart)
+        lines = [chart.render_line(y).text for y in range(chart.size.height)]
+        assert all(len(line) == chart.size.width for line in lines)
+        assert lines[-1].rstrip().endswith("2M"), "the last x label is whole"
+        plot = lines[:-2]
+        gutter = next(line.index("┤") for line in plot if "┤" in line)
+        assert all(line[gutter] in "┤│" for line in plot), "curves never cross the y axis"
+        built = chart.frames_built
+        for y in range(chart.size.height):
+            chart.render_line(y)
+        assert chart.frames_built == built, "a repaint without new points reuses the frame"

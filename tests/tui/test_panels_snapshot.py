@@ -24,6 +24,11 @@ def test_heatmap_default(snap_compare):
     assert snap_compare(heatmap_app(), terminal_size=PANEL)
 
 
+def test_heatmap_word_level_header(snap_compare):
+    """Word tokens: whole words over their columns, as many as fit, a space apart."""
+    assert snap_compare(heatmap_app(words=True), terminal_size=PANEL)
+
+
 def test_heatmap_selected_unit(snap_compare):
     """Three presses of down select unit 3: its label is highlighted and its value shown."""
     assert snap_compare(heatmap_app(), terminal_size=PANEL, press=["down", "down", "down"])

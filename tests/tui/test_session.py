@@ -143,3 +143,47 @@ def test_a_crash_in_the_loop_is_reported_not_raised():
     (stopped,) = [m for m in posted if isinstance(m, TrainingStopped)]
     assert stopped.error == "disk on fire"
     assert not session.running
+
+
+def test_probes_keep_coming_when_a_probe_is_slow():
+    """A probe that takes long (a word-level softmax) stretches the interval, but only
+    up to GRAD_FLOW_MAX_INTERVAL_S: probes keep coming at every level."""
+    from rnnplay.tui.session import GRAD_FLOW_MAX_INTERVAL_S
+
+    now = [0.0]
+    trainer = build_trainer(tiny_config(max_steps=40))
+    probe = trainer.probe_grad_flow
+
+    def slow_probe():
+        now[0] += 10.0  # each probe "takes" 10 s; a budget of 2.5% would wait 400 s
+        return probe()
+
+    trainer.probe_grad_flow = slow_probe
+
+    def step_then_tick():
+        now[0] += 1.0  # each step "takes" 1 s
+        return real_step()
+
+    real_step = trainer.step
+    trainer.step = step_then_tick
+    posted: list = []
+    session = TrainingSession(trainer, posted.append, grad_flow_interval=2.0, clock=lambda: now[0])
+    run_in_thread(session)
+    probes = [m for m in posted if isinstance(m, GradFlowMeasured)]
+    assert session._probe_every == GRAD_FLOW_MAX_INTERVAL_S
+    assert len(probes) >= 3, "40 steps of 1 s with probes every 15 s at most"
+
+
+def test_tokens_per_second_are_averaged_over_a_window():
+    from rnnplay.tui.session import TokenRate
+
+    rate = TokenRate(window_s=5.0)
+    for k, seconds in enumerate([1.0, 1.0, 4.0, 1.0, 1.0, 1.0, 1.0], start=1):
+        elapsed = sum([1.0, 1.0, 4.0, 1.0, 1.0, 1.0, 1.0][:k])
+        rate.add(elapsed, 1000 * k, fallback=1000 / seconds)
+    # From the newest mark at least 5 s old (t=2 s) to the last (t=10 s): one slow
+    # step (4 s) does not make the figure jump to 250.
+    assert rate.value == (7000 - 2000) / (10 - 2)
+    rate.pause()
+    rate.add(20.0, 9000, fallback=123.0)
+    assert rate.value == 123.0, "after a pause the first step's own figure"

@@ -31,7 +31,10 @@ RUNNING = StatusInfo(
     tokens=2_465_792,
     tokens_per_s=41_250.0,
     train_loss=1.7342,
+    val_loss=1.6886,
     val_ppl=5.412,
+    rate_window_s=5.0,
+    folder="runs/run-3",
     lr=0.002,
     elapsed_s=154.0,
 )
@@ -124,3 +127,23 @@ def test_controls_with_pending_change(snap_compare):
         controls.query_one("#hidden").value = "128"
 
     assert snap_compare(HostApp(controls), terminal_size=(46, 20), run_before=edit)
+
+
+def test_loss_chart_one_point(snap_compare):
+    """One step: a small range around the point, distinct round ticks, no collapsed labels."""
+
+    def feed(chart: LossChart) -> None:
+        chart.set_data([(2048, 4.1268)])
+
+    assert snap_compare(HostApp(LossChart(), feed), terminal_size=(60, 14))
+
+
+def test_loss_chart_after_reset(snap_compare):
+    """After a reset the old axes are gone: the chart is empty again."""
+    train, evals = seeded_losses()
+
+    def feed(chart: LossChart) -> None:
+        chart.set_data(train, evals)
+        chart.reset_data()
+
+    assert snap_compare(HostApp(LossChart(), feed), terminal_size=(60, 14))

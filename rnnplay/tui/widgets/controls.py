@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.suggester import SuggestFromList
@@ -95,12 +94,11 @@ class Controls(VerticalScroll, can_focus=False):
         & Input, & Select { width: 1fr; }
         & .live Label.control-label { color: $accent; }
         & Input.-invalid { color: $error; }
-        & #apply { width: 100%; margin-top: 1; min-width: 10; }
-        & #pending { height: auto; color: $warning; }
+        & #apply { width: 100%; min-width: 10; }
+        & #pending { height: auto; color: $warning; display: none; }
+        & #pending.-shown { display: block; }
     }
     """
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "leave", "Leave field", show=False)]
 
     class LiveChanged(Message):
         """A live setting (``lr``, ``temperature`` or ``top_k``) was changed."""
@@ -144,7 +142,13 @@ class Controls(VerticalScroll, can_focus=False):
         suggester = SuggestFromList(self._corpus_names) if self._corpus_names else None
         with Horizontal():
             yield Label(LABELS["corpus"], classes="control-label")
-            yield Input(cfg.corpus, id="corpus", compact=True, suggester=suggester)
+            yield Input(
+                cfg.corpus,
+                id="corpus",
+                compact=True,
+                suggester=suggester,
+                select_on_focus=False,
+            )
         for name in ("level", "cell"):
             with Horizontal():
                 yield Label(LABELS[name], classes="control-label")
@@ -152,14 +156,20 @@ class Controls(VerticalScroll, can_focus=False):
         for name in STRUCTURAL_INTS:
             with Horizontal():
                 yield Label(LABELS[name], classes="control-label")
-                yield Input(str(getattr(cfg, name)), id=name, type="integer", compact=True)
+                yield Input(
+                    str(getattr(cfg, name)),
+                    id=name,
+                    type="integer",
+                    compact=True,
+                    select_on_focus=False,
+                )
         with Horizontal():
             yield Label(LABELS["optimizer"], classes="control-label")
             yield self._select("optimizer", cfg.optimizer)
         for name in LIVE:
             with Horizontal(classes="live"):
                 yield Label(LABELS[name], classes="control-label")
-                yield Input(self._live_text(name), id=name, compact=True)
+                yield Input(self._live_text(name), id=name, compact=True, select_on_focus=False)
         yield Label("", id="pending")
         yield Button("apply & reset", id="apply", disabled=True, compact=True)
 
@@ -223,6 +233,7 @@ class Controls(VerticalScroll, can_focus=False):
         button = self.query_one("#apply", Button)
         button.disabled = not changes
         label = self.query_one("#pending", Label)
+        label.set_class(bool(changes), "-shown")
         label.update(
             "changed: " + ", ".join(LABELS[k] for k in changes) + " (resets)" if changes else ""
         )
@@ -264,6 +275,3 @@ class Controls(VerticalScroll, can_focus=False):
         if value != getattr(self._live, name):
             self._live = LiveSettings(**{**self._live.__dict__, name: value})
             self.post_message(self.LiveChanged(name, value))
-
-    def action_leave(self) -> None:
-        self.screen.set_focus(None)

@@ -20,12 +20,12 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 from rich.cells import cell_len
 from rich.segment import Segment
-from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
 from rnnplay.tui.widgets.palette import visible_token
+from rnnplay.tui.widgets.theme_styles import ThemeStyles
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
@@ -48,7 +48,7 @@ def bar_cells(fraction: float, width: int) -> str:
     return bar
 
 
-class NextTokenDistribution(Widget):
+class NextTokenDistribution(ThemeStyles, Widget):
     """Top-k next-token probabilities at the current sampling step, the chosen one marked."""
 
     DEFAULT_CSS = """
@@ -93,7 +93,6 @@ class NextTokenDistribution(Widget):
         self._outside: Candidate | None = None
         self._rows: list[Candidate] = []  # candidates, then the outside pick if any
         self._label_width = 0
-        self._styles: dict[str, Style] | None = None
 
     @property
     def candidates(self) -> list[Candidate]:
@@ -188,32 +187,14 @@ class NextTokenDistribution(Widget):
             row, outside = self._outside, True
         return row, outside
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles = None
-
-    def _style(self, name: str = "") -> Style:
-        """``""`` for the base style, a component class for base plus that
-        component, or ``"outside"`` for that component's style alone; looked up
-        once per theme or CSS change, not per row."""
-        styles = self._styles
-        if styles is None:
-            base = self.rich_style
-            styles = {"": base}
-            for component in self.COMPONENT_CLASSES:
-                styles[component] = base + self.get_component_rich_style(component)
-            styles["outside"] = self.get_component_rich_style("next-token--outside")
-            self._styles = styles
-        return styles[name]
-
     def render_line(self, y: int) -> Strip:
         width, height = self.size
         if width <= 0:
             return Strip.blank(0)
-        base = self._style()
+        base = self.themed()
         if not self._rows:
             if y == 0:
-                hint = self._style("next-token--hint")
+                hint = self.themed("next-token--hint")
                 return Strip([Segment(self.hint, hint)]).crop(0, width).adjust_cell_length(width)
             return Strip.blank(width, base)
         content = self._line_content(y, height)
@@ -223,17 +204,17 @@ class NextTokenDistribution(Widget):
         return self._row_strip(row, outside, width)
 
     def _row_strip(self, row: Candidate, outside: bool, width: int) -> Strip:
-        base = self._style()
+        base = self.themed()
         label_width = self._label_width
         label = visible_token(row.token)
         if cell_len(label) > label_width:
             label = label[: label_width - 1] + "…"
         label += " " * (label_width - cell_len(label))
-        token_style = self._style("next-token--chosen" if row.chosen else "next-token--token")
+        token_style = self.themed("next-token--chosen" if row.chosen else "next-token--token")
         if outside:
-            token_style += self._style("outside")
-        bar_style = self._style("next-token--chosen" if row.chosen else "next-token--bar")
-        prob_style = self._style("next-token--prob")
+            token_style += self.themed("next-token--outside", alone=True)
+        bar_style = self.themed("next-token--chosen" if row.chosen else "next-token--bar")
+        prob_style = self.themed("next-token--prob")
         prob_text = "    ?%" if not np.isfinite(row.prob) else f"{row.prob * 100:5.1f}%"
         bar_width = max(width - 2 - label_width - 1 - len(prob_text) - 1, 0)
         bar = bar_cells(row.prob, bar_width)

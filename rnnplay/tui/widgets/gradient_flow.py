@@ -26,18 +26,24 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
+from rnnplay.tui.widgets.braille import DOT_BITS, line_dots
+from rnnplay.tui.widgets.theme_styles import ThemeStyles
+
 LAYER_COLOURS: tuple[str, ...] = ("#ffa62b", "#4fc3f7", "#c792ea", "#9ccc65")
 """Line colour per layer (cycled when there are more layers)."""
 
 LOG_FLOOR = -12.0
 """Ratios below 1e-12 (or exactly zero) are drawn at 1e-12."""
 
-CAPTION = "gradient reaching k steps back, relative to step 0"
+CAPTIONS = (
+    "gradient reaching k steps back, relative to step 0",
+    "gradient k steps back / at step 0",
+    "gradient back / step 0",
+)
+"""The caption, longest first: the first that fits is shown whole, never cut."""
 
 _HEADROOM = np.log10(2.0)  # a curve must exceed twice step 0 to get a decade above 1
 _Y_LABEL_WIDTH = 5
-# Braille dot bits by (column, row) inside a 2x4 cell.
-_DOT_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 
 
 def decade_label(exponent: int) -> str:
@@ -57,26 +63,7 @@ def nice_step(span: float, max_ticks: int) -> int:
         magnitude *= 10
 
 
-def _line_dots(x0: int, y0: int, x1: int, y1: int) -> list[tuple[int, int]]:
-    """Dots of a straight line between two dot coordinates (Bresenham)."""
-    dots = []
-    dx, dy = abs(x1 - x0), -abs(y1 - y0)
-    sx, sy = (1 if x0 < x1 else -1), (1 if y0 < y1 else -1)
-    error = dx + dy
-    while True:
-        dots.append((x0, y0))
-        if x0 == x1 and y0 == y1:
-            return dots
-        doubled = 2 * error
-        if doubled >= dy:
-            error += dy
-            x0 += sx
-        if doubled <= dx:
-            error += dx
-            y0 += sy
-
-
-class GradientFlow(Widget):
+class GradientFlow(ThemeStyles, Widget):
     """Norm of dL/dh_t against distance back, relative to distance 0, one line per layer."""
 
     DEFAULT_CSS = """
@@ -192,22 +179,25 @@ class GradientFlow(Widget):
 
     # ------------------------------------------------------------ rendering
 
+    def styles_changed(self) -> None:
+        self._frame = None
+
     def render_line(self, y: int) -> Strip:
         width, height = self.size
         key = (self._version, width, height, self.app.theme)
         if self._frame is None or self._frame[0] != key:
             self._frame = (key, self._render_frame(width, height))
         lines = self._frame[1]
-        return lines[y] if 0 <= y < len(lines) else Strip.blank(width, self.rich_style)
+        return lines[y] if 0 <= y < len(lines) else Strip.blank(width, self.themed())
 
     def _render_frame(self, width: int, height: int) -> list[Strip]:
         """All rows of the panel for the current data and size."""
-        base = self.rich_style
+        base = self.themed()
         curves = [c for c in self.relative_log10() if c.size]
         if width <= 0 or height <= 0:
             return []
         if not curves:
-            hint = base + self.get_component_rich_style("gradient-flow--hint")
+            hint = self.themed("gradient-flow--hint")
             first = Strip([Segment(self.hint, hint)]).crop(0, width).adjust_cell_length(width, base)
             return [first] + [Strip.blank(width, base)] * (height - 1)
 
@@ -245,8 +235,9 @@ class GradientFlow(Widget):
         if show_legend:
             lines.append(self._legend(curves, width))
         if show_caption:
-            caption = base + self.get_component_rich_style("gradient-flow--caption")
-            lines.append(Strip([Segment(CAPTION, caption)]))
+            caption = self.themed("gradient-flow--caption")
+            fitting = next((text for text in CAPTIONS if len(text) <= width), "")
+            lines.append(Strip([Segment(fitting, caption)]))
         return [line.crop(0, width).adjust_cell_length(width, base) for line in lines[:height]]
 
     @staticmethod
@@ -259,19 +250,19 @@ class GradientFlow(Widget):
             points = [(dot_x(k), dot_y(v)) for k, v in enumerate(curve) if np.isfinite(v)]
             dots = points[:1]
             for (x0, y0), (x1, y1) in pairwise(points):
-                dots += _line_dots(x0, y0, x1, y1)[1:]
+                dots += line_dots(x0, y0, x1, y1)[1:]
             for x, y in dots:
                 row, col = y // 4, x // 2
                 if 0 <= row < plot_rows and 0 <= col < plot_width:
-                    cells[row, col] |= _DOT_BITS[x % 2][y % 4]
+                    cells[row, col] |= DOT_BITS[x % 2][y % 4]
                     owner[row, col] = layer
         return cells, owner
 
     def _plot_lines(self, cells, owner, plot_rows, y_low, y_high, dot_y) -> list[Strip]:
         """Plot rows: decade labels, the y axis, and the braille curves."""
-        base = self.rich_style
-        axis = base + self.get_component_rich_style("gradient-flow--axis")
-        label_style = base + self.get_component_rich_style("gradient-flow--label")
+        base = self.themed()
+        axis = self.themed("gradient-flow--axis")
+        label_style = self.themed("gradient-flow--label")
         labels: dict[int, str] = {}
         # Label the top and bottom decades, then evenly spaced ones between them,
         # each on its own row with an empty row between labels.
@@ -309,14 +300,14 @@ class GradientFlow(Widget):
         return [(col, text) for col, text in ticks if col + len(text) <= plot_width]
 
     def _x_axis_line(self, plot_width: int, ticks: list[tuple[int, str]]) -> Strip:
-        axis = self.rich_style + self.get_component_rich_style("gradient-flow--axis")
+        axis = self.themed("gradient-flow--axis")
         line = ["─"] * plot_width
         for col, _ in ticks:
             line[col] = "┬"
         return Strip([Segment(" " * _Y_LABEL_WIDTH + "└" + "".join(line), axis)])
 
     def _x_labels(self, plot_width: int, ticks: list[tuple[int, str]]) -> Strip:
-        label_style = self.rich_style + self.get_component_rich_style("gradient-flow--label")
+        label_style = self.themed("gradient-flow--label")
         row = [" "] * plot_width
         end = -1
         for col, text in ticks:
@@ -332,8 +323,8 @@ class GradientFlow(Widget):
 
     def _legend(self, curves: list[np.ndarray], width: int) -> Strip:
         """One entry per layer: its colour and how much gradient reaches the window's start."""
-        base = self.rich_style
-        label_style = base + self.get_component_rich_style("gradient-flow--label")
+        base = self.themed()
+        label_style = self.themed("gradient-flow--label")
 
         def entries(compact: bool) -> list[Segment]:
             segments = []

@@ -7,24 +7,20 @@ axis in a header row. One unit is selected (its label is highlighted and its
 value at the cursor column is written in the info line); selecting another
 posts `HiddenHeatmap.UnitSelected`, so the sample view can colour text by it.
 
-Activations are quantised to colour levels once, when they arrive, and rows
-are cut from that level matrix at render time, so a frame costs a table
-look-up per visible cell whatever the hidden size or sample length. The
-panel's Rich styles are looked up once per theme, not per line (Textual's
-``rich_style`` walks every ancestor), since a sampling run redraws every
-visible row five times a second while training competes for the CPU.
+Activations are quantised to colour levels once, when they arrive (a
+:class:`~rnnplay.tui.widgets.step_ring.StepRing`), and rows are cut from that
+level matrix at render time, so a frame costs a run of equal colours per
+visible row whatever the hidden size or sample length; the pieces of the
+lines are drawn by :mod:`rnnplay.tui.widgets.heatmap_lines`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
-from rich.cells import cell_len
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -32,18 +28,17 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from rnnplay.tui.widgets.palette import (
-    DIVERGING_BACKGROUNDS,
-    diverging_background,
-    diverging_levels,
-    diverging_rgb,
-    visible_token,
+from rnnplay.tui.widgets.heatmap_lines import (
+    colour_runs,
+    header_cells,
+    info_line,
+    mark_cursor_cell,
 )
+from rnnplay.tui.widgets.step_ring import StepRing
+from rnnplay.tui.widgets.theme_styles import ThemeStyles
 
-_EMPTY_LEVELS = np.zeros((0, 0), dtype=np.int8)
 
-
-class HiddenHeatmap(Widget, can_focus=True):
+class HiddenHeatmap(ThemeStyles, Widget, can_focus=True):
     """Hidden units (rows) x time steps (columns) of the current sample.
 
     Feed it with `set_data(tokens, states)` for a whole sample or
@@ -53,17 +48,9 @@ class HiddenHeatmap(Widget, can_focus=True):
 
     DEFAULT_CSS = """
     HiddenHeatmap {
-        width: 1fr;
-        height: 1fr;
-        min-width: 24;
-        min-height: 5;
-        border: round $primary-muted;
-        border-title-color: $text;
-        padding: 0 0;
-        &:focus {
-            border: round $border;
-            border-title-color: $text;
-        }
+        width: 1fr; height: 1fr; min-width: 24; min-height: 5; padding: 0 0;
+        border: round $primary-muted; border-title-color: $text;
+        &:focus { border: round $border; border-title-color: $text; }
         & > .hidden-heatmap--hint { color: $text-muted; text-style: italic; }
         & > .hidden-heatmap--gutter { color: $text-muted; }
         & > .hidden-heatmap--selected { color: $text; background: $accent 60%; text-style: bold; }
@@ -123,12 +110,7 @@ class HiddenHeatmap(Widget, can_focus=True):
             raise ValueError("max_steps must be at least 1")
         self.max_steps = max_steps
         self.hint = hint
-        self._tokens: list[str] = []
-        self._values = np.zeros((0, 0), dtype=np.float32)  # ring of kept activations
-        self._levels = _EMPTY_LEVELS  # their colour levels, same layout
-        self._start = 0  # first kept row in the buffers
-        self._end = 0  # one past the last kept row
-        self._dropped = 0  # steps discarded from the front (for absolute time labels)
+        self._ring = StepRing(max_steps)
         self._version = 0  # bumps on every data change, keys caches
         self._selected = 0
         self._sort = False
@@ -138,29 +120,28 @@ class HiddenHeatmap(Widget, can_focus=True):
         self._order_cache: tuple[tuple[int, bool], np.ndarray, np.ndarray] | None = None
         self._row_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(256)
         self._visibility_pending = False
-        self._styles: dict[str, Style] | None = None
 
     # ------------------------------------------------------------------ data
 
     @property
     def units(self) -> int:
         """Number of hidden units (0 before any data)."""
-        return int(self._values.shape[1])
+        return self._ring.units
 
     @property
     def steps(self) -> int:
         """Number of time steps kept (at most max_steps)."""
-        return self._end - self._start
+        return len(self._ring)
 
     @property
     def tokens(self) -> list[str]:
         """Tokens of the kept time steps, oldest first."""
-        return list(self._tokens)
+        return list(self._ring.tokens)
 
     @property
     def states(self) -> np.ndarray:
         """Kept activations, shape (steps, units), oldest first (a view: do not modify)."""
-        return self._values[self._start : self._end]
+        return self._ring.values
 
     def set_data(self, tokens: Sequence[str], states: np.ndarray) -> None:
         """Show a whole sample: `tokens[t]` labels `states[t]`, states of shape (T, H)."""
@@ -169,15 +150,7 @@ class HiddenHeatmap(Widget, can_focus=True):
             raise ValueError(f"states must have shape (T, H), got {states.shape}")
         if len(tokens) != states.shape[0]:
             raise ValueError(f"{len(tokens)} tokens for {states.shape[0]} time steps")
-        keep = min(states.shape[0], self.max_steps)
-        self._reset_buffers(states.shape[1])
-        self._dropped = states.shape[0] - keep
-        if keep:
-            rows = states[states.shape[0] - keep :]
-            self._values[:keep] = rows
-            self._levels[:keep] = diverging_levels(rows)
-            self._end = keep
-        self._tokens = [str(t) for t in tokens[len(tokens) - keep :]]
+        self._ring.set(tokens, states)
         self._after_data_change(reset_view=True)
 
     def append(self, token: str, hidden: np.ndarray) -> None:
@@ -186,36 +159,15 @@ class HiddenHeatmap(Widget, can_focus=True):
 
     def _push(self, token: str, hidden: np.ndarray) -> bool:
         """Store one time step without redrawing; True when it started afresh."""
-        hidden = np.asarray(hidden, dtype=np.float32).reshape(-1)
-        if hidden.shape[0] != self.units or self._values.shape[0] == 0:
-            self._reset_buffers(hidden.shape[0])
-            self._tokens = []
-            self._dropped = 0
-            reset_view = True
-        else:
-            reset_view = False
-        if self._end == self._values.shape[0]:
-            self._compact()
-        self._values[self._end] = hidden
-        self._levels[self._end] = diverging_levels(hidden)
-        self._end += 1
-        self._tokens.append(str(token))
-        if self.steps > self.max_steps:
-            self._start += 1
-            self._dropped += 1
-            del self._tokens[0]
-            if self._cursor is not None:
-                self._cursor = max(0, self._cursor - 1)
-                self._col_first = max(0, self._col_first - 1)
-        return reset_view
-
-    def append_step(self, step: Any) -> None:
-        """Add one sampler step (anything with `.text` and `.hidden`, e.g. SampleStep)."""
-        self.append(step.text, step.hidden)
+        fresh, dropped = self._ring.push(token, hidden)
+        if dropped and self._cursor is not None:
+            self._cursor = max(0, self._cursor - 1)
+            self._col_first = max(0, self._col_first - 1)
+        return fresh
 
     def append_steps(self, steps: Iterable[Any]) -> None:
-        """Add a batch of sampler steps (as append_step, one after the other, but
-        redrawn once: a step that starts afresh is settled on its own first)."""
+        """Add sampler steps (``.text``, ``.hidden``), redrawn once (a step that
+        starts afresh is settled on its own first)."""
         pending = False
         for step in steps:
             if self._push(step.text, step.hidden):
@@ -228,24 +180,8 @@ class HiddenHeatmap(Widget, can_focus=True):
 
     def clear(self) -> None:
         """Forget all data (the selected unit is kept)."""
-        self._values = np.zeros((0, 0), dtype=np.float32)
-        self._levels = _EMPTY_LEVELS
-        self._start = self._end = self._dropped = 0
-        self._tokens = []
+        self._ring.clear()
         self._after_data_change(reset_view=True)
-
-    def _reset_buffers(self, units: int) -> None:
-        capacity = 2 * self.max_steps
-        self._values = np.zeros((capacity, units), dtype=np.float32)
-        self._levels = np.zeros((capacity, units), dtype=np.int8)
-        self._start = self._end = 0
-
-    def _compact(self) -> None:
-        """Move the kept rows to the front of the buffers (amortised O(1) per append)."""
-        n = self.steps
-        self._values[:n] = self._values[self._start : self._end]
-        self._levels[:n] = self._levels[self._start : self._end]
-        self._start, self._end = 0, n
 
     def _after_data_change(self, *, reset_view: bool) -> None:
         self._version += 1
@@ -275,7 +211,12 @@ class HiddenHeatmap(Widget, can_focus=True):
         if bool(value) != self._sort:
             self._sort = bool(value)
             self._row_cache.clear()
-            self._keep_selection_visible(center=True)
+            if self._sort and self.units:
+                # Sorted: show the top (the highest-variance units) and select the first.
+                self._page_top = 0
+                self.select_unit(int(self._order()[0][0]))
+            else:
+                self._keep_selection_visible(center=True)
             self.refresh()
 
     def display_order(self) -> np.ndarray:
@@ -390,7 +331,7 @@ class HiddenHeatmap(Widget, can_focus=True):
         column = self.cursor_step()
         if column is None or self._selected >= self.units:
             return None
-        return float(self._values[self._start + column, self._selected])
+        return float(self._ring.values[column, self._selected])
 
     def move_cursor(self, delta: int) -> None:
         """Move the column cursor; reaching the latest column resumes following it."""
@@ -411,18 +352,11 @@ class HiddenHeatmap(Widget, can_focus=True):
         self.refresh()
 
     # -------------------------------------------------------------- actions
-
-    def action_move_selection(self, delta: int) -> None:
-        self.move_selection(delta)
-
-    def action_page(self, delta: int) -> None:
-        self.page(delta)
-
-    def action_move_cursor(self, delta: int) -> None:
-        self.move_cursor(delta)
-
-    def action_follow_latest(self) -> None:
-        self.follow_latest()
+    # The keys' actions are the public methods themselves.
+    action_move_selection = move_selection
+    action_page = page
+    action_move_cursor = move_cursor
+    action_follow_latest = follow_latest
 
     def action_toggle_sort(self) -> None:
         self.sort_by_variance = not self.sort_by_variance
@@ -442,23 +376,8 @@ class HiddenHeatmap(Widget, can_focus=True):
         self._row_cache.clear()
         self._keep_selection_visible()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles = None
+    def styles_changed(self) -> None:
         self._row_cache.clear()
-
-    def _style(self, component: str = "") -> Style:
-        """The base style (``""``) or the base plus a component's style, looked up
-        once per theme or CSS change rather than per drawn line."""
-        styles = self._styles
-        if styles is None:
-            base = self.rich_style
-            styles = {"": base}
-            for name in self.COMPONENT_CLASSES:
-                styles[name] = base + self.get_component_rich_style(name)
-            styles["bold-info"] = styles["hidden-heatmap--info"] + Style(bold=True)
-            self._styles = styles
-        return styles[component]
 
     # ------------------------------------------------------------ rendering
 
@@ -488,10 +407,10 @@ class HiddenHeatmap(Widget, can_focus=True):
         width, height = self.size
         if width <= 0:
             return Strip.blank(0)
-        base = self._style()
+        base = self.themed()
         if not self.units or not self.steps:
             if y == 0:
-                style = self._style("hidden-heatmap--hint")
+                style = self.themed("hidden-heatmap--hint")
                 return Strip([Segment(self.hint[:width], style)]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         if y == 0:
@@ -508,15 +427,24 @@ class HiddenHeatmap(Widget, can_focus=True):
         return strip.adjust_cell_length(width, base)
 
     def _header_strip(self) -> Strip:
+        """The tokens over their columns. Characters: one per column. Words: each
+        word starts at its own column, as many as fit with a space between them."""
         first, count = self._visible_columns()
         cursor = self.cursor_step()
-        header = self._style("hidden-heatmap--header")
-        cursor_style = self._style("hidden-heatmap--cursor")
+        header = self.themed("hidden-heatmap--header")
+        cursor_style = self.themed("hidden-heatmap--cursor")
+        cells = header_cells(self._ring.tokens[first : first + count])
         segments = [Segment(" " * self._gutter_width(), header)]
-        for column in range(first, first + count):
-            label = _column_label(self._tokens[column])
-            segments.append(Segment(label, cursor_style if column == cursor else header))
-        return Strip(segments)
+        if cursor is not None and first <= cursor < first + count:
+            at = cursor - first
+            segments += [
+                Segment("".join(cells[:at]), header),
+                Segment(cells[at], cursor_style),
+                Segment("".join(cells[at + 1 :]), header),
+            ]
+        else:
+            segments.append(Segment("".join(cells), header))
+        return Strip([segment for segment in segments if segment.text])
 
     def _unit_strip(self, unit: int, width: int) -> Strip:
         """One unit's row, ``width`` cells: its label, then a run of cells per colour."""
@@ -528,101 +456,43 @@ class HiddenHeatmap(Widget, can_focus=True):
         cached = self._row_cache.get(key)
         if cached is not None:
             return cached
-        label_style = self._style(
+        label_style = self.themed(
             "hidden-heatmap--selected" if selected else "hidden-heatmap--gutter"
         )
         label = f"{'▶' if selected else ' '}{unit:>{gutter - 2}} "
         segments = [Segment(label, label_style)]
-        levels = self._levels[self._start + first : self._start + first + count, unit]
-        if count:
-            # Runs of equal colour: one segment each (found by NumPy, not per cell).
-            ends = (np.flatnonzero(levels[1:] != levels[:-1]) + 1).tolist()
-            starts = [0, *ends]
-            backgrounds = DIVERGING_BACKGROUNDS
-            segments += [
-                Segment(" " * (end - start), backgrounds[level])
-                for start, end, level in zip(
-                    starts, [*ends, count], levels[starts].tolist(), strict=True
-                )
-            ]
+        levels = self._ring.levels[first : first + count, unit]
+        segments += colour_runs(levels)
         if cursor is not None and first <= cursor < first + count:
-            segments = self._mark_cursor_cell(
+            segments = mark_cursor_cell(
                 segments, len(label) + cursor - first, levels, cursor - first
             )
         cells = len(label) + count
         if cells < width:
-            segments.append(Segment(" " * (width - cells), self._style()))
+            segments.append(Segment(" " * (width - cells), self.themed()))
             strip = Strip(segments, width)
         else:
-            strip = Strip(segments, cells).adjust_cell_length(width, self._style())
+            strip = Strip(segments, cells).adjust_cell_length(width, self.themed())
         self._row_cache[key] = strip
         return strip
 
-    @staticmethod
-    def _mark_cursor_cell(
-        segments: list[Segment], cell: int, levels: np.ndarray, index: int
-    ) -> list[Segment]:
-        """Put a dot on the selected unit's cell at the cursor, in a contrasting colour."""
-        level = int(levels[index])
-        r, g, b = diverging_rgb(level)
-        dark_background = 0.299 * r + 0.587 * g + 0.114 * b <= 140
-        dot = Segment(
-            "●", diverging_background(level) + Style(color="white" if dark_background else "black")
-        )
-        strip = Strip(segments)
-        before, _, after = strip.divide([cell, cell + 1, strip.cell_length])
-        return [*before, dot, *after]
-
     def _info_strip(self) -> Strip:
-        """The selected unit's value at the cursor, the rows shown, and a colour key.
-
-        Parts are dropped from the least to the most important until the line fits.
-        """
-        base = self._style()
-        info = self._style("hidden-heatmap--info")
-        dim = self._style("hidden-heatmap--dim")
+        """The selected unit's value at the cursor, the rows shown, and a colour key."""
         column = self.cursor_step()
         value = self.value_at_cursor()
         assert column is not None and value is not None
-        token = visible_token(self._tokens[column])
-        if len(token) > 8:
-            token = token[:7] + "…"
         last_row = min(self._page_top + self._unit_rows(), self.units)
-        rows = f"{self._page_top + 1}-{last_row}/{self.units}"
-        order = " by variance" if self._sort else ""
-        head = [
-            Segment(f"unit {self._selected} ", info),
-            Segment(f"{value:+.3f}", self._style("bold-info")),
-        ]
-        at = Segment(f" at '{token}' t={self._dropped + column}", info)
-        width = self.size.width
-        candidates = [
-            [*head, at, Segment(f"  rows {rows}{order}", dim)],
-            [*head, at, Segment(f"  {rows}{' var' if order else ''}", dim)],
-            [
-                *head,
-                Segment(f" '{token}'", info),
-                Segment(f" {rows}{' var' if order else ''}", dim),
-            ],
-            head,
-        ]
-        segments = next((c for c in candidates if Strip(c).cell_length <= width), candidates[-1])
-        strip = Strip(segments)
-        legend = self._legend_segments(dim)
-        room = width - strip.cell_length - sum(s.cell_length for s in legend)
-        if room >= 2:
-            strip = Strip([*segments, Segment(" " * room, base), *legend])
-        return strip
-
-    @staticmethod
-    def _legend_segments(label_style: Style) -> list[Segment]:
-        """A tiny colour key: -1 (blue) through 0 (white) to +1 (red)."""
-        cells = [Segment(" ", diverging_background(level)) for level in (0, 5, 10, 15, 20)]
-        return [Segment("-1", label_style), *cells, Segment("+1", label_style)]
-
-
-@lru_cache(maxsize=1024)
-def _column_label(token: str) -> str:
-    """A token's one-cell label in the header row (``·`` when it has no such label)."""
-    label = visible_token(token)[:1]
-    return label if cell_len(label) == 1 else "·"
+        return info_line(
+            unit=self._selected,
+            value=value,
+            token=self._ring.tokens[column],
+            time=self._ring.dropped + column,
+            rows=f"{self._page_top + 1}-{last_row}/{self.units}",
+            by_variance=self._sort,
+            width=self.size.width,
+            styles=(
+                self.themed(),
+                self.themed("hidden-heatmap--info"),
+                self.themed("hidden-heatmap--dim"),
+            ),
+        )

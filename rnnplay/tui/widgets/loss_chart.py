@@ -1,11 +1,21 @@
 """Loss chart: smoothed training loss and validation loss against tokens seen.
 
-Drawn by textual-plot's PlotWidget (axes, ticks, braille lines), with the legend
-in the border subtitle. The chart streams: points arrive with every progress message, but a full
-re-plot is the costly part, so the widget redraws at most a few times a
-second. The number of stored points is bounded by halving the resolution of
-the history whenever it grows past a limit, so long runs cost the same to
-draw as short ones.
+Drawn with the line API on a braille canvas (:mod:`rnnplay.tui.widgets.braille`),
+so it is honest at every stage: the axes come from the data (a single point
+gets a small range around it, an empty chart has no axes, a reset forgets
+them), the ticks are round numbers evenly spaced on evenly spaced rows, the
+last x label is moved left rather than cut, and the curves are clipped to
+the plot. The validation curve is drawn first and the training curve over
+it, dot by dot, so where they cross both stay visible; validation points
+are marked.
+
+textual-plot drew this chart before: its axes collapse on one point, its
+curves spill over the frame, and a re-plot cost about 10 ms (see
+benchmarks/loss_chart_redraw.py); a frame here is a cached list of strips,
+rebuilt only when points arrived, at most twice a second.
+
+The number of stored points is bounded by halving the resolution of the
+history whenever it grows past a limit, so long runs cost the same to draw.
 """
 
 from __future__ import annotations
@@ -13,28 +23,28 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Sequence
+from typing import ClassVar
 
 import numpy as np
-from textual_plot import HiResMode, PlotWidget
-from textual_plot.axis_formatter import NumericAxisFormatter
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+from textual.widget import Widget
+
+from rnnplay.tui.widgets.braille import BrailleCanvas, nice_range, tick_label, ticks
+from rnnplay.tui.widgets.theme_styles import ThemeStyles
 
 MAX_POINTS = 600
 """Stored smoothed points before the history is thinned to half its resolution."""
 
 REDRAW_INTERVAL_S = 0.5
-"""At most this often the chart is re-plotted while points stream in (a
-re-plot redraws every point; the status panel carries the latest loss)."""
+"""At most this often the chart is redrawn while points stream in."""
 
-
-class TokensFormatter(NumericAxisFormatter):
-    """Tick labels for token counts: 0, 500, 20k, 1.5M."""
-
-    def get_labels_for_ticks(self, ticks: Sequence[float]) -> list[str]:
-        return [short_count(t) for t in ticks]
+TRAIN, EVAL = 0, 1
 
 
 def short_count(value: float) -> str:
-    """A compact label for a (non-negative) count."""
+    """A compact label for a (non-negative) count: 0, 500, 20k, 1.5M."""
     magnitude = abs(value)
     for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if magnitude >= limit:
@@ -62,15 +72,19 @@ class Smoother:
         return self._avg / (1.0 - self.beta**self._count)
 
 
-class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
+class LossChart(ThemeStyles, Widget, can_focus=False):
     """Training loss (smoothed) and validation loss, in nats per token."""
 
     DEFAULT_CSS = """
     LossChart {
         height: 1fr;
-        min-height: 8;
+        min-height: 6;
+        & > .loss-chart--axis { color: $text-muted; }
+        & > .loss-chart--hint { color: $text-muted; text-style: italic; }
     }
     """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"loss-chart--axis", "loss-chart--hint"}
 
     BORDER_TITLE = "Loss (nats/token) vs tokens seen"
     EMPTY_HINT = "space: train, n: one step"
@@ -85,7 +99,7 @@ class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes, allow_pan_and_zoom=False)
+        super().__init__(name=name, id=id, classes=classes)
         self._smoother = Smoother(smoothing)
         self._train_x: list[float] = []
         self._train_y: list[float] = []
@@ -95,16 +109,13 @@ class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
         self._skipped = 0
         self._last_draw = -math.inf
         self._dirty = False
+        self._version = 0
+        self._frame: tuple[tuple, list[Strip]] | None = None
+        self.frames_built = 0
+        """How many frames were rasterised (the costly part), for tests and benchmarks."""
 
     def on_mount(self) -> None:
-        # PlotWidget's own on_mount runs after this one (Textual dispatches
-        # to every class in the MRO) and clears the plot, so draw later.
-        self.margin_top = 0
-        self.margin_bottom = 1
-        self.margin_left = 7
-        self.set_x_formatter(TokensFormatter())
         self._show_legend_line()
-        self.call_later(self._draw)
 
     # -- data in -----------------------------------------------------------------
     def add_train(self, points: Iterable[tuple[float, float]]) -> None:
@@ -142,12 +153,13 @@ class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
         self.reset_data(draw=False)
         self.add_train(train)
         for tokens, loss in evals:
-            self._eval_x.append(float(tokens))
-            self._eval_y.append(float(loss))
+            if math.isfinite(loss):
+                self._eval_x.append(float(tokens))
+                self._eval_y.append(float(loss))
         self._draw_now()
 
     def reset_data(self, *, draw: bool = True) -> None:
-        """Forget all points (a new session)."""
+        """Forget all points and the axes with them (a new session)."""
         self._smoother.reset()
         self._train_x, self._train_y, self._eval_x, self._eval_y = [], [], [], []
         self._stride, self._skipped = 1, 0
@@ -164,57 +176,132 @@ class LossChart(PlotWidget, can_focus=False, inherit_bindings=False):
 
     # -- drawing -----------------------------------------------------------------
     def redraw_if_due(self) -> None:
-        """Re-plot when points arrived and the last plot is old enough.
-
-        ``add_train`` calls it; an owner that streams points should also call
-        it now and then (the app does on every UI tick) so that the last
-        points show up once the stream pauses.
-        """
+        """Redraw when points arrived and the last drawing is old enough (the app
+        calls it on every tick, so the last points show once the stream pauses)."""
         if self._dirty and time.monotonic() - self._last_draw >= REDRAW_INTERVAL_S:
             self._draw_now()
 
     def flush(self) -> None:
-        """Re-plot now if anything arrived since the last plot."""
+        """Redraw now if anything arrived since the last drawing."""
         if self._dirty:
             self._draw_now()
 
     def _draw_now(self) -> None:
         self._dirty = False
         self._last_draw = time.monotonic()
-        if self.is_mounted:
-            self._draw()
-
-    def _draw(self) -> None:
-        self.clear()
-        if self._train_x:
-            self.plot(
-                self._train_x,
-                self._train_y,
-                line_style=self.TRAIN_STYLE,
-                hires_mode=HiResMode.BRAILLE,
-                label="train (smoothed)",
-            )
-        if self._eval_x:
-            self.plot(
-                self._eval_x,
-                self._eval_y,
-                line_style=self.EVAL_STYLE,
-                hires_mode=HiResMode.BRAILLE,
-                label="validation",
-            )
-            self.scatter(self._eval_x, self._eval_y, marker="\u25cf", marker_style=self.EVAL_STYLE)
+        self._version += 1
         self._show_legend_line()
+        self.refresh()
+
+    def styles_changed(self) -> None:
+        self._frame = None
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size
+        key = (self._version, width, height, self.app.theme)
+        if self._frame is None or self._frame[0] != key:
+            self._frame = (key, self.render_frame(width, height))
+            self.frames_built += 1
+        lines = self._frame[1]
+        return lines[y] if 0 <= y < len(lines) else Strip.blank(width, self.themed())
+
+    def render_frame(self, width: int, height: int) -> list[Strip]:
+        """Every row of the chart for the current points and size."""
+        base = self.themed()
+        if width <= 0 or height <= 0:
+            return []
+        ys = [*self._train_y, *self._eval_y]
+        if not ys:
+            hint = Strip([Segment(self.EMPTY_HINT, self.themed("loss-chart--hint"))])
+            return [hint.crop(0, width).adjust_cell_length(width, base)] + [
+                Strip.blank(width, base)
+            ] * (height - 1)
+        axis = self.themed("loss-chart--axis")
+        footer = 2 if height >= 5 else 1
+        rows = max(height - footer, 1)
+        y_start, y_end, y_step = nice_range(min(ys), max(ys), rows // 2 + 1)
+        y_ticks = ticks(y_start, y_end, y_step)
+        labels = [tick_label(v, y_step) for v in y_ticks]
+        gutter = max(len(label) for label in labels)
+        plot_width = max(width - gutter - 1, 2)
+        dot_top, dot_bottom = 1, 4 * (rows - 1) + 2  # the top and bottom ticks' dot rows
+
+        def dot_y(value: float) -> int:
+            return round(
+                dot_bottom - (value - y_start) / (y_end - y_start) * (dot_bottom - dot_top)
+            )
+
+        tick_rows: dict[int, str] = {}
+        for value, text in zip(y_ticks, labels, strict=True):
+            row = dot_y(value) // 4
+            if not {row - 1, row, row + 1} & set(tick_rows) or len(y_ticks) * 2 > rows:
+                tick_rows.setdefault(row, text)
+
+        xs = [*self._train_x, *self._eval_x]
+        x_room = max(plot_width // 7, 2)
+        _, x_end, x_step = nice_range(0.0, max(max(xs), 1.0), x_room)
+
+        def dot_x(value: float) -> int:
+            return round(value / x_end * (2 * plot_width - 1))
+
+        canvas = BrailleCanvas(plot_width, rows)
+        evals = [(dot_x(x), dot_y(v)) for x, v in zip(self._eval_x, self._eval_y, strict=True)]
+        canvas.polyline(evals, EVAL)
+        for x, y in evals:  # a marked point: a 2x2 block of dots
+            for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+                canvas.dot(x - (x % 2) + dx, y + dy - 1, EVAL)
+        train = [(dot_x(x), dot_y(v)) for x, v in zip(self._train_x, self._train_y, strict=True)]
+        canvas.polyline(train, TRAIN)
+        if len(train) == 1:  # a lone point is marked, or it is one dot hard to find
+            x, y = train[0]
+            for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+                canvas.dot(x - (x % 2) + dx, y + dy - 1, TRAIN)
+
+        colours = {
+            TRAIN: base + Style.parse(self.TRAIN_STYLE),
+            EVAL: base + Style.parse(self.EVAL_STYLE),
+        }
+        lines = []
+        for row in range(rows):
+            label = tick_rows.get(row, "")
+            segments = [Segment(f"{label:>{gutter}}" + ("┤" if label else "│"), axis)]
+            segments += [
+                Segment(text, colours.get(owner, base)) for text, owner in canvas.runs(row)
+            ]
+            lines.append(Strip(segments))
+        x_ticks = [(dot_x(v) // 2, short_count(v)) for v in ticks(0.0, x_end, x_step)]
+        if footer == 2:
+            axis_line = ["─"] * plot_width
+            for col, _ in x_ticks:
+                axis_line[min(col, plot_width - 1)] = "┬"
+            lines.append(Strip([Segment(" " * gutter + "└" + "".join(axis_line), axis)]))
+        lines.append(self._x_labels(x_ticks, gutter, plot_width, axis))
+        return [line.crop(0, width).adjust_cell_length(width, base) for line in lines[:height]]
+
+    @staticmethod
+    def _x_labels(
+        x_ticks: list[tuple[int, str]], gutter: int, plot_width: int, style: Style
+    ) -> Strip:
+        """Tick labels centred on their ticks, moved inside the plot at the ends, none cut."""
+        row = [" "] * (plot_width + 1)
+        end = -1
+        for col, text in x_ticks:
+            start = min(max(col + 1 - len(text) // 2, 0), plot_width + 1 - len(text))
+            if start > end:
+                row[start : start + len(text)] = list(text)
+                end = start + len(text)
+        return Strip([Segment(" " * gutter + "".join(row), style)])
 
     def _show_legend_line(self) -> None:
-        """The legend lives in the border subtitle: PlotWidget's own legend box
-        re-lays out the whole screen on every re-plot, which a chart that
-        streams cannot afford."""
+        """The legend lives in the border subtitle, naming the series shown."""
         if not self._train_x and not self._eval_x:
-            legend = self.EMPTY_HINT
+            legend = ""  # the hint is in the chart itself
         else:
-            legend = (
-                f"[{self.TRAIN_STYLE}]\u2501\u2501[/] train (smoothed)  "
-                f"[{self.EVAL_STYLE}]\u25cf[/] validation"
-            )
+            parts = []
+            if self._train_x:
+                parts.append(f"[{self.TRAIN_STYLE}]\u2501\u2501[/] train (smoothed)")
+            if self._eval_x:
+                parts.append(f"[{self.EVAL_STYLE}]\u25cf[/] validation")
+            legend = "  ".join(parts)
         if self.border_subtitle != legend:
             self.border_subtitle = legend

@@ -42,6 +42,10 @@ from rnnplay.tui.widgets.palette import (
     probability_level,
     probability_text,
 )
+from rnnplay.tui.widgets.theme_styles import ThemeStyles
+
+_DIM = Style(dim=True)
+"""The line-break mark is dim: it shows where a newline was sampled without crowding the text."""
 
 Piece = tuple[str, Style]
 """A run of text in one style, within a paragraph."""
@@ -56,7 +60,7 @@ class _Token(NamedTuple):
     hidden: np.ndarray | None
 
 
-class SampleView(Widget):
+class SampleView(ThemeStyles, Widget):
     """Sampled text, newest at the bottom, coloured by probability or by a hidden unit."""
 
     DEFAULT_CSS = """
@@ -102,7 +106,6 @@ class SampleView(Widget):
         self._mode: ColourMode = "probability"
         self._unit = 0
         self._version = 0
-        self._styles: dict[str, Style] | None = None
         # Wrapped paragraphs by (pieces), valid for one (width, theme) context.
         self._paragraphs: dict[tuple[Piece, ...], list[Strip]] = {}
         self._paragraphs_context: tuple[Any, ...] | None = None
@@ -225,34 +228,17 @@ class SampleView(Widget):
     def _token_style(self, token: _Token) -> Style:
         if self._mode == "probability":
             if token.prob is None:
-                return self._style("sample-view--plain")
+                return self.themed("sample-view--plain", alone=True)
             return probability_text(probability_level(token.prob))
         if token.hidden is None or self._unit >= token.hidden.shape[0]:
-            return self._style("sample-view--plain")
+            return self.themed("sample-view--plain", alone=True)
         return DIVERGING_TEXTS[diverging_level(token.hidden[self._unit])]
 
     # ------------------------------------------------------------ rendering
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles = None
+    def styles_changed(self) -> None:
         self._paragraphs_context = None
         self._rows = None
-
-    def _style(self, name: str = "") -> Style:
-        """A component's own style by class name, ``""`` for the base style, or
-        ``"base+<name>"`` for the two combined; looked up once per theme or CSS
-        change (``rich_style`` walks every ancestor)."""
-        styles = self._styles
-        if styles is None:
-            base = self.rich_style
-            styles = {"": base}
-            for component in self.COMPONENT_CLASSES:
-                own = self.get_component_rich_style(component)
-                styles[component] = own
-                styles[f"base+{component}"] = base + own
-            self._styles = styles
-        return styles[name]
 
     def _paragraphs_backward(self) -> Iterator[tuple[Piece, ...]]:
         """The kept sample (prime, then coloured tokens) as paragraphs, newest first.
@@ -272,9 +258,9 @@ class SampleView(Widget):
                     pieces.append((parts[i], style))
                 if i:
                     yield _printable(pieces)
-                    pieces = [("↵", style)]
+                    pieces = [("↵", style + _DIM)]
         if self._prime:
-            style = self._style("sample-view--prime")
+            style = self.themed("sample-view--prime", alone=True)
             parts = self._prime.split("\n")
             for i in range(len(parts) - 1, -1, -1):
                 if parts[i]:
@@ -291,7 +277,7 @@ class SampleView(Widget):
         for piece, style in paragraph:
             text.append(piece, style)
         console = self.app.console
-        base = self._style()
+        base = self.themed()
         return [
             Strip(Segment.apply_style(line.render(console), base)).adjust_cell_length(width, base)
             for line in text.wrap(console, width)
@@ -329,13 +315,13 @@ class SampleView(Widget):
         lines = self._tail_lines(width, rows)
         first = max(len(lines) - rows, 0)
         shown = lines[first : first + rows]
-        shown += [Strip.blank(width, self._style())] * (rows - len(shown))
+        shown += [Strip.blank(width, self.themed())] * (rows - len(shown))
         self._rows = (key, shown)
         return shown
 
     def _legend(self, width: int) -> Strip:
-        base = self._style()
-        label = self._style("base+sample-view--legend")
+        base = self.themed()
+        label = self.themed("sample-view--legend")
         if self._mode == "probability":
             swatches = [Segment("█", probability_text(level)) for level in range(0, 11, 2)]
             segments = [Segment("colour: p(token) low ", label), *swatches, Segment(" high", label)]
@@ -344,7 +330,7 @@ class SampleView(Widget):
             segments = [Segment(f"colour: unit {self._unit}  -1 ", label), *swatches]
             segments.append(Segment(" +1", label))
         if self._prime:
-            prime = self._style("base+sample-view--prime")
+            prime = self.themed("sample-view--prime")
             segments += [Segment("  ", label), Segment("prime", prime)]
         return Strip(segments).crop(0, width).adjust_cell_length(width, base)
 
@@ -354,14 +340,14 @@ class SampleView(Widget):
             return Strip.blank(0)
         if not self._prime and not self._tokens:
             if y == 0:
-                hint = self._style("base+sample-view--hint")
+                hint = self.themed("sample-view--hint")
                 return Strip([Segment(self.hint, hint)]).crop(0, width).adjust_cell_length(width)
-            return Strip.blank(width, self._style())
+            return Strip.blank(width, self.themed())
         text_rows = self._text_row_count(height)
         if y == text_rows:
             return self._legend(width)
         rows = self._text_rows(width, text_rows)
-        return rows[y] if 0 <= y < len(rows) else Strip.blank(width, self._style())
+        return rows[y] if 0 <= y < len(rows) else Strip.blank(width, self.themed())
 
 
 def _printable(reversed_pieces: list[Piece]) -> tuple[Piece, ...]:

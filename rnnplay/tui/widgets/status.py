@@ -8,14 +8,15 @@ with the line API: an update formats a handful of short lines once, and
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.segment import Segment
-from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
+
+from rnnplay.tui.widgets.theme_styles import ThemeStyles
 
 
 @dataclass(frozen=True)
@@ -31,18 +32,21 @@ class StatusInfo:
     hidden: int = 0
     num_params: int = 0
     running: bool = False
-    stopping: bool = False
+    note: str | None = None
+    """A state that takes a moment ("finishing the current step", "loading")."""
     step: int = 0
     epoch: float = 0.0
     tokens: int = 0
     tokens_per_s: float | None = None
+    rate_window_s: float | None = None
+    """The window ``tokens_per_s`` is averaged over (said on the panel)."""
     train_loss: float | None = None
+    val_loss: float | None = None
     val_ppl: float | None = None
     lr: float = 0.0
     elapsed_s: float = 0.0
-
-    def with_changes(self, **changes: object) -> StatusInfo:
-        return replace(self, **changes)
+    folder: str | None = None
+    """The run folder saves go to (None until the session first trains or saves)."""
 
 
 def human_count(n: float) -> str:
@@ -69,6 +73,22 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _cells(pieces: list[tuple[str, str]]) -> int:
+    return sum(len(text) for text, _ in pieces)
+
+
+def _shorten(pieces: list[tuple[str, str]], width: int) -> list[tuple[str, str]]:
+    """Cut the longest piece so the line fits: paths keep their end, other text its start."""
+    excess = _cells(pieces) - width
+    if excess <= 0:
+        return pieces
+    index = max(range(len(pieces)), key=lambda k: len(pieces[k][0]))
+    text, cls = pieces[index]
+    keep = max(len(text) - excess - 1, 1)
+    short = "\u2026" + text[-keep:] if "/" in text else text[:keep] + "\u2026"
+    return [*pieces[:index], (short, cls), *pieces[index + 1 :]]
+
+
 def _spaces_trail(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Move each piece's leading spaces to the end of the piece before it, so
     that gaps belong to the text they follow (some SVG renderers of the
@@ -84,7 +104,7 @@ def _spaces_trail(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-class StatusPanel(Widget):
+class StatusPanel(ThemeStyles, Widget):
     """Corpus, model, state and progress figures as label/value lines."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -107,6 +127,7 @@ class StatusPanel(Widget):
     """
 
     LABEL_WIDTH = 8
+    PARTIAL_COMPONENT_STYLES = True
 
     def __init__(
         self,
@@ -120,7 +141,6 @@ class StatusPanel(Widget):
         self._info = info or StatusInfo()
         self._lines: list[list[tuple[str, str]]] | None = None
         self._strips: dict[int, Strip] = {}
-        self._styles: dict[str, Style] | None = None
 
     @property
     def info(self) -> StatusInfo:
@@ -142,92 +162,89 @@ class StatusPanel(Widget):
                 self._strips.pop(y, None)
                 self.refresh(Region(0, y, self.size.width, 1))
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles = None
+    def styles_changed(self) -> None:
         self._strips.clear()
 
     def _format(self) -> list[list[tuple[str, str]]]:
-        """Lines as (text, component class) pieces."""
+        """Lines as (text, component class) pieces, each fitted to the panel's width:
+        of a line's variants the first that fits, long values shortened with "…"."""
         i = self._info
-        if i.running and i.stopping:
-            state = [("\u25a0 pausing...", "status--paused")]
+        V, L = "status--value", "status--label"
+        if i.note:
+            state = [[(f"\u25a0 {i.note}\u2026", "status--paused")]]
         elif i.running:
-            state = [("\u25b6 training", "status--running")]
+            state = [[("\u25b6 training", "status--running")]]
         else:
-            state = [("\u25a0 paused", "status--paused"), ("  space: train", "status--hint")]
-        model = f"{i.cell} {i.layers}x{i.hidden}, embed {i.embed}"
-        rows: list[tuple[str, list[tuple[str, str]]]] = [
-            ("corpus", [(f"{i.corpus} ({i.level}, {i.vocab_size} tokens)", "status--value")]),
-            ("model", [(model, "status--value")]),
-            ("params", [(f"{i.num_params:,}", "status--value")]),
+            state = [
+                [("\u25a0 paused", "status--paused"), ("  space: train", "status--hint")],
+                [("\u25a0 paused", "status--paused")],
+            ]
+        rate = _number(i.tokens_per_s, ",.0f") if i.running else "-"
+        window = f" ({i.rate_window_s:g} s avg)" if i.rate_window_s and i.running else ""
+        short_window = f" {i.rate_window_s:g}s avg" if window else ""
+        tokens = [(human_count(i.tokens), V), ("  ", L), (rate, V), (" tok/s", L)]
+        val = [(_number(i.val_loss, ".3f"), V), (" ppl ", L), (_number(i.val_ppl, ".2f"), V)]
+        rows: list[tuple[str, list[list[tuple[str, str]]]]] = [
+            ("corpus", [[(i.corpus, V), (f"  {i.level}", L)]]),
+            (
+                "model",
+                [
+                    [(f"{i.cell} {i.layers}x{i.hidden}", V), (f"  embed {i.embed}", L)],
+                    [(f"{i.cell} {i.layers}x{i.hidden}", V)],
+                ],
+            ),
+            (
+                "size",
+                [
+                    [
+                        (f"{i.num_params:,}", V),
+                        (" params  ", L),
+                        (f"{i.vocab_size:,}", V),
+                        (" tokens", L),
+                    ],
+                    [(f"{i.num_params:,}", V), (" params", L)],
+                ],
+            ),
             ("state", state),
-            (
-                "step",
-                [
-                    (f"{i.step:,}", "status--value"),
-                    ("  epoch ", "status--label"),
-                    (f"{i.epoch:.2f}", "status--value"),
-                ],
-            ),
-            (
-                "tokens",
-                [
-                    (human_count(i.tokens), "status--value"),
-                    ("  ", "status--label"),
-                    (
-                        _number(i.tokens_per_s, ",.0f") if i.running else "-",
-                        "status--value",
-                    ),
-                    (" tok/s", "status--label"),
-                ],
-            ),
-            (
-                "loss",
-                [
-                    (_number(i.train_loss, ".3f"), "status--value"),
-                    ("  val ppl ", "status--label"),
-                    (_number(i.val_ppl, ".2f"), "status--value"),
-                ],
-            ),
+            ("step", [[(f"{i.step:,}", V), ("  epoch ", L), (f"{i.epoch:.2f}", V)]]),
+            ("tokens", [[*tokens, (window, L)], [*tokens, (short_window, L)], tokens]),
+            ("loss", [[(_number(i.train_loss, ".3f"), V)]]),
+            ("val", [val, val[:1]]),
             (
                 "lr",
                 [
-                    (_number(i.lr, ".3g"), "status--value"),
-                    ("  elapsed ", "status--label"),
-                    (_duration(i.elapsed_s), "status--value"),
+                    [(_number(i.lr, ".3g"), V), ("  elapsed ", L), (_duration(i.elapsed_s), V)],
+                    [(_number(i.lr, ".3g"), V)],
                 ],
             ),
+            ("run", [[(i.folder or "on first train or save", V if i.folder else L)]]),
         ]
-        return [
-            _spaces_trail([(label.ljust(self.LABEL_WIDTH), "status--label"), *pieces])
-            for label, pieces in rows
-        ]
+        width = self.size.width or 10_000
+        lines = []
+        for label, variants in rows:
+            # A note ("finishing the current step") takes the label's room too.
+            head = ("", L) if label == "state" and i.note else (label.ljust(self.LABEL_WIDTH), L)
+            candidates = [[head, *pieces] for pieces in variants]
+            fitting = next((c for c in candidates if _cells(c) <= width), None)
+            lines.append(_spaces_trail(fitting or _shorten(candidates[-1], width)))
+        return lines
 
     def get_content_height(self, container, viewport, width: int) -> int:
         return len(self._lines or self._format())
-
-    def _style_of(self, cls: str) -> Style:
-        """Base style plus component ``cls`` (looked up once per theme, not per line:
-        ``rich_style`` walks the ancestors and is costly at ten updates a second)."""
-        if self._styles is None:
-            base = self.rich_style
-            self._styles = {"": base}
-            for name in self.COMPONENT_CLASSES:
-                self._styles[name] = base + self.get_component_rich_style(name, partial=True)
-        return self._styles[cls]
 
     def render_line(self, y: int) -> Strip:
         if self._lines is None:
             self._lines = self._format()
         if y >= len(self._lines):
-            return Strip.blank(self.size.width, self._style_of(""))
+            return Strip.blank(self.size.width, self.themed())
         strip = self._strips.get(y)
         if strip is None:
-            segments = [Segment(text, self._style_of(cls)) for text, cls in self._lines[y]]
-            strip = Strip(segments).crop_extend(0, self.size.width, self._style_of(""))
+            segments = [Segment(text, self.themed(cls)) for text, cls in self._lines[y]]
+            strip = Strip(segments).crop_extend(0, self.size.width, self.themed())
             self._strips[y] = strip
         return strip
 
     def on_resize(self) -> None:
+        self._lines = self._format()
         self._strips.clear()
+        self.refresh()

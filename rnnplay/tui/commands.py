@@ -1,0 +1,58 @@
+"""The command palette's entries and the screenshot command, for the app.
+
+The palette lists Textual's own theme and maximize entries, a screenshot
+that is saved into the run folder (Textual's saves into ~/Downloads, which
+may not exist, and does not say where), and every key of the table in
+:mod:`rnnplay.tui.keys` that applies here. Textual's "Keys" panel is left
+out: it squeezed the loss chart, and the help screen (``?``) lists the keys.
+A mixin of :class:`~rnnplay.tui.app.RnnPlayApp`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from rnnplay.errors import one_line
+from rnnplay.tui import keys
+
+if TYPE_CHECKING:
+    from rnnplay.tui.app import RnnPlayApp
+
+
+class PaletteCommands:
+    """get_system_commands generated from the keys table, and the screenshot."""
+
+    def action_screenshot(
+        self: RnnPlayApp, filename: str | None = None, path: str | None = None
+    ) -> None:
+        """Save an SVG of the screen into the run folder (or the current folder) and say where."""
+        folder = Path(path) if path else (self.place.folder or Path.cwd())
+        try:
+            written = self.save_screenshot(filename, str(folder))
+        except OSError as error:
+            self.notify(one_line(error), title="screenshot failed", severity="error")
+            return
+        self.notify(f"saved {written}", title="screenshot", timeout=6)
+
+    def get_system_commands(self: RnnPlayApp, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's theme and maximize entries, a screenshot that says where it went,
+        and every key of the table that applies here (generated, never listed twice)."""
+        for command in App.get_system_commands(self, screen):
+            if command.title not in ("Keys", "Screenshot", "Quit"):
+                yield command
+        yield SystemCommand(
+            "Screenshot", "save an SVG of the screen in the run folder", self.action_screenshot
+        )
+        for action in keys.ACTIONS:
+            if action.in_palette and keys.applies(action, tabs=self.tabs_shown):
+                help_text = f"{action.display}: {action.description}"
+                yield SystemCommand(action.title, help_text, functools.partial(self._soon, action))
+
+    def _soon(self: RnnPlayApp, action: keys.KeyAction) -> None:
+        self.call_later(self.run_action, action.action)

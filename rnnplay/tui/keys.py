@@ -1,0 +1,152 @@
+"""The playground's keys, declared once: bindings, command palette and help come from here.
+
+Each :class:`KeyAction` names a Textual action, the keys that run it, a
+title (the command palette's entry), a one-line description (the palette's
+help and the help screen's line) and where it applies. The app's
+``BINDINGS``, its ``get_system_commands`` and the help screen's key list are
+all generated from :data:`ACTIONS`, so a key cannot be listed in one place
+and missing in another. The order of :data:`ACTIONS` is the order of
+importance: the footer shows the first ones that fit, the help lists them
+in this order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from textual.binding import Binding
+
+Where = Literal["always", "tabs", "field"]
+"""``tabs``: only when the panels are grouped on tabs (a narrow terminal);
+``field``: only while a field has focus."""
+
+
+@dataclass(frozen=True)
+class KeyAction:
+    """One thing a key does in the playground."""
+
+    action: str
+    """The Textual action string, e.g. ``"temperature(1)"``."""
+    keys: str
+    """Textual key names, comma-separated (the first is the main one)."""
+    title: str
+    """The command palette's entry."""
+    description: str
+    """One line: what it does (palette help and help screen)."""
+    display: str
+    """How the key is written for people: ``"+ / -"``, ``"space"``."""
+    footer: str | None = None
+    """Label in the footer, or None to keep it out of the footer."""
+    key_display: str | None = None
+    """How the footer writes the key, when not Textual's default."""
+    where: Where = "always"
+    in_palette: bool = True
+
+
+ACTIONS: tuple[KeyAction, ...] = (
+    KeyAction("help", "question_mark", "Help", "keys and what each panel shows", "?",
+              footer="Help", key_display="?"),
+    KeyAction("quit", "q", "Quit", "stop training and leave", "q", footer="Quit"),
+    KeyAction("toggle_training", "space", "Start / pause training",
+              "train or pause (a pause waits for the current step)", "space", footer="Train"),
+    KeyAction("step_once", "n", "One training step", "train on one batch and show its loss",
+              "n", footer="Step"),
+    KeyAction("new_sample", "g", "New sample", "sample again from the prime", "g",
+              footer="Sample"),
+    KeyAction("focus_prime", "p", "Edit the prime", "type the text samples start from; "
+              "Enter samples", "p", footer="Prime"),
+    KeyAction("save", "s", "Save checkpoint", "write the session into its run folder", "s",
+              footer="Save"),
+    KeyAction("open", "o", "Open checkpoint", "continue a saved run or checkpoint", "o",
+              footer="Open"),
+    KeyAction("reset", "r", "Reset training", "start over from new weights (asks first)", "r",
+              footer="Reset"),
+    KeyAction("temperature(1)", "plus,equals_sign", "Temperature up",
+              "wilder samples", "+", footer="Temp+", key_display="+"),
+    KeyAction("temperature(-1)", "minus", "Temperature down", "safer samples", "-",
+              footer="Temp-", key_display="-"),
+    KeyAction("scale_lr(2.0)", "right_square_bracket", "Learning rate x2",
+              "double the learning rate", "]", footer="lr x2", key_display="]"),
+    KeyAction("scale_lr(0.5)", "left_square_bracket", "Learning rate /2",
+              "halve the learning rate", "[", footer="lr /2", key_display="["),
+    KeyAction("select_unit(-1)", "up", "Previous hidden unit", "select the unit above", "up"),
+    KeyAction("select_unit(1)", "down", "Next hidden unit", "select the unit below", "down"),
+    KeyAction("toggle_colour", "c", "Colour sample", "colour by probability or by the unit",
+              "c"),
+    KeyAction("toggle_sort", "v", "Sort hidden units", "by variance (top shown) or by index",
+              "v"),
+    KeyAction("show_tab('train')", "1", "Train tab", "status and loss", "1", where="tabs"),
+    KeyAction("show_tab('sample')", "2", "Sample tab", "sample and next token", "2",
+              where="tabs"),
+    KeyAction("show_tab('network')", "3", "Network tab", "gradient flow and hidden state",
+              "3", where="tabs"),
+    KeyAction("show_tab('controls')", "4", "Controls tab", "every setting", "4", where="tabs"),
+    KeyAction("leave_field", "escape", "Leave field", "leave the field being edited",
+              "escape", footer="Leave field", key_display="esc", where="field",
+              in_palette=False),
+)  # fmt: skip
+
+EXTRA_HELP: tuple[tuple[str, str, Where], ...] = (
+    ("tab", "next field (escape leaves it)", "always"),
+    ("ctrl+p", "command palette (also: screenshot, theme)", "always"),
+)
+"""Keys Textual provides that the help screen mentions too."""
+
+
+def bindings() -> list[Binding]:
+    """The app's BINDINGS, in the order of :data:`ACTIONS` (the footer's order)."""
+    return [
+        Binding(
+            a.keys,
+            a.action,
+            a.footer or a.title,
+            show=a.footer is not None,
+            key_display=a.key_display,
+        )
+        for a in ACTIONS
+    ]
+
+
+def applies(action: KeyAction, *, tabs: bool, field: bool = False) -> bool:
+    """Whether ``action`` applies now (``tabs``: the panels are on tabs; ``field``:
+    a field has focus)."""
+    return {"always": True, "tabs": tabs, "field": field}[action.where]
+
+
+def action_name(action: str) -> str:
+    """``"temperature(1)"`` -> ``"temperature"``: the name Textual's check_action gets."""
+    return action.split("(", 1)[0]
+
+
+TAB_ONLY_ACTIONS = frozenset(action_name(a.action) for a in ACTIONS if a.where == "tabs")
+FIELD_ONLY_ACTIONS = frozenset(action_name(a.action) for a in ACTIONS if a.where == "field")
+
+
+PAIRS: dict[str, tuple[str, str]] = {
+    "temperature(1)": ("temperature(-1)", "temperature up / down: wilder / safer samples"),
+    "scale_lr(2.0)": ("scale_lr(0.5)", "learning rate x2 / /2 (warns when high)"),
+    "select_unit(-1)": ("select_unit(1)", "select the hidden unit above / below"),
+}
+"""Actions the help screen lists on one line with their opposite."""
+
+
+def help_rows(*, tabs: bool) -> list[tuple[str, str]]:
+    """(keys, what) lines for the help screen, most important first."""
+    by_action = {a.action: a for a in ACTIONS}
+    paired = {other for other, _ in PAIRS.values()}
+    rows: list[tuple[str, str]] = []
+    for a in ACTIONS:
+        if a.action in paired or a.where == "tabs" or a.action == "leave_field":
+            continue
+        if a.action in PAIRS:
+            other, what = PAIRS[a.action]
+            rows.append((f"{a.display} / {by_action[other].display}", what))
+        else:
+            rows.append((a.display, a.description))
+    tab_keys = [a for a in ACTIONS if a.where == "tabs"]
+    if tabs and tab_keys:
+        shown = ", ".join(f"{a.display} {a.title.removesuffix(' tab').lower()}" for a in tab_keys)
+        rows.append(("1 - 4", f"tabs: {shown}"))
+    rows += [(key, what) for key, what, where in EXTRA_HELP if where == "always" or tabs]
+    return rows

@@ -1,0 +1,119 @@
+"""The keys that change things live: learning rate, temperature, samples, the heatmap's unit.
+
+None of these stops training or replaces the session: the learning rate
+changes between two steps, the sampling settings apply to the running
+sample, and the rest only change what the panels show. A mixin of
+:class:`~rnnplay.tui.app.RnnPlayApp`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widgets import Input
+
+from rnnplay.tui.guards import from_session, unless_unmounted
+from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens, WeightsSnapshot
+from rnnplay.tui.settings import lr_in_bounds, next_temperature
+from rnnplay.tui.widgets.controls import Controls
+from rnnplay.tui.widgets.heatmap import HiddenHeatmap
+from rnnplay.tui.widgets.sample_view import SampleView
+
+if TYPE_CHECKING:
+    from rnnplay.tui.app import RnnPlayApp
+
+
+class LiveActions:
+    """Live settings and sampling, for the app."""
+
+    # -- live settings ------------------------------------------------------------------
+    def action_scale_lr(self: RnnPlayApp, factor: float) -> None:
+        """] / [: double or halve the learning rate, live (bounded, warned when high)."""
+        self.set_lr(self._lr * factor)
+
+    def set_lr(self: RnnPlayApp, lr: float) -> None:
+        lr, warning = lr_in_bounds(lr, self.session.config.optimizer)
+        self._lr = lr
+        self.session.set_lr(lr)
+        self.query_one(Controls).show_live(self.live_settings())
+        self.refresh_status()
+        if warning:
+            self.notify(f"learning rate {lr:.3g}: {warning}", severity="warning", timeout=4)
+        else:
+            self.notify(f"learning rate {lr:.3g}", timeout=1.5)
+
+    def action_temperature(self: RnnPlayApp, direction: int) -> None:
+        """+ / -: sampling temperature up or down by 0.1, live."""
+        self.set_temperature(next_temperature(self.sample_settings.temperature, direction))
+
+    def set_temperature(self: RnnPlayApp, value: float) -> None:
+        self.sample_settings.temperature = value
+        self.query_one(Controls).show_live(self.live_settings())
+        self.notify(f"temperature {value:.2f}", timeout=1.5)
+
+    def on_controls_live_changed(self: RnnPlayApp, message: Controls.LiveChanged) -> None:
+        if message.setting == "lr":
+            self.set_lr(float(message.value))
+        elif message.setting == "temperature":
+            self.set_temperature(float(message.value))
+        elif message.setting == "top_k":
+            self.sample_settings.top_k = message.value
+            self.notify(f"top-k {message.value or 'off'}", timeout=1.5)
+
+    def on_controls_invalid_value(self: RnnPlayApp, message: Controls.InvalidValue) -> None:
+        self.notify(message.reason, severity="error", timeout=4)
+
+    # -- sampling ----------------------------------------------------------------------
+    def action_new_sample(self: RnnPlayApp) -> None:
+        """g: start a fresh sample from the prime with the current weights."""
+        self.samples.request(self.session)
+
+    def on_input_submitted(self: RnnPlayApp, event: Input.Submitted) -> None:
+        if event.input.id == "prime":
+            event.stop()
+            self.screen.set_focus(None)
+            self.action_new_sample()
+
+    @from_session
+    def on_weights_snapshot(self: RnnPlayApp, message: WeightsSnapshot) -> None:
+        self.samples.start(self.session, message.params, self.query_one("#prime", Input).value)
+
+    def on_sample_started(self: RnnPlayApp, message: SampleStarted) -> None:
+        self.samples.started(message)
+
+    def on_sample_tokens(self: RnnPlayApp, message: SampleTokens) -> None:
+        self.samples.tokens_arrived(message)
+
+    @unless_unmounted
+    def on_sample_finished(self: RnnPlayApp, message: SampleFinished) -> None:
+        self._show_pending_samples()
+        error = self.samples.finished(
+            message, lambda: self.session.running, lambda: self.samples.request(self.session)
+        )
+        if error is not None:
+            self.notify(error, title="sample", severity="error", timeout=6)
+
+    @unless_unmounted
+    def on_hidden_heatmap_unit_selected(
+        self: RnnPlayApp, message: HiddenHeatmap.UnitSelected
+    ) -> None:
+        view = self.query_one(SampleView)
+        if view.mode == "unit":
+            view.unit = message.unit
+
+    def action_select_unit(self: RnnPlayApp, delta: int) -> None:
+        """Up / down: select the hidden unit (the heatmap highlights it)."""
+        self.query_one(HiddenHeatmap).move_selection(delta)
+
+    def action_toggle_colour(self: RnnPlayApp) -> None:
+        """c: colour the sample by token probability or by the selected unit."""
+        view = self.query_one(SampleView)
+        view.unit = self.query_one(HiddenHeatmap).selected_unit
+        mode = view.toggle_mode()
+        what = "probability" if mode == "probability" else f"hidden unit {view.unit}"
+        self.notify(f"sample coloured by {what}", timeout=1.5)
+
+    def action_toggle_sort(self: RnnPlayApp) -> None:
+        """v: order the heatmap's units by their variance over the sample, or by index."""
+        heatmap = self.query_one(HiddenHeatmap)
+        heatmap.sort_by_variance = not heatmap.sort_by_variance
