@@ -30,6 +30,7 @@ from rnnplay.tui import keys
 from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
 from rnnplay.tui.guards import from_session, unless_unmounted
+from rnnplay.tui.hangups import Hangups
 from rnnplay.tui.lifecycle import FINISHING, SessionChanges
 from rnnplay.tui.live_actions import LiveActions
 from rnnplay.tui.messages import (
@@ -73,7 +74,7 @@ thread time, which on a busy machine is taken from training."""
 TABS = (("train", "Train"), ("sample", "Sample"), ("network", "Network"), ("controls", "Controls"))
 
 
-class RnnPlayApp(CrashToFile, SessionChanges, LiveActions, PaletteCommands, App[int]):
+class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteCommands, App[int]):
     """The playground. ``trainer`` is the session it opens with (paused)."""
 
     CSS_PATH = "app.tcss"
@@ -162,6 +163,7 @@ class RnnPlayApp(CrashToFile, SessionChanges, LiveActions, PaletteCommands, App[
             lambda: self.set_interval(PROGRESS_TICK_S, self._show_pending_progress),
         )
         self.show_history()
+        self.install_hangup_handlers()  # SIGTERM/SIGHUP end the run as q does
         if self._start_sample:
             self.samples.request(self.session)
 
@@ -362,7 +364,8 @@ class RnnPlayApp(CrashToFile, SessionChanges, LiveActions, PaletteCommands, App[
     async def on_unmount(self) -> None:
         self.samples.stop()
         self.session.request_stop()
-        self.place.close()
+        self.remove_hangup_handlers()
+        self.place.close(self.end_status, save_last=not self.session.running)
 
 
 def run_app(args: argparse.Namespace) -> int:

@@ -86,6 +86,8 @@ class SessionChanges:
             self.place.ensure_folder()
         except (RnnplayError, OSError) as error:
             self.notify(f"no run folder: {one_line(error)}", severity="warning", timeout=6)
+        else:
+            session.recorder = self.place.recorder
         self._train_worker = self.run_worker(
             partial(_train_body, session, steps),
             name="training",

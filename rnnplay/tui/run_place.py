@@ -24,6 +24,7 @@ from pathlib import Path
 from rnnplay.core.runs import Run, check_confined, resume_trainer
 from rnnplay.core.store.run_folder import SAVES, list_runs
 from rnnplay.core.train.trainer import Trainer
+from rnnplay.tui.run_record import RunRecorder
 
 MAX_LISTED = 50
 
@@ -70,6 +71,7 @@ class RunPlace:
         self.runs_dir = Path(runs_dir)
         self.confine = confine
         self.run = run
+        self.recorder: RunRecorder | None = RunRecorder(run) if run is not None else None
 
     @property
     def folder(self) -> Path | None:
@@ -89,6 +91,7 @@ class RunPlace:
             resumed_from=resumed_from,
             started_at_step=trainer.step_count,
         )
+        self.recorder = RunRecorder(self.run)
 
     def ensure_folder(self) -> Path:
         """The run folder, claimed now (``runs_dir/run-N``, locked) if there is none yet."""
@@ -102,9 +105,13 @@ class RunPlace:
         path.parent.mkdir(exist_ok=True)
         return path
 
-    def close(self, status: str = "done") -> None:
-        """Record how the run ended and give its folder up (nothing when it has none)."""
-        if self.run is not None:
+    def close(self, status: str = "done", *, save_last: bool = True) -> None:
+        """Record how the run ended and give its folder up (nothing when it has none):
+        last.npz is written first when the run trained since its last one (``save_last``
+        only while the training loop is idle)."""
+        if self.recorder is not None:
+            self.recorder.close(status, save_last=save_last)
+        elif self.run is not None:
             self.run.close(status)
 
     def check_readable(self, path: str | os.PathLike[str]) -> Path:

@@ -41,6 +41,7 @@ from rnnplay.tui.messages import (
     TrainingStopped,
     WeightsSnapshot,
 )
+from rnnplay.tui.run_record import RunRecorder
 
 Post = Callable[[Any], Any]
 TrainerCommand = Callable[[Trainer], None]
@@ -164,6 +165,8 @@ class TrainingSession:
         self.last_step: StepEvent | None = None
         self.last_eval: EvalEvent | None = _last_eval(trainer.history)
         self.rate = TokenRate()
+        self.recorder: RunRecorder | None = None
+        """Writes the run folder from the training thread (set by the app)."""
 
     # -- state the UI reads -------------------------------------------------
     @property
@@ -280,6 +283,7 @@ class TrainingSession:
         stop_event: StopEvent | None = None
         error: str | None = None
         config = trainer.config
+        recorder = self.recorder
 
         def should_stop() -> bool:
             return self._stop.is_set() or cancelled()
@@ -292,6 +296,8 @@ class TrainingSession:
                 last_post = self._clock()
 
         try:
+            if recorder is not None:
+                recorder.loop_started()
             if steps is None:
                 events = trainer.run(
                     max_steps=config.max_steps,
@@ -304,6 +310,8 @@ class TrainingSession:
                     max_steps=trainer.step_count + steps, should_stop=should_stop, final_eval=False
                 )
             for event in events:
+                if recorder is not None and isinstance(event, StepEvent | EvalEvent):
+                    recorder.record(event)
                 if isinstance(event, StepEvent):
                     self.last_step = event
                     self.rate.add(event.elapsed_s, event.tokens, event.tokens_per_s)
@@ -338,6 +346,8 @@ class TrainingSession:
         finally:
             flush()
             self.rate.pause()
+            if recorder is not None:
+                recorder.loop_ended()
             with self._lock:
                 # Under the lock, so that nothing submitted from now on can
                 # run on the UI thread while this thread still works.

@@ -3,7 +3,7 @@
 Layout of ``runs/NAME/`` (``--out`` chooses another place)::
 
     run.json          the manifest: config, rnnplay version, created/updated,
-                      status (running, done, interrupted, failed), steps of the
+                      status (running, paused, done, interrupted, failed), steps of the
                       checkpoints, where it was resumed from; small, indented JSON
     metrics.jsonl     one JSON object per step / evaluation (``rnnplay.train_log``)
     checkpoint.npz    the best validation so far
@@ -55,7 +55,7 @@ DEFAULT_ROOT = Path("runs")
 DEFAULT_PREFIX = "run"
 MANIFEST_FORMAT = "rnnplay-run"
 MANIFEST_VERSION = 1
-STATUSES = ("running", "done", "interrupted", "failed")
+STATUSES = ("running", "paused", "done", "interrupted", "failed")
 
 
 def _now() -> str:
@@ -365,7 +365,7 @@ def read_run(path: str | os.PathLike[str]) -> RunSummary | None:
     status = manifest.get("status") if manifest.get("status") in STATUSES else "unknown"
     pid = folder.holder_pid() if (folder.path / LOCK).exists() else None
     alive = _pid_alive(pid)
-    if status == "running" and not alive:
+    if status in ("running", "paused") and not alive:
         status = "stopped"
     summary = RunSummary(
         path=folder.path,
