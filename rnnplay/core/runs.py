@@ -108,14 +108,13 @@ def resume_trainer(checkpoint: str | os.PathLike[str], given: Mapping[str, Any] 
 
 
 def checkpoint_step(path: str | os.PathLike[str]) -> int | None:
-    """The training step saved in ``path`` (None when it does not load)."""
-    from rnnplay.core.store.checkpoint import load_checkpoint
+    """The training step saved in ``path`` (None when its metadata does not read)."""
+    from rnnplay.core.store.summary import read_summary
 
     try:
-        step = load_checkpoint(path).meta.get("step")
+        return read_summary(path).step
     except CheckpointError:
         return None
-    return step if isinstance(step, int) else None
 
 
 def loadable_checkpoints(folder: RunFolder) -> list[Path]:

@@ -15,15 +15,15 @@ The open dialog lists the checkpoints of the runs found under ``runs_dir``
 
 from __future__ import annotations
 
-import math
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from rnnplay.core.runs import Run, check_confined, resume_trainer
 from rnnplay.core.store.run_folder import SAVES, list_runs
+from rnnplay.core.store.summary import read_summary
 from rnnplay.core.train.trainer import Trainer
+from rnnplay.errors import CheckpointError
 from rnnplay.tui.run_record import RunRecorder
 
 MAX_LISTED = 50
@@ -144,20 +144,8 @@ class RunPlace:
 
 def _summary(path: Path, modified: float) -> FoundCheckpoint:
     """Step and last validation loss from the checkpoint's metadata (no arrays read)."""
-    from rnnplay.core.store import checkpoint as store
-
-    step: int | None = None
-    val: float | None = None
     try:
-        with zipfile.ZipFile(path) as zf:
-            members = store._zip_members(str(path), zf)
-            header = store._load_json(str(path), zf, members[store.META_MEMBER])
-        meta = header.get("meta") or {}
-        step = meta.get("step") if isinstance(meta.get("step"), int) else None
-        history = meta.get("history") or []
-        losses = [r.get("loss") for r in history if isinstance(r, dict) and r.get("kind") == "eval"]
-        if losses and isinstance(losses[-1], int | float) and math.isfinite(losses[-1]):
-            val = float(losses[-1])
-    except Exception:  # listed without figures; opening it reports what is wrong
-        pass
-    return FoundCheckpoint(path, step, val, modified)
+        summary = read_summary(path)
+    except CheckpointError:  # listed without figures; opening it reports what is wrong
+        return FoundCheckpoint(path, None, None, modified)
+    return FoundCheckpoint(path, summary.step, summary.last_val_loss, modified)

@@ -16,7 +16,8 @@ def status_info(
     """The status panel's figures for ``session`` now.
 
     A resumed session that has not stepped yet shows the checkpoint's own
-    figures (step, tokens, elapsed time, last validation result).
+    figures (step, tokens, elapsed time, smoothed training loss, last validation
+    result).
     """
     summary = session.summary
     trainer = session.trainer
@@ -38,7 +39,7 @@ def status_info(
         tokens=step.tokens if step else trainer.tokens_seen,
         tokens_per_s=session.rate.value if step else None,
         rate_window_s=RATE_WINDOW_S,
-        train_loss=step.loss if step else None,
+        train_loss=step.loss if step else trainer.train_loss,
         val_loss=evaluation.loss if evaluation else None,
         val_ppl=evaluation.ppl if evaluation else None,
         lr=lr,

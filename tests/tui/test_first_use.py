@@ -228,6 +228,8 @@ async def test_an_opened_checkpoint_shows_its_figures_and_starts_a_sample(apps, 
         assert info.step == 2
         assert info.val_ppl is not None and info.val_loss is not None
         assert info.val_ppl == pytest.approx(float(np.exp(info.val_loss)))
+        assert info.train_loss is not None, "the checkpoint's smoothed training loss"
+        assert info.train_loss == pytest.approx(trainer.train_loss)
 
 
 async def test_the_learning_rate_is_bounded_and_high_values_are_warned(apps, tmp_path):

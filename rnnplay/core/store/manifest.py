@@ -383,7 +383,10 @@ TRAINER_META = Obj(
         "rng": RNG,
         "state_layers": Int(0, limits.MAX_LAYERS),
     },
-    {"history": ListOf(RECORD, limits.MAX_HISTORY)},
+    {
+        "history": ListOf(RECORD, limits.MAX_HISTORY),
+        "train_loss": Optional(Float(0.0, limits.MAX_LOSS)),
+    },
     extra=AnyJSON(),
 )
 

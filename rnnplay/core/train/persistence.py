@@ -9,6 +9,7 @@ carried hidden state as extra arrays), so a resumed run continues bit for bit.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,7 @@ def save(trainer: Trainer, path: str | Path) -> Path:
         "lr": trainer.lr,
         "schedule": trainer.schedule.state_dict(),
         "best_val_loss": trainer.best_val_loss,
+        "train_loss": _savable_loss(trainer.train_loss),
         "batcher": trainer.batcher.state_dict(),
         "rng": trainer.model.rng.bit_generator.state,
         "state_layers": len(state),
@@ -69,6 +71,15 @@ def save(trainer: Trainer, path: str | Path) -> Path:
         meta=meta,
         arrays=arrays,
     )
+
+
+def _savable_loss(loss: float | None) -> float | None:
+    """``loss`` as the schema accepts it (finite, within MAX_LOSS), else None."""
+    from rnnplay.core.limits import MAX_LOSS
+
+    if loss is None or not math.isfinite(loss) or not 0.0 <= loss <= MAX_LOSS:
+        return None
+    return float(loss)
 
 
 def resume(
@@ -146,6 +157,7 @@ def restore(trainer: Trainer, meta: dict[str, Any], arrays: dict[str, np.ndarray
     trainer.schedule.load_state_dict(meta["schedule"])
     best = meta["best_val_loss"]
     trainer.best_val_loss = None if best is None else float(best)
+    trainer.train_loss = meta.get("train_loss")  # None in checkpoints older than it
     trainer.batcher.load_state_dict(meta["batcher"])
     trainer.model.rng.bit_generator.state = meta["rng"]
     history = meta.get("history", [])

@@ -45,6 +45,10 @@ EVAL_EVERY_MIN = 100
 EVAL_SHARE = 0.10
 """The default cadence keeps validation under about this share of the time."""
 
+TRAIN_LOSS_SMOOTHING = 0.05
+"""``train_loss`` follows each step's loss by this fraction (about the last 20 steps):
+one batch's loss jumps too much to describe a checkpoint."""
+
 EVAL_TOKEN_COST = 0.5
 """What a validated token costs against a trained one (forward only, no backward or
 update; measured 0.3 for the char LSTM and about 0.45 for the word LSTM with a
@@ -136,6 +140,7 @@ class Trainer:
         self.tokens_seen = 0
         self.elapsed_s = 0.0
         self.best_val_loss: float | None = None
+        self.train_loss: float | None = None  # smoothed (TRAIN_LOSS_SMOOTHING), saved
         self.improved = False
         self.history: list[dict[str, Any]] = []
         self._step_time_ema: float | None = None
@@ -240,6 +245,10 @@ class Trainer:
         self.elapsed_s += took
         ema = self._step_time_ema
         self._step_time_ema = took if ema is None else 0.9 * ema + 0.1 * took
+        smooth = self.train_loss
+        self.train_loss = (
+            loss if smooth is None else smooth + TRAIN_LOSS_SMOOTHING * (loss - smooth)
+        )
         return StepEvent(
             step=self.step_count,
             epoch=self.epoch,

@@ -1,0 +1,98 @@
+"""A checkpoint's figures (kind, step, losses) read from its metadata alone.
+
+Lists of checkpoints (the playground's open dialog, the front door comparing
+a checkpoint with its folder's last.npz) need a few numbers from many files;
+loading every array for them would read megabytes per file. :func:`read_summary`
+reads only the metadata member, under the same bounds and schema as the full
+loader (:func:`rnnplay.core.store.checkpoint.load_checkpoint`), so a file it
+summarises is one whose header that loader accepts; the arrays are not checked
+here, which the loader still does when the file is opened.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rnnplay.core.limits import MAX_META_BYTES
+from rnnplay.core.store.checkpoint import FORMAT, META_MEMBER
+from rnnplay.core.store.manifest import SchemaError, check_header, checkpoint_error, parse_metadata
+from rnnplay.errors import CheckpointError, one_line
+
+
+@dataclass(frozen=True)
+class CheckpointSummary:
+    """What a list shows about one checkpoint; None where the file does not say."""
+
+    path: Path
+    kind: str | None
+    step: int | None
+    best_val_loss: float | None
+    last_val_loss: float | None
+    train_loss: float | None
+    """The smoothed training loss when it was saved (absent in older checkpoints)."""
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def read_summary(path: str | os.PathLike[str]) -> CheckpointSummary:
+    """The summary of the checkpoint at ``path``; CheckpointError (one line) when its
+    metadata cannot be read or is not an rnnplay checkpoint's."""
+    path = Path(path)
+    where = f"checkpoint '{path}'"
+    try:
+        with zipfile.ZipFile(path) as zf:
+            header = _read_header(where, zf)
+    except CheckpointError as error:
+        raise CheckpointError(one_line(error)) from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise CheckpointError(one_line(f"{where} cannot be read ({error})")) from None
+    meta = header.get("meta")
+    meta = meta if isinstance(meta, dict) else {}
+    step = meta.get("step")
+    history = meta.get("history")
+    evals = [
+        r.get("loss") for r in (history if isinstance(history, list) else [])
+        if isinstance(r, dict) and r.get("kind") == "eval"
+    ]  # fmt: skip
+    return CheckpointSummary(
+        path=path,
+        kind=meta.get("kind") if isinstance(meta.get("kind"), str) else None,
+        step=step if isinstance(step, int) and not isinstance(step, bool) else None,
+        best_val_loss=_number(meta.get("best_val_loss")),
+        last_val_loss=_number(evals[-1]) if evals else None,
+        train_loss=_number(meta.get("train_loss")),
+    )
+
+
+def _read_header(where: str, zf: zipfile.ZipFile) -> dict[str, Any]:
+    try:
+        info = zf.getinfo(f"{META_MEMBER}.npy")
+    except KeyError:
+        raise CheckpointError(f"{where} is not an rnnplay checkpoint (no {META_MEMBER})") from None
+    if info.file_size > MAX_META_BYTES:
+        raise CheckpointError(
+            f"{where}: its metadata declares {info.file_size} bytes (limit {MAX_META_BYTES})"
+        )
+    with zf.open(info) as stream:
+        raw = np.lib.format.read_array(stream, allow_pickle=False)
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise CheckpointError(f"{where}: its metadata is not a UTF-8 byte array")
+    try:
+        header = parse_metadata(raw.tobytes())
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise CheckpointError(f"{where} is not an rnnplay checkpoint (unknown metadata)")
+        check_header(header)
+    except SchemaError as error:
+        raise checkpoint_error(where, error) from None
+    return header
