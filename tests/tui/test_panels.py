@@ -305,6 +305,18 @@ async def test_sample_view_shows_the_newest_text_at_the_bottom():
         assert view.render_line(0).text.startswith(f"line {30 - text_rows:02d}↵")
 
 
+async def test_sample_view_shows_a_run_of_empty_lines_as_one():
+    view = SampleView()
+    async with PanelApp(view).run_test(size=(40, 12)) as pilot:
+        text = "one\n\n\n\ntwo\nthree\n\nfour"
+        view.extend(_step(ch, 0.9, np.zeros(2)) for ch in text)
+        await pilot.pause()
+        assert view.generated_text == text, "the text keeps every line break"
+        rows = [view.render_line(y).text.rstrip() for y in range(view.size.height - 1)]
+        shown = [row for row in rows if row]
+        assert shown == ["one↵", "↵", "two↵", "three↵", "↵", "four"]
+
+
 async def test_sample_view_colours_by_probability_then_by_unit():
     view = SampleView()
     async with PanelApp(view).run_test(size=(40, 8)) as pilot:

@@ -15,7 +15,8 @@ API and stays cheap however long sampling runs (it redraws five times a
 second while training competes for the CPU): text is wrapped per paragraph
 (the text between two line breaks, which is how Rich wraps it anyway),
 walking back from the newest only until the rows are filled, and wrapped
-paragraphs are cached, so a new token rewraps just the last one. New tokens
+paragraphs are cached, so a new token rewraps just the last one. A run of
+empty lines is drawn as one (the text itself keeps every line break). New tokens
 redraw only the rows whose text changed, and the styles are looked up once
 per theme rather than per line.
 """
@@ -290,7 +291,7 @@ class SampleView(ThemeStyles, Widget):
         used: dict[tuple[Piece, ...], list[Strip]] = {}
         blocks: list[list[Strip]] = []  # wrapped paragraphs, newest first
         count = 0
-        for paragraph in self._paragraphs_backward():
+        for paragraph in _one_blank_per_run(self._paragraphs_backward()):
             lines = used.get(paragraph) or known.get(paragraph)
             if lines is None:
                 lines = self._wrap(paragraph, width)
@@ -348,6 +349,25 @@ class SampleView(ThemeStyles, Widget):
             return self._legend(width)
         rows = self._text_rows(width, text_rows)
         return rows[y] if 0 <= y < len(rows) else Strip.blank(width, self.themed())
+
+
+def _is_blank(paragraph: tuple[Piece, ...]) -> bool:
+    """A paragraph that is only a line-break mark (an empty sampled line)."""
+    return all(text == "↵" for text, _style in paragraph)
+
+
+def _one_blank_per_run(
+    paragraphs: Iterable[tuple[Piece, ...]],
+) -> Iterator[tuple[Piece, ...]]:
+    """``paragraphs`` with each run of empty lines shown as one: a sample that is
+    often mostly line breaks keeps its rows for text (display only, the text is
+    unchanged)."""
+    previous_blank = False
+    for paragraph in paragraphs:
+        blank = _is_blank(paragraph)
+        if not (blank and previous_blank):
+            yield paragraph
+        previous_blank = blank
 
 
 def _printable(reversed_pieces: list[Piece]) -> tuple[Piece, ...]:
