@@ -258,7 +258,7 @@ class TrainingSession:
                 path_shown = target
                 written = trainer.save(target)
             except Exception as error:  # reported to the user, never raised into the loop
-                on_done(None, _one_line(error))
+                on_done(None, one_line(error))
             else:
                 on_done(Path(written) if written is not None else path_shown, None)
 
@@ -342,7 +342,7 @@ class TrainingSession:
                 # One step on demand: show its gradient flow straight away.
                 self._probe_grad_flow()
         except Exception as exc:  # the UI shows it; the session keeps what it had
-            error = _one_line(exc)
+            error = one_line(exc)
         finally:
             flush()
             self.rate.pause()
@@ -383,12 +383,6 @@ class TrainingSession:
         if norms and all(np.all(np.isfinite(n)) for n in norms):
             self._emit(GradFlowMeasured([np.asarray(n, dtype=np.float64) for n in norms]))
         return self._clock() - started
-
-
-def _one_line(error: BaseException) -> str:
-    """The first line of ``error``, control characters escaped."""
-    lines = str(error).strip().splitlines()
-    return one_line(lines[0]) if lines else type(error).__name__
 
 
 def _last_eval(history: list[dict[str, Any]]) -> EvalEvent | None:

@@ -136,12 +136,13 @@ def test_a_crash_in_the_loop_is_reported_not_raised():
     session = TrainingSession(trainer, posted.append)
 
     def broken_step():
-        raise RuntimeError("disk on fire\nsecond line")
+        raise RuntimeError("disk on fire\n  \x1b[2Jsecond line")
 
     trainer.step = broken_step
     run_in_thread(session)
     (stopped,) = [m for m in posted if isinstance(m, TrainingStopped)]
-    assert stopped.error == "disk on fire"
+    # The one formatter of the project (rnnplay.errors.one_line): one line, escapes shown.
+    assert stopped.error == "disk on fire \\x1b[2Jsecond line"
     assert not session.running
 
 
