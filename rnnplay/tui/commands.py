@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from rnnplay.errors import one_line
+from rnnplay.errors import RnnplayError, one_line
 from rnnplay.tui import keys
 
 if TYPE_CHECKING:
@@ -32,10 +31,10 @@ class PaletteCommands:
         self: RnnPlayApp, filename: str | None = None, path: str | None = None
     ) -> None:
         """Save an SVG of the screen into the run folder (or the current folder) and say where."""
-        folder = Path(path) if path else (self.place.folder or Path.cwd())
         try:
+            folder = self.place.screenshot_folder(path or None)
             written = self.save_screenshot(filename, str(folder))
-        except OSError as error:
+        except (OSError, RnnplayError) as error:
             self.notify(one_line(error), title="screenshot failed", severity="error")
             return
         self.notify(f"saved {written}", title="screenshot", timeout=6)

@@ -114,6 +114,16 @@ class RunPlace:
         elif self.run is not None:
             self.run.close(status)
 
+    def screenshot_folder(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Where a screenshot goes: ``path`` if given (checked when confined), else the
+        run folder; without one, the current folder, or when confined a run folder
+        claimed now (a served visitor writes nothing outside ``runs_dir``)."""
+        if path is not None:
+            return check_confined(path, self.runs_dir) if self.confine else Path(path)
+        if self.folder is not None:
+            return self.folder
+        return self.ensure_folder() if self.confine else Path.cwd()
+
     def check_readable(self, path: str | os.PathLike[str]) -> Path:
         """``path`` if this playground may open it, else a RunError saying why."""
         if self.confine:

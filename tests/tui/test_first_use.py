@@ -206,6 +206,7 @@ async def test_confined_paths_refuse_a_checkpoint_outside_the_runs_folder(apps, 
     async with app.run_test(size=SIZE) as pilot:
         session = app.session
         await pilot.press("o")
+        assert [c.path for c in app.screen.found] == [checkpoint], "runs under runs_dir only"
         app.screen.query_one("#path").focus()
         app.screen.query_one("#path").value = str(outside)
         await pilot.press("enter")
@@ -286,6 +287,23 @@ async def test_the_screenshot_goes_into_the_run_folder_and_says_where(apps, tmp_
         shots = list(folder.glob("*.svg"))
         assert len(shots) == 1
         assert any(str(shots[0]) in msg for msg, _ in notes)
+
+
+async def test_a_confined_screenshot_stays_under_the_runs_folder(apps, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    runs = tmp_path / "runs"
+    app = new_app(apps, tmp_path, runs_dir=runs, confine_paths=True)
+    notes = record_notifications(app)
+    async with app.run_test(size=SIZE):
+        app.action_screenshot()  # before any training: a run folder is claimed for it
+        folder = app.place.folder
+        assert folder is not None and folder.parent == runs
+        assert len(list(folder.glob("*.svg"))) == 1
+        app.action_screenshot(path=str(tmp_path))
+        assert any(sev == "error" and "is outside" in msg for msg, sev in notes)
+    assert list(elsewhere.iterdir()) == [] and list(tmp_path.glob("*.svg")) == []
 
 
 async def test_focus_is_predictable_tab_goes_to_the_prime_and_escape_leaves(apps, tmp_path):
