@@ -397,5 +397,9 @@ def run_app(args: argparse.Namespace) -> int:
         confine_paths=confine,
         start_sample=checkpoint is not None,
     )
-    result = app.run()
+    app.force_exit_after_s = 3.0  # after SIGTERM, should restoring the screen hang
+    try:
+        result = app.run()
+    finally:
+        app.cancel_forced_exit()
     return exit_code(app, result)  # a crash: one line, traceback in a file, exit 1

@@ -3,16 +3,24 @@
 A terminal that closes sends SIGHUP; ``rnnplay serve`` sends SIGTERM to a
 session whose browser tab closed. Either used to end the process on the
 spot, leaving its run folder saying ``running`` with the last steps unsaved.
-:class:`Hangups` (a mixin of the app) handles both on the event loop: the
-training thread is asked to stop, ``last.npz`` is written when it did, the
-manifest says ``interrupted``, and the app exits with 130 as ``rnnplay
-train`` does for SIGTERM.
+:class:`Hangups` (a mixin of the app) handles both on the event loop and
+closes the run at once, without waiting on the screen: the training thread
+is asked to stop (a step or two), ``last.npz`` is written when it did, the
+manifest says ``interrupted``. Then:
+
+- SIGHUP: the terminal is gone, and restoring it would write to a dead
+  terminal (Textual's writer blocks there for ever, seen with tmux), so the
+  process ends at once with 130.
+- SIGTERM: the app exits with 130 as ``rnnplay train`` does; when it runs for
+  real (``force_exit_after_s``), a timer ends the process should restoring
+  the screen hang on an output nobody reads.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import threading
 from typing import TYPE_CHECKING
@@ -25,7 +33,7 @@ if TYPE_CHECKING:
 HANDLED = (signal.SIGTERM, signal.SIGHUP)
 
 QUIT_WAIT_S = 2.0
-"""How long the ending waits for the current step (a huge model must not hang it)."""
+"""How long closing waits for the current step (a huge model must not hang it)."""
 
 
 class Hangups:
@@ -33,7 +41,11 @@ class Hangups:
 
     end_status = "done"
     """What the run folder's manifest says when the app closes its run."""
+    force_exit_after_s: float | None = None
+    """After SIGTERM, end the process this long after asking the app to exit (set by
+    ``run_app``; tests leave it None, as their process must live on)."""
     _handled: tuple[int, ...] = ()
+    _force_timer: threading.Timer | None = None
 
     def install_hangup_handlers(self: RnnPlayApp) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -55,13 +67,25 @@ class Hangups:
         self._handled = ()
 
     def on_hangup(self: RnnPlayApp, signum: int) -> None:
-        """The signal arrived (on the event loop): end the run cleanly, then exit 130."""
+        """The signal arrived (on the event loop): close the run now, then end."""
         if self.end_status == "interrupted":
             return  # already ending
         self.end_status = "interrupted"
-        self.run_worker(self._end_after_signal(), group="hangup", exclusive=True)
-
-    async def _end_after_signal(self: RnnPlayApp) -> None:
         self.samples.stop()
-        await self.wait_idle(timeout=QUIT_WAIT_S)
+        self.session.request_stop()
+        self.session.wait_idle(QUIT_WAIT_S)  # the training thread needs no event loop
+        self.place.close("interrupted", save_last=not self.session.running)
+        if signum == signal.SIGHUP:
+            os._exit(EXIT_INTERRUPTED)
+        if self.force_exit_after_s is not None:
+            timer = threading.Timer(self.force_exit_after_s, os._exit, (EXIT_INTERRUPTED,))
+            timer.daemon = True
+            timer.start()
+            self._force_timer = timer
         self.exit(EXIT_INTERRUPTED)
+
+    def cancel_forced_exit(self: RnnPlayApp) -> None:
+        """The app ended by itself: no timer may end the process later."""
+        if self._force_timer is not None:
+            self._force_timer.cancel()
+            self._force_timer = None
