@@ -22,7 +22,7 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Horizontal, Vertical
 from textual.events import Resize
-from textual.widgets import Footer, Input, Label, Select, Tab, Tabs
+from textual.widgets import Input, Label, Select, Tab, Tabs
 
 from rnnplay.core.runs import Run
 from rnnplay.core.train.trainer import Trainer
@@ -51,6 +51,7 @@ from rnnplay.tui.session import TrainingSession, builtin_corpus_names, make_trai
 from rnnplay.tui.status_info import status_info, stop_notice
 from rnnplay.tui.widgets.controls import Controls, LiveSettings
 from rnnplay.tui.widgets.distribution import NextTokenDistribution
+from rnnplay.tui.widgets.footer import FittingFooter
 from rnnplay.tui.widgets.gradient_flow import GradientFlow
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
 from rnnplay.tui.widgets.loss_chart import LossChart
@@ -153,7 +154,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
                 yield SampleView(id="sample", hint="no sample yet: press g to sample")
             yield NextTokenDistribution(id="distribution")
             yield HiddenHeatmap(id="heatmap")
-        yield Footer()
+        yield FittingFooter()  # whole keys only, most important first
 
     def on_mount(self) -> None:
         self._apply_layout(self.size.width, self.size.height)

@@ -345,3 +345,8 @@ async def test_the_footer_shows_help_and_quit_at_every_size(apps, tmp_path, size
             if key.region.width and key.region.right <= size[0]
         }
         assert "question_mark" in shown and "q" in shown, sorted(shown)
+        keys = list(app.screen.query(FooterKey))
+        (palette,) = [key for key in keys if key.has_class("-command-palette")]
+        for key in keys:
+            if key is not palette:  # whole keys only, none cut by the palette or the edge
+                assert key.region.width and key.region.right <= palette.region.x, key.description
