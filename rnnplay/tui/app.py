@@ -24,8 +24,10 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.events import Resize
 from textual.widgets import Footer, Input, Label, Select, Tab, Tabs
 
+from rnnplay.core.data.stats import reference_lines
 from rnnplay.core.runs import Run
 from rnnplay.core.train.trainer import Trainer
+from rnnplay.core.train.units import DEFAULT_UNIT, next_unit, unit_label
 from rnnplay.tui import keys
 from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
@@ -119,6 +121,8 @@ class RnnPlayApp(CrashToFile, SessionChanges, LiveActions, PaletteCommands, App[
         self._pending_points: list[tuple[int, float]] = []
         self._status_dirty = False
         self.busy: str | None = None
+        self.unit = DEFAULT_UNIT
+        """The unit every loss is shown in (u cycles nats, bits, perplexity)."""
         self.last_checkpoint: str | None = None
         self.shutting_down = False
 
@@ -242,7 +246,9 @@ class RnnPlayApp(CrashToFile, SessionChanges, LiveActions, PaletteCommands, App[
         return LiveSettings(lr=self._lr, temperature=settings.temperature, top_k=settings.top_k)
 
     def status_info(self):
-        return status_info(self.session, lr=self._lr, busy=self.busy, folder=self.place.folder)
+        return status_info(
+            self.session, lr=self._lr, busy=self.busy, folder=self.place.folder, unit=self.unit
+        )
 
     @unless_unmounted
     def refresh_status(self) -> None:
@@ -250,11 +256,23 @@ class RnnPlayApp(CrashToFile, SessionChanges, LiveActions, PaletteCommands, App[
         self.query_one(StatusPanel).update_info(self.status_info())
 
     def show_history(self) -> None:
-        """A resumed session's past validation results, on the loss chart."""
+        """A resumed session's past validation results, on the loss chart, with the
+        session's reference lines (uniform baseline, unigram entropy)."""
+        chart = self.query_one(LossChart)
+        dataset = self.session.trainer.dataset
+        chart.set_references((line.label, line.nats) for line in reference_lines(dataset))
         evals = self.session.past_evals()
         if evals:
-            self.query_one(LossChart).set_data([], evals)
+            chart.set_data([], evals)
         self.refresh_status()
+
+    def action_cycle_unit(self) -> None:
+        """u: show losses in the next unit (nats, bits, perplexity) everywhere."""
+        self.unit = next_unit(self.unit)
+        for chart in self.query(LossChart):
+            chart.set_unit(self.unit)
+        self.refresh_status()
+        self.notify(f"losses in {unit_label(self.unit)}", timeout=2)
 
     def clear_panels(self) -> None:
         self._pending_points = []

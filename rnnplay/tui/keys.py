@@ -70,6 +70,8 @@ ACTIONS: tuple[KeyAction, ...] = (
               "double the learning rate", "]", footer="lr x2", key_display="]"),
     KeyAction("scale_lr(0.5)", "left_square_bracket", "Learning rate /2",
               "halve the learning rate", "[", footer="lr /2", key_display="["),
+    KeyAction("cycle_unit", "u", "Loss unit", "show losses in nats, bits or perplexity",
+              "u", footer="Unit"),
     KeyAction("select_unit(-1)", "up", "Previous hidden unit", "select the unit above", "up"),
     KeyAction("select_unit(1)", "down", "Next hidden unit", "select the unit below", "down"),
     KeyAction("toggle_colour", "c", "Colour sample", "colour by probability or by the unit",
