@@ -48,6 +48,7 @@ from rnnplay.tui.run_place import RunPlace
 from rnnplay.tui.sample_runs import SampleRuns
 from rnnplay.tui.sampling import SampleSettings
 from rnnplay.tui.screens import HelpScreen, TooSmallScreen
+from rnnplay.tui.screens.compare import CompareScreen
 from rnnplay.tui.session import TrainingSession, builtin_corpus_names, make_trainer
 from rnnplay.tui.status_info import status_info, stop_notice
 from rnnplay.tui.widgets.controls import Controls, LiveSettings
@@ -208,6 +209,8 @@ class RnnPlayApp(CrashToFile, SessionChanges, LiveActions, PaletteCommands, App[
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab keys apply (and are listed) only where there are tabs, "leave field"
         only in a field."""
+        if isinstance(self.screen, CompareScreen) and action not in keys.COMPARE_ACTIONS:
+            return False  # the main view's keys wait until the Compare view is left
         if action in keys.TAB_ONLY_ACTIONS:
             return self.tabs_shown
         if action in keys.FIELD_ONLY_ACTIONS:
@@ -265,6 +268,14 @@ class RnnPlayApp(CrashToFile, SessionChanges, LiveActions, PaletteCommands, App[
         if evals:
             chart.set_data([], evals)
         self.refresh_status()
+
+    def action_compare(self) -> None:
+        """m: the Compare view (the main session pauses first)."""
+        if isinstance(self.screen, CompareScreen):
+            return
+        if self.session.running:
+            self.session.request_stop()
+        self.push_screen(CompareScreen())
 
     def action_cycle_unit(self) -> None:
         """u: show losses in the next unit (nats, bits, perplexity) everywhere."""

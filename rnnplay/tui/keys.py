@@ -72,6 +72,8 @@ ACTIONS: tuple[KeyAction, ...] = (
               "halve the learning rate", "[", footer="lr /2", key_display="["),
     KeyAction("cycle_unit", "u", "Loss unit", "show losses in nats, bits or perplexity",
               "u", footer="Unit"),
+    KeyAction("compare", "m", "Compare cells", "race rnn, lstm and gru on these settings",
+              "m", footer="Compare"),
     KeyAction("select_unit(-1)", "up", "Previous hidden unit", "select the unit above", "up"),
     KeyAction("select_unit(1)", "down", "Next hidden unit", "select the unit below", "down"),
     KeyAction("toggle_colour", "c", "Colour sample", "colour by probability or by the unit",
@@ -152,3 +154,8 @@ def help_rows(*, tabs: bool) -> list[tuple[str, str]]:
         rows.append(("1 - 4", f"tabs: {shown}"))
     rows += [(key, what) for key, what, where in EXTRA_HELP if where == "always" or tabs]
     return rows
+
+
+COMPARE_ACTIONS = frozenset({"help", "quit", "compare", "cycle_unit", "command_palette"})
+"""The app's actions that still apply while the Compare view is shown (its own
+keys, space, n, u, escape and q, are the screen's bindings)."""
