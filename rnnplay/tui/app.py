@@ -49,6 +49,7 @@ from rnnplay.tui.sample_runs import SampleRuns
 from rnnplay.tui.sampling import SampleSettings
 from rnnplay.tui.screens import HelpScreen, TooSmallScreen
 from rnnplay.tui.screens.compare import CompareScreen
+from rnnplay.tui.screens.runs import RunsScreen
 from rnnplay.tui.session import TrainingSession, builtin_corpus_names, make_trainer
 from rnnplay.tui.status_info import status_info, stop_notice
 from rnnplay.tui.widgets.controls import Controls, LiveSettings
@@ -209,8 +210,11 @@ class RnnPlayApp(CrashToFile, SessionChanges, LiveActions, PaletteCommands, App[
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab keys apply (and are listed) only where there are tabs, "leave field"
         only in a field."""
-        if isinstance(self.screen, CompareScreen) and action not in keys.COMPARE_ACTIONS:
-            return False  # the main view's keys wait until the Compare view is left
+        if (
+            isinstance(self.screen, CompareScreen | RunsScreen)
+            and action not in keys.SCREEN_ACTIONS
+        ):
+            return False  # the main view's keys wait until the screen is left
         if action in keys.TAB_ONLY_ACTIONS:
             return self.tabs_shown
         if action in keys.FIELD_ONLY_ACTIONS:
@@ -276,6 +280,11 @@ class RnnPlayApp(CrashToFile, SessionChanges, LiveActions, PaletteCommands, App[
         if self.session.running:
             self.session.request_stop()
         self.push_screen(CompareScreen())
+
+    def action_runs(self) -> None:
+        """b: the Runs screen (from the main view)."""
+        if self.screen is self.screen_stack[0]:
+            self.push_screen(RunsScreen())
 
     def action_cycle_unit(self) -> None:
         """u: show losses in the next unit (nats, bits, perplexity) everywhere."""

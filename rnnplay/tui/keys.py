@@ -74,6 +74,8 @@ ACTIONS: tuple[KeyAction, ...] = (
               "u", footer="Unit"),
     KeyAction("compare", "m", "Compare cells", "race rnn, lstm and gru on these settings",
               "m", footer="Compare"),
+    KeyAction("runs", "b", "Browse runs", "the run folders, their curves; continue one",
+              "b", footer="Runs"),
     KeyAction("select_unit(-1)", "up", "Previous hidden unit", "select the unit above", "up"),
     KeyAction("select_unit(1)", "down", "Next hidden unit", "select the unit below", "down"),
     KeyAction("toggle_colour", "c", "Colour sample", "colour by probability or by the unit",
@@ -156,6 +158,6 @@ def help_rows(*, tabs: bool) -> list[tuple[str, str]]:
     return rows
 
 
-COMPARE_ACTIONS = frozenset({"help", "quit", "compare", "cycle_unit", "command_palette"})
-"""The app's actions that still apply while the Compare view is shown (its own
-keys, space, n, u, escape and q, are the screen's bindings)."""
+SCREEN_ACTIONS = frozenset({"help", "quit", "compare", "runs", "cycle_unit", "command_palette"})
+"""The app's actions that still apply while the Compare view or the Runs screen is
+shown (their own keys, space, n, o, g, u, escape, are the screens' bindings)."""
