@@ -192,8 +192,9 @@ class CompareScreen(Screen[None]):
         await self.rnnplay.action_quit()
 
     async def on_unmount(self) -> None:
-        if self.session is not None:
-            self.session.request_stop()
+        """However the view goes (escape, q, the app ending), the race ends and
+        every run folder is closed with its status."""
+        await self.stop_race()
 
     # -- progress ---------------------------------------------------------------------
     def on_race_progress(self, message: RaceProgress) -> None:
