@@ -24,8 +24,10 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.events import Resize
 from textual.widgets import Input, Label, Select, Tab, Tabs
 
+from rnnplay.core.data.stats import reference_lines
 from rnnplay.core.runs import Run
 from rnnplay.core.train.trainer import Trainer
+from rnnplay.core.train.units import DEFAULT_UNIT, next_unit, unit_label
 from rnnplay.tui import keys
 from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
@@ -47,6 +49,8 @@ from rnnplay.tui.run_place import RunPlace
 from rnnplay.tui.sample_runs import SampleRuns
 from rnnplay.tui.sampling import SampleSettings
 from rnnplay.tui.screens import HelpScreen, TooSmallScreen
+from rnnplay.tui.screens.compare import CompareScreen
+from rnnplay.tui.screens.runs import RunsScreen
 from rnnplay.tui.session import TrainingSession, builtin_corpus_names, make_trainer
 from rnnplay.tui.status_info import status_info, stop_notice
 from rnnplay.tui.widgets.controls import Controls, LiveSettings
@@ -121,6 +125,8 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self._pending_points: list[tuple[int, float]] = []
         self._status_dirty = False
         self.busy: str | None = None
+        self.unit = DEFAULT_UNIT
+        """The unit every loss is shown in (u cycles nats, bits, perplexity)."""
         self.last_checkpoint: str | None = None
         self.shutting_down = False
 
@@ -207,6 +213,11 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab keys apply (and are listed) only where there are tabs, "leave field"
         only in a field."""
+        if (
+            isinstance(self.screen, CompareScreen | RunsScreen)
+            and action not in keys.SCREEN_ACTIONS
+        ):
+            return False  # the main view's keys wait until the screen is left
         if action in keys.TAB_ONLY_ACTIONS:
             return self.tabs_shown
         if action in keys.FIELD_ONLY_ACTIONS:
@@ -245,7 +256,9 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         return LiveSettings(lr=self._lr, temperature=settings.temperature, top_k=settings.top_k)
 
     def status_info(self):
-        return status_info(self.session, lr=self._lr, busy=self.busy, folder=self.place.folder)
+        return status_info(
+            self.session, lr=self._lr, busy=self.busy, folder=self.place.folder, unit=self.unit
+        )
 
     @unless_unmounted
     def refresh_status(self) -> None:
@@ -253,11 +266,36 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self.query_one(StatusPanel).update_info(self.status_info())
 
     def show_history(self) -> None:
-        """A resumed session's past validation results, on the loss chart."""
+        """A resumed session's past validation results, on the loss chart, with the
+        session's reference lines (uniform baseline, unigram entropy)."""
+        chart = self.query_one(LossChart)
+        dataset = self.session.trainer.dataset
+        chart.set_references((line.label, line.nats) for line in reference_lines(dataset))
         evals = self.session.past_evals()
         if evals:
-            self.query_one(LossChart).set_data([], evals)
+            chart.set_data([], evals)
         self.refresh_status()
+
+    def action_compare(self) -> None:
+        """m: the Compare view (the main session pauses first)."""
+        if isinstance(self.screen, CompareScreen):
+            return
+        if self.session.running:
+            self.session.request_stop()
+        self.push_screen(CompareScreen())
+
+    def action_runs(self) -> None:
+        """b: the Runs screen (from the main view)."""
+        if self.screen is self.screen_stack[0]:
+            self.push_screen(RunsScreen())
+
+    def action_cycle_unit(self) -> None:
+        """u: show losses in the next unit (nats, bits, perplexity) everywhere."""
+        self.unit = next_unit(self.unit)
+        for chart in self.query(LossChart):
+            chart.set_unit(self.unit)
+        self.refresh_status()
+        self.notify(f"losses in {unit_label(self.unit)}", timeout=2)
 
     def clear_panels(self) -> None:
         self._pending_points = []

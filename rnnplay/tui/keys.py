@@ -70,6 +70,12 @@ ACTIONS: tuple[KeyAction, ...] = (
               "double the learning rate", "]", footer="lr x2", key_display="]"),
     KeyAction("scale_lr(0.5)", "left_square_bracket", "Learning rate /2",
               "halve the learning rate", "[", footer="lr /2", key_display="["),
+    KeyAction("cycle_unit", "u", "Loss unit", "show losses in nats, bits or perplexity",
+              "u", footer="Unit"),
+    KeyAction("compare", "m", "Compare cells", "race rnn, lstm and gru on these settings",
+              "m", footer="Compare"),
+    KeyAction("runs", "b", "Browse runs", "the run folders, their curves; continue one",
+              "b", footer="Runs"),
     KeyAction("select_unit(-1)", "up", "Previous hidden unit", "select the unit above", "up"),
     KeyAction("select_unit(1)", "down", "Next hidden unit", "select the unit below", "down"),
     KeyAction("toggle_colour", "c", "Colour sample", "colour by probability or by the unit",
@@ -150,3 +156,8 @@ def help_rows(*, tabs: bool) -> list[tuple[str, str]]:
         rows.append(("1 - 4", f"tabs: {shown}"))
     rows += [(key, what) for key, what, where in EXTRA_HELP if where == "always" or tabs]
     return rows
+
+
+SCREEN_ACTIONS = frozenset({"help", "quit", "compare", "runs", "cycle_unit", "command_palette"})
+"""The app's actions that still apply while the Compare view or the Runs screen is
+shown (their own keys, space, n, o, g, u, escape, are the screens' bindings)."""

@@ -186,17 +186,22 @@ class SessionChanges:
             ConfirmScreen("Reset? Training so far is discarded (save with s first)."), answered
         )
 
+    def open_path(self: RnnPlayApp, path: str, *, sample: bool = True) -> None:
+        """Continue the checkpoint at ``path`` (the open dialog's and the Runs screen's
+        way in: the run folder's rules apply, a failure changes nothing)."""
+        self.replace_session(
+            partial(self.place.resume, path),
+            f"opened {path}",
+            sample=sample,
+            resumed_from=Path(path),
+        )
+
     def action_open(self: RnnPlayApp) -> None:
         """o: open a checkpoint: one found under the runs folder, or a typed path."""
 
         def chosen(path: str | None) -> None:
             if path:
-                self.replace_session(
-                    partial(self.place.resume, path),
-                    f"opened {path}",
-                    sample=True,
-                    resumed_from=Path(path),
-                )
+                self.open_path(path)
 
         found = self.place.found()
         self.push_screen(OpenCheckpointScreen(found, root=self.place.runs_dir), chosen)

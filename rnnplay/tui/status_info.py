@@ -11,7 +11,12 @@ from rnnplay.tui.widgets.status import StatusInfo
 
 
 def status_info(
-    session: TrainingSession, *, lr: float, busy: str | None, folder: Path | None
+    session: TrainingSession,
+    *,
+    lr: float,
+    busy: str | None,
+    folder: Path | None,
+    unit: str = "nats",
 ) -> StatusInfo:
     """The status panel's figures for ``session`` now.
 
@@ -42,6 +47,7 @@ def status_info(
         train_loss=step.loss if step else trainer.train_loss,
         val_loss=evaluation.loss if evaluation else None,
         val_ppl=evaluation.ppl if evaluation else None,
+        unit=unit,
         lr=lr,
         elapsed_s=step.elapsed_s if step else trainer.elapsed_s,
         folder=None if folder is None else shown_path(folder),

@@ -103,6 +103,32 @@ def nice_range(low: float, high: float, max_ticks: int) -> tuple[float, float, f
         step = nice_step(step * 1.01)
 
 
+def even_tick_range(low: float, high: float, rows: int) -> tuple[float, float, float, int]:
+    """(start, end, step, spacing): a nice range for a plot ``rows`` tall whose ticks
+    land every ``spacing`` rows exactly (at least 2 apart, so labels never touch).
+
+    Of the tick counts that fit (a tick every 3 rows at most), the most ticks
+    are taken, the fewest spare rows on a tie: ``rows - 1`` need not divide
+    evenly by the ticks' gaps, the spare rows (fewer than ``spacing``) go on top.
+    """
+    rows = max(rows, 1)
+    best: tuple[int, int, tuple[float, float, float, int]] | None = None
+    for max_ticks in range(max(rows // 3 + 1, 2), 1, -1):
+        start, end, step = nice_range(low, high, max_ticks)
+        gaps = max(round((end - start) / step), 1)
+        spacing = (rows - 1) // gaps
+        if spacing < 2 and rows > 2:
+            continue
+        spare = (rows - 1) - spacing * gaps
+        candidate = (-gaps, spare, (start, end, step, max(spacing, 1)))
+        if best is None or candidate[:2] < best[:2]:
+            best = candidate
+    if best is None:  # a plot of 1-2 rows: the ends only
+        start, end, step = nice_range(low, high, 2)
+        return start, end, end - start or step, max(rows - 1, 1)
+    return best[2]
+
+
 def ticks(start: float, end: float, step: float) -> list[float]:
     """The tick values of a nice range, exactly evenly spaced."""
     count = round((end - start) / step)

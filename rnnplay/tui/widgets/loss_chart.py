@@ -31,7 +31,14 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from rnnplay.tui.widgets.braille import BrailleCanvas, nice_range, tick_label, ticks
+from rnnplay.core.train.units import DEFAULT_UNIT, convert, unit_label
+from rnnplay.tui.widgets.braille import (
+    BrailleCanvas,
+    even_tick_range,
+    nice_range,
+    tick_label,
+    ticks,
+)
 from rnnplay.tui.widgets.theme_styles import ThemeStyles
 
 MAX_POINTS = 600
@@ -40,7 +47,13 @@ MAX_POINTS = 600
 REDRAW_INTERVAL_S = 0.5
 """At most this often the chart is redrawn while points stream in."""
 
-TRAIN, EVAL = 0, 1
+TRAIN, EVAL, REFERENCE = 0, 1, 2
+
+
+def _finite_in(values: Iterable[float], unit: str) -> list[float]:
+    """``values`` (nats) in ``unit``, where finite (a perplexity may overflow)."""
+    shown = (convert(v, unit) for v in values)
+    return [v if math.isfinite(v) else math.nan for v in shown]
 
 
 def short_count(value: float) -> str:
@@ -90,6 +103,7 @@ class LossChart(ThemeStyles, Widget, can_focus=False):
     EMPTY_HINT = "space: train, n: one step"
     TRAIN_STYLE = "rgb(90,170,255)"
     EVAL_STYLE = "rgb(255,170,60)"
+    REFERENCE_STYLE = "rgb(150,150,150)"
 
     def __init__(
         self,
@@ -111,11 +125,31 @@ class LossChart(ThemeStyles, Widget, can_focus=False):
         self._dirty = False
         self._version = 0
         self._frame: tuple[tuple, list[Strip]] | None = None
+        self.unit = DEFAULT_UNIT
+        """The unit the axis shows (losses are stored in nats and converted to draw)."""
+        self.references: list[tuple[str, float]] = []
+        """(label, nats) horizontal reference lines: the uniform and unigram losses."""
         self.frames_built = 0
         """How many frames were rasterised (the costly part), for tests and benchmarks."""
 
     def on_mount(self) -> None:
+        self.border_title = self.title_for(self.unit)
         self._show_legend_line()
+
+    @staticmethod
+    def title_for(unit: str) -> str:
+        return f"Loss ({unit_label(unit)}) vs tokens seen"
+
+    def set_unit(self, unit: str) -> None:
+        """Show losses in ``unit`` ("nats", "bits", "ppl"): axis, title and lines."""
+        self.unit = unit
+        self.border_title = self.title_for(unit)
+        self._draw_now()
+
+    def set_references(self, lines: Iterable[tuple[str, float]]) -> None:
+        """Draw these (label, loss in nats) as labelled dashed horizontal lines."""
+        self.references = [(label, float(nats)) for label, nats in lines]
+        self._draw_now()
 
     # -- data in -----------------------------------------------------------------
     def add_train(self, points: Iterable[tuple[float, float]]) -> None:
@@ -210,7 +244,12 @@ class LossChart(ThemeStyles, Widget, can_focus=False):
         base = self.themed()
         if width <= 0 or height <= 0:
             return []
-        ys = [*self._train_y, *self._eval_y]
+        unit = self.unit
+        train_y = _finite_in(self._train_y, unit)
+        eval_y = _finite_in(self._eval_y, unit)
+        refs = [(label, convert(nats, unit)) for label, nats in self.references]
+        refs = [(label, v) for label, v in refs if math.isfinite(v)]
+        ys = [v for v in (*train_y, *eval_y) if math.isfinite(v)]
         if not ys:
             hint = Strip([Segment(self.EMPTY_HINT, self.themed("loss-chart--hint"))])
             return [hint.crop(0, width).adjust_cell_length(width, base)] + [
@@ -219,12 +258,18 @@ class LossChart(ThemeStyles, Widget, can_focus=False):
         axis = self.themed("loss-chart--axis")
         footer = 2 if height >= 5 else 1
         rows = max(height - footer, 1)
-        y_start, y_end, y_step = nice_range(min(ys), max(ys), rows // 2 + 1)
+        ys += [v for _, v in refs]
+        y_start, y_end, y_step, spacing = even_tick_range(min(ys), max(ys), rows)
         y_ticks = ticks(y_start, y_end, y_step)
         labels = [tick_label(v, y_step) for v in y_ticks]
         gutter = max(len(label) for label in labels)
         plot_width = max(width - gutter - 1, 2)
-        dot_top, dot_bottom = 1, 4 * (rows - 1) + 2  # the top and bottom ticks' dot rows
+        # Tick k sits on row rows-1-k*spacing: evenly spaced rows, the spare rows
+        # (fewer than one spacing) above the top tick.
+        top_row = rows - 1 - spacing * (len(y_ticks) - 1)
+        dot_top, dot_bottom = 4 * top_row + 2, 4 * (rows - 1) + 2
+        if top_row == 0:
+            dot_top = 1
 
         def dot_y(value: float) -> int:
             return round(
@@ -245,12 +290,21 @@ class LossChart(ThemeStyles, Widget, can_focus=False):
             return round(value / x_end * (2 * plot_width - 1))
 
         canvas = BrailleCanvas(plot_width, rows)
-        evals = [(dot_x(x), dot_y(v)) for x, v in zip(self._eval_x, self._eval_y, strict=True)]
+        ref_rows: dict[int, str] = {}
+        for label, value in refs:  # dashed: two dots on, two off
+            y = dot_y(value)
+            for x in range(0, 2 * plot_width, 4):
+                canvas.dot(x, y, REFERENCE)
+                canvas.dot(x + 1, y, REFERENCE)
+            ref_rows.setdefault(y // 4, label)
+        pairs = zip(self._eval_x, eval_y, strict=True)
+        evals = [(dot_x(x), dot_y(v)) for x, v in pairs if math.isfinite(v)]
         canvas.polyline(evals, EVAL)
         for x, y in evals:  # a marked point: a 2x2 block of dots
             for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
                 canvas.dot(x - (x % 2) + dx, y + dy - 1, EVAL)
-        train = [(dot_x(x), dot_y(v)) for x, v in zip(self._train_x, self._train_y, strict=True)]
+        pairs = zip(self._train_x, train_y, strict=True)
+        train = [(dot_x(x), dot_y(v)) for x, v in pairs if math.isfinite(v)]
         canvas.polyline(train, TRAIN)
         if len(train) == 1:  # a lone point is marked, or it is one dot hard to find
             x, y = train[0]
@@ -260,14 +314,16 @@ class LossChart(ThemeStyles, Widget, can_focus=False):
         colours = {
             TRAIN: base + Style.parse(self.TRAIN_STYLE),
             EVAL: base + Style.parse(self.EVAL_STYLE),
+            REFERENCE: base + Style.parse(self.REFERENCE_STYLE),
         }
         lines = []
         for row in range(rows):
             label = tick_rows.get(row, "")
             segments = [Segment(f"{label:>{gutter}}" + ("┤" if label else "│"), axis)]
-            segments += [
-                Segment(text, colours.get(owner, base)) for text, owner in canvas.runs(row)
-            ]
+            runs = canvas.runs(row)
+            if row in ref_rows:
+                runs = _with_label(runs, ref_rows[row], plot_width)
+            segments += [Segment(text, colours.get(owner, base)) for text, owner in runs]
             lines.append(Strip(segments))
         x_ticks = [(dot_x(v) // 2, short_count(v)) for v in ticks(0.0, x_end, x_step)]
         if footer == 2:
@@ -305,3 +361,23 @@ class LossChart(ThemeStyles, Widget, can_focus=False):
             legend = "  ".join(parts)
         if self.border_subtitle != legend:
             self.border_subtitle = legend
+
+
+def _with_label(runs: list[tuple[str, int]], label: str, width: int) -> list[tuple[str, int]]:
+    """``runs`` (a canvas row) with ``label`` written over its right end (a reference
+    line's name on the line itself); rows too narrow for it stay as they are."""
+    text = f" {label} "
+    if len(text) > width // 2:  # "uniform over 62 tokens" -> "uniform"
+        text = f" {label.split()[0]} "
+    if len(text) > width // 2:
+        return runs
+    cells = [(ch, owner) for chunk, owner in runs for ch in chunk]
+    start = width - len(text)
+    cells[start:] = [(ch, REFERENCE) for ch in text]
+    merged: list[tuple[str, int]] = []
+    for ch, owner in cells:
+        if merged and merged[-1][1] == owner:
+            merged[-1] = (merged[-1][0] + ch, owner)
+        else:
+            merged.append((ch, owner))
+    return merged

@@ -16,6 +16,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from rnnplay.core.train.units import format_loss, unit_label
 from rnnplay.tui.widgets.theme_styles import ThemeStyles
 
 
@@ -43,6 +44,8 @@ class StatusInfo:
     train_loss: float | None = None
     val_loss: float | None = None
     val_ppl: float | None = None
+    unit: str = "nats"
+    """The unit losses are shown in (``rnnplay.core.train.units``: nats, bits, ppl)."""
     lr: float = 0.0
     elapsed_s: float = 0.0
     folder: str | None = None
@@ -183,7 +186,10 @@ class StatusPanel(ThemeStyles, Widget):
         window = f" ({i.rate_window_s:g} s avg)" if i.rate_window_s and i.running else ""
         short_window = f" {i.rate_window_s:g}s avg" if window else ""
         tokens = [(human_count(i.tokens), V), ("  ", L), (rate, V), (" tok/s", L)]
-        val = [(_number(i.val_loss, ".3f"), V), (" ppl ", L), (_number(i.val_ppl, ".2f"), V)]
+        unit = f" {unit_label(i.unit, short=True)}"
+        val = [(format_loss(i.val_loss, i.unit), V), (unit, L)]
+        if i.unit != "ppl":
+            val += [("  ppl ", L), (_number(i.val_ppl, ".2f"), V)]
         rows: list[tuple[str, list[list[tuple[str, str]]]]] = [
             ("corpus", [[(i.corpus, V), (f"  {i.level}", L)]]),
             (
@@ -208,8 +214,8 @@ class StatusPanel(ThemeStyles, Widget):
             ("state", state),
             ("step", [[(f"{i.step:,}", V), ("  epoch ", L), (f"{i.epoch:.2f}", V)]]),
             ("tokens", [[*tokens, (window, L)], [*tokens, (short_window, L)], tokens]),
-            ("loss", [[(_number(i.train_loss, ".3f"), V)]]),
-            ("val", [val, val[:1]]),
+            ("loss", [[(format_loss(i.train_loss, i.unit), V), (unit, L)]]),
+            ("val", [val, val[:2], val[:1]]),
             (
                 "lr",
                 [
