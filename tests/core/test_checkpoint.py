@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.nn.model import RNNLM
-from rnnplay.core.store import checkpoint as ckpt
+from rnnplay.core.store import checkpoint_reader as ckpt
 from rnnplay.core.store.checkpoint import (
     FORMAT_VERSION,
     CheckpointError,
