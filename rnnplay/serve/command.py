@@ -147,8 +147,8 @@ def run_serve(args: argparse.Namespace) -> int:
 def check_session_starts(args: argparse.Namespace) -> None:
     """Build the trainer a session would open with, once, so that a bad setting, corpus
     or checkpoint fails here in one line instead of in every browser tab."""
-    from rnnplay.train_flags import config_from_args, given_settings
     from rnnplay.core.runs import open_playground
+    from rnnplay.train_flags import config_from_args, given_settings
 
     config = config_from_args(args)
     typed = {name: getattr(config, name) for name in given_settings(args)}
