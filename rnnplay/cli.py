@@ -32,6 +32,7 @@ from rnnplay.errors import (
     RnnplayError,
     UsageError,
     one_line,
+    print_error,
     to_stderr,
 )
 from rnnplay.serve.command import add_serve_parser
@@ -155,7 +156,7 @@ def _install_threads(args: argparse.Namespace, ui: bool) -> None:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    to_stderr(f"rnnplay: error: {message}")
+    print_error(message)
     return code
 
 

@@ -78,19 +78,9 @@ def new_trainer(
     """A fresh Trainer: the config prepared, its corpus read (ConfigError / CorpusError),
     or ``dataset`` used when the caller read it already (benchmarks train many models
     on one corpus)."""
-    from rnnplay.core.data.corpus import load_dataset
-
     config = prepare_config(config, headless=headless)
-    if dataset is not None:
-        return Trainer(with_absolute_paths(config), dataset)
-    dataset = load_dataset(
-        config.corpus,
-        level=config.level,
-        max_vocab=config.max_vocab,
-        valid=config.valid,
-        test=config.test,
-        val_fraction=config.val_fraction,
-    )
+    if dataset is None:
+        dataset = config.load_dataset()
     return Trainer(with_absolute_paths(config), dataset)
 
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rnnplay.core import limits
 from rnnplay.core.nn.config import CELL_NAMES, ModelConfig, upgrade_names
 from rnnplay.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rnnplay.core.data.corpus import Dataset
 
 __all__ = ["CELL_NAMES", "DEFAULT_EPOCHS", "TrainConfig"]
 
@@ -103,6 +106,23 @@ class TrainConfig:
             tie=self.tie,
             forget_bias=self.forget_bias,
             dtype=self.dtype,
+        )
+
+    def load_dataset(self) -> Dataset:
+        """Read the corpus these settings name (its splits, level and vocabulary limit).
+
+        The one place a config becomes a dataset: the front door and resume both
+        call it. NumPy loads here, not when this module is imported.
+        """
+        from rnnplay.core.data.corpus import load_dataset
+
+        return load_dataset(
+            self.corpus,
+            level=self.level,
+            max_vocab=self.max_vocab,
+            valid=self.valid,
+            test=self.test,
+            val_fraction=self.val_fraction,
         )
 
     @classmethod
