@@ -143,7 +143,14 @@ class TrainConfig:
 
     # -- validation -------------------------------------------------------------
     def validate(self) -> TrainConfig:
-        """Raise :class:`ConfigError` for the first absurd value; return self."""
+        """Raise :class:`ConfigError` for the first absurd value; return self.
+
+        Checked once per config: a config that passed is marked (it is frozen, and
+        :meth:`replace` makes a new, unchecked one), so the front door, the CLI and
+        a Trainer built from it do not check the same values again.
+        """
+        if self.__dict__.get("_valid"):
+            return self
         if self.level is not None:
             _choice("--level", self.level, LEVELS)
         _choice("--cell", self.cell, CELL_NAMES)
@@ -212,6 +219,7 @@ class TrainConfig:
             )
         # Cheapest refusal of absurd sizes: the vocabulary is at least 2 tokens.
         self.check_memory(vocab_size=2)
+        object.__setattr__(self, "_valid", True)
         return self
 
     # -- memory -------------------------------------------------------------

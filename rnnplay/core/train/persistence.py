@@ -160,4 +160,3 @@ def restore(trainer: Trainer, meta: dict[str, Any], arrays: dict[str, np.ndarray
         trainer.model.set_state(state)
     else:
         trainer.model.reset_state()
-    trainer.optimizer.lr = trainer.schedule.lr_at(trainer.step_count)
