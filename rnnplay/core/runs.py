@@ -33,6 +33,7 @@ from rnnplay.core.store.run_folder import (
     RunFolder,
     claim_fresh,
     claim_named,
+    write_text_atomically,
 )
 from rnnplay.core.train.config import DEFAULT_EPOCHS, TrainConfig
 from rnnplay.core.train.trainer import RESUME_OVERRIDES, Trainer
@@ -265,11 +266,12 @@ def open_run(
     home = resume.parent
     if home.name == SAVES and (home.parent / MANIFEST).exists():
         home = home.parent  # a named save continues in its run's folder
-    if target is not None and target.resolve() != home.resolve():
+    elsewhere = target is not None and target.resolve() != home.resolve()
+    if elsewhere:
         _check_free(RunFolder(target))
     trainer = resume_trainer(resume, given)
     run = Run(trainer, None, runs_dir, resumed_from=resume, started_at_step=trainer.step_count)
-    if target is not None and target.resolve() != home.resolve():
+    if elsewhere:
         run.folder = RunFolder(target).acquire()
         try:
             _check_free(run.folder)
@@ -368,9 +370,7 @@ def drop_metrics_after(path: Path, step: int) -> None:
             kept.append(line if line.endswith("\n") else line + "\n")
     if kept == lines:
         return
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("".join(kept), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomically(path, "".join(kept))
 
 
 __all__ = [
