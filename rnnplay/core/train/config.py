@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from rnnplay.core import limits
-from rnnplay.core.nn.config import CELL_NAMES, ModelConfig, upgrade_names
+from rnnplay.core.nn.config import CELL_GATES, CELL_NAMES, ModelConfig, upgrade_names
 from rnnplay.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ MEMORY_LIMIT_BYTES = 8 * 1024**3
 activations of one step) exceeds this: failing up front with the estimate
 beats a MemoryError or a swapping machine minutes later."""
 
-_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 _OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
 
 
@@ -235,7 +234,7 @@ class TrainConfig:
         softmax, its gradient, a temporary).
         """
         V, D, H, L = vocab_size, self.embed, self.hidden, self.layers
-        G = _GATES.get(self.cell, 4)
+        G = CELL_GATES.get(self.cell, 4)
         itemsize = 8 if self.dtype == "float64" else 4
         n_params = V * D + (0 if self.tie else H * V) + V
         n_params += G * H * (D + H + 1) + (L - 1) * G * H * (2 * H + 1)
