@@ -315,6 +315,15 @@ def _build_optimizer(where: str, info: Any, state: dict[str, np.ndarray], model:
     return optimizer
 
 
+def read_metadata(where: str, zf: zipfile.ZipFile) -> dict[str, Any]:
+    """The metadata (``meta.json``) of an open checkpoint archive, checked as
+    :func:`load_checkpoint` checks it (the zip directory, the size limit, the
+    format and its version, the schema), without reading any array: for a
+    listing that shows a checkpoint's step and losses. CheckpointError otherwise."""
+    infos = _zip_members(where, zf)
+    return _load_json(where, zf, infos[META_MEMBER])
+
+
 def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     """Read and validate the checkpoint at ``path`` (never unpickles anything)."""
     path = Path(path)
