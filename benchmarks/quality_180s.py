@@ -33,7 +33,6 @@ import argparse
 import contextlib
 import json
 import math
-import os
 import sys
 import time
 from dataclasses import fields
@@ -45,6 +44,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _torch_peer
+from _machine import load_average
 
 from rnnplay.core.data.corpus import Dataset, load_dataset
 from rnnplay.core.runs import new_trainer
@@ -66,10 +66,6 @@ RECIPE_FLAGS = (
     "clip",
     "seed",
 )
-
-
-def _loadavg() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def _marks(seconds: float, every: float) -> list[float]:
@@ -142,7 +138,7 @@ def run_rnnplay(args: argparse.Namespace, dataset: Dataset) -> list[dict[str, An
             "val_loss": round(loss, 4),
             "tokens_per_s": round(trainer.tokens_seen / trained),
             "lr": trainer.lr,
-            "loadavg": _loadavg(),
+            "loadavg": load_average(),
             "threads": args.threads,
             "config": recipe,
         }
@@ -251,7 +247,7 @@ def run_torch(args: argparse.Namespace, dataset: Dataset) -> list[dict[str, Any]
             "tokens": steps * N * T,
             "val_loss": round(loss_value, 4),
             "tokens_per_s": round(steps * N * T / trained),
-            "loadavg": _loadavg(),
+            "loadavg": load_average(),
             "config": recipe,
         }
         _line(**record)

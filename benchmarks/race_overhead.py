@@ -30,25 +30,12 @@ import statistics
 import time
 from typing import Any
 
+from _machine import limit_blas, load_average
+
 from rnnplay.core.contenders import contender_names, expand_contenders
 from rnnplay.core.race import Race
 from rnnplay.core.runs import new_trainer
 from rnnplay.core.train.config import TrainConfig
-
-
-def load_average() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
-
-
-def limit_threads(threads: int) -> Any:
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    return threadpool_limits(limits=threads, user_api="blas")
 
 
 def race_block(race: Race, rounds: int) -> float:
@@ -77,7 +64,7 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=12, help="race/solo block pairs")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    _limiter = limit_threads(args.threads)
+    _limiter = limit_blas(args.threads)
     base = TrainConfig(corpus=args.corpus, hidden=args.hidden)
     configs = expand_contenders(base, {"cell": args.models.split(",")})
     load_before = load_average()

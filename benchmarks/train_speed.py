@@ -36,6 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _torch_peer
+from _machine import limit_blas, load_average
 
 from rnnplay.core import RNNLM, Adam, clip_grads
 
@@ -117,26 +118,12 @@ def blas_info() -> dict[str, Any]:
     return info
 
 
-def load_average() -> list[float] | None:
-    """The 1/5/15-minute load averages: other processes on the machine skew the figures."""
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
-
-
 def limit_threads(threads: int) -> Any:
     """Cap NumPy's BLAS pool (via threadpoolctl) and torch's pool at ``threads``.
 
     Returns the threadpoolctl limiter (keep it alive), or None without threadpoolctl.
     """
-    limiter = None
-    try:
-        from threadpoolctl import threadpool_limits
-
-        limiter = threadpool_limits(limits=threads, user_api="blas")
-    except ImportError:
-        pass
+    limiter = limit_blas(threads)
     if _torch_peer.available():
         _torch_peer.set_threads(threads)
     return limiter

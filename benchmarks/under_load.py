@@ -36,11 +36,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _machine import load_average
+
 BUSY_LOOP = "while True: pass"
-
-
-def loadavg() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def start_competitors(count: int) -> list[subprocess.Popen]:
@@ -108,14 +106,14 @@ def main() -> int:
                 try:
                     if competitors:
                         time.sleep(1.0)  # let them get going before the run starts
-                    before = loadavg()
+                    before = load_average()
                     run = train_once(mode, args.seconds, train_args, args.skip)
                 finally:
                     stop(competitors)
                 results.setdefault((mode, phase), []).append(run["tokens_per_s"])
                 line = {"run": "under_load", "mode": mode, "phase": phase, "repeat": repeat}
                 line.update(run, competitors=len(competitors), loadavg_before=before)
-                print(json.dumps(line | {"loadavg": loadavg()}), flush=True)
+                print(json.dumps(line | {"loadavg": load_average()}), flush=True)
     for mode in modes:
         quiet = statistics.median(results[(mode, "quiet")])
         loaded = statistics.median(results[(mode, "loaded")])
@@ -136,7 +134,7 @@ def main() -> int:
             "target": 0.5,
             "meets_target": ratio >= 0.5,
             "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-            "loadavg": loadavg(),
+            "loadavg": load_average(),
         }
         print(json.dumps(summary), flush=True)
     return 0

@@ -6,6 +6,10 @@
     rnnplay eval CHECKPOINT [--corpus NAME|PATH]   perplexity of a text
     rnnplay corpora                                list the built-in corpora
 
+This module keeps the parser, main() and the dispatch; the training flags are in
+:mod:`rnnplay.train_flags`, sample and eval in :mod:`rnnplay.checkpoint_cli`,
+race/runs/serve in their own modules.
+
 Every failure the user can cause ends with one line on stderr and exit
 code 2, never a traceback, and before anything the user had is touched.
 Imports are lazy: ``rnnplay --help`` loads neither NumPy nor textual.
@@ -17,20 +21,9 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
-from rnnplay import __version__, signals, streams
-from rnnplay.core import limits
-from rnnplay.core.sampling_defaults import DEFAULT_TEMPERATURE
-from rnnplay.core.train.config import (
-    BATCHINGS,
-    CELL_NAMES,
-    DEFAULT_EPOCHS,
-    LEVELS,
-    OPTIMIZER_NAMES,
-    SCHEDULES,
-    TrainConfig,
-)
+from rnnplay import __version__, checkpoint_cli, signals, streams
+from rnnplay.core.train.config import TrainConfig
 from rnnplay.errors import (
     EXIT_BUG,
     EXIT_INTERRUPTED,
@@ -39,16 +32,13 @@ from rnnplay.errors import (
     RnnplayError,
     UsageError,
     one_line,
+    print_error,
     to_stderr,
 )
 from rnnplay.serve.command import add_serve_parser
+from rnnplay.train_flags import RUNS_DIR_HELP, add_train_flags, config_from_args, given_settings
 
-_DEFAULTS = TrainConfig()
-_RUNS_DIR_HELP = "where new run folders (NAME-N) are created (default runs)"
-_OVERWRITE_HELP = (
-    "with --resume of a checkpoint older than its folder's last.npz: continue in that "
-    "folder, replacing its later steps (default: continue in a new folder beside it)"
-)
+__all__ = ["add_train_flags", "build_parser", "config_from_args", "given_settings", "main"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,195 +46,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see '{self.prog} --help')")
-
-
-# -- flags -----------------------------------------------------------------------
-def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> None:
-    """Add the model, data, optimisation and limit flags shared by ``train`` and the TUI.
-
-    Every flag defaults to ``argparse.SUPPRESS`` so that the namespace holds
-    only what the user typed (:func:`given_settings`); the defaults live in
-    :class:`TrainConfig` alone and are shown in the help from there.
-    """
-    d = _DEFAULTS
-    S = argparse.SUPPRESS
-
-    data = parser.add_argument_group("data")
-    data.add_argument(
-        "--corpus",
-        metavar="NAME|PATH",
-        default=S,
-        help=f"built-in corpus name (see 'rnnplay corpora') or a UTF-8 text file "
-        f"(default {d.corpus})",
-    )
-    data.add_argument("--valid", metavar="PATH", default=S, help="validation text file")
-    data.add_argument("--test", metavar="PATH", default=S, help="test text file")
-    data.add_argument(
-        "--val-fraction",
-        type=float,
-        metavar="F",
-        default=S,
-        help=f"without --valid, hold out the last F of the corpus (default {d.val_fraction})",
-    )
-    data.add_argument(
-        "--level",
-        choices=LEVELS,
-        default=S,
-        help="tokens: characters or words (default: the corpus's own, char for files)",
-    )
-    data.add_argument(
-        "--max-vocab",
-        type=int,
-        metavar="N",
-        default=S,
-        help="word level: keep the N-1 most frequent words, the rest become <unk>",
-    )
-
-    model = parser.add_argument_group("model")
-    cell_help = f"recurrent cell (default {d.cell}; --model is its older name)"
-    model.add_argument(
-        "--cell", "--model", dest="cell", choices=CELL_NAMES, default=S, help=cell_help
-    )
-    model.add_argument(
-        "--embed", type=int, metavar="N", default=S, help=f"embedding size (default {d.embed})"
-    )
-    model.add_argument(
-        "--hidden",
-        type=int,
-        metavar="N",
-        default=S,
-        help=f"hidden units per layer (default {d.hidden})",
-    )
-    model.add_argument(
-        "--layers", type=int, metavar="N", default=S, help=f"recurrent layers (default {d.layers})"
-    )
-    model.add_argument(
-        "--dropout",
-        type=float,
-        metavar="P",
-        default=S,
-        help=f"dropout between layers, in [0, 1) (default {d.dropout})",
-    )
-    model.add_argument(
-        "--tie",
-        action="store_true",
-        default=S,
-        help="tie input and output embeddings (needs --embed == --hidden)",
-    )
-    model.add_argument(
-        "--forget-bias",
-        type=float,
-        metavar="F",
-        default=S,
-        help=f"initial LSTM forget-gate bias; the book uses 0 (default {d.forget_bias:g})",
-    )
-
-    batches = parser.add_argument_group("batches")
-    batches.add_argument(
-        "--batch", type=int, metavar="N", default=S, help=f"sequences per batch (default {d.batch})"
-    )
-    batches.add_argument(
-        "--bptt",
-        type=int,
-        metavar="N",
-        default=S,
-        help=f"time steps per batch, truncated BPTT length (default {d.bptt})",
-    )
-    batches.add_argument(
-        "--batching",
-        choices=BATCHINGS,
-        default=S,
-        help=f"streams: the book's parallel streams, state carried; random: random "
-        f"windows (default {d.batching})",
-    )
-
-    optim = parser.add_argument_group("optimisation")
-    optim.add_argument(
-        "--optimizer", choices=OPTIMIZER_NAMES, default=S, help=f"(default {d.optimizer})"
-    )
-    optim.add_argument(
-        "--lr", type=float, metavar="F", default=S, help=f"learning rate (default {d.lr:g})"
-    )
-    optim.add_argument(
-        "--schedule",
-        choices=SCHEDULES,
-        default=S,
-        help=f"learning-rate schedule; plateau divides it by 4 when validation perplexity "
-        f"stops improving; cosine warms up then decays (default {d.schedule})",
-    )
-    optim.add_argument(
-        "--clip",
-        type=float,
-        metavar="F",
-        default=S,
-        help=f"clip the global gradient norm to F (default {d.clip:g})",
-    )
-
-    limits = parser.add_argument_group("limits and evaluation")
-    limits.add_argument(
-        "--epochs",
-        type=float,
-        metavar="N",
-        default=S,
-        help=f"passes over the training text (default {DEFAULT_EPOCHS} when no limit is given)",
-    )
-    limits.add_argument(
-        "--max-steps", type=int, metavar="N", default=S, help="stop after N steps in total"
-    )
-    limits.add_argument(
-        "--max-seconds", type=float, metavar="S", default=S, help="stop after S seconds"
-    )
-    limits.add_argument(
-        "--eval-every",
-        type=int,
-        metavar="N",
-        default=S,
-        help="validate on the whole validation text every N steps (default: every 100 "
-        "steps, or as rarely as keeps validation under about 10%% of the time on a large split)",
-    )
-    limits.add_argument(
-        "--seed",
-        type=int,
-        metavar="N",
-        default=S,
-        help=f"seed of weights, dropout and batches (default {d.seed})",
-    )
-    limits.add_argument(
-        "--threads",
-        type=int,
-        metavar="N",
-        default=S,
-        help="BLAS threads (default: chosen from the free cores, re-checked as the load changes)",
-    )
-    if not tui:
-        run = parser.add_argument_group("run")
-        run.add_argument(
-            "--out",
-            metavar="DIR",
-            default=S,
-            help="folder for checkpoint.npz (best validation), last.npz and metrics.jsonl "
-            "(default: a new runs/run-N, or the folder of --resume)",
-        )
-        run.add_argument(
-            "--resume",
-            metavar="CHECKPOINT",
-            default=S,
-            help="continue a run exactly from its last.npz or checkpoint.npz",
-        )
-        run.add_argument("--runs-dir", metavar="DIR", type=Path, default=S, help=_RUNS_DIR_HELP)
-        run.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
-        run.add_argument("--quiet", action="store_true", default=S, help="print nothing but errors")
-
-
-def given_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The TrainConfig fields the user typed on the command line."""
-    names = set(TrainConfig.__dataclass_fields__)
-    return {name: value for name, value in vars(args).items() if name in names}
-
-
-def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    """A validated TrainConfig: the defaults with the typed flags applied."""
-    return TrainConfig(**given_settings(args)).validate()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -258,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--checkpoint", metavar="PATH", default=None, help="open a saved model in the playground"
     )
     parser.add_argument(
-        "--runs-dir", metavar="DIR", type=Path, default=Path("runs"), help=_RUNS_DIR_HELP
+        "--runs-dir", metavar="DIR", type=Path, default=Path("runs"), help=RUNS_DIR_HELP
     )
     parser.add_argument("--confine-paths", action="store_true", help=argparse.SUPPRESS)
     add_train_flags(parser, tui=True)
@@ -274,57 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_flags(train)
     _add_version(train)
 
-    sample = commands.add_parser(
-        "sample",
-        help="print text generated by a checkpoint",
-        description="Print the prime followed by generated text, and nothing else.",
-    )
-    sample.add_argument("checkpoint", metavar="CHECKPOINT")
-    sample.add_argument(
-        "--prime",
-        default="",
-        metavar="TEXT",
-        help="text to start from (default: empty, start as at a new line)",
-    )
-    sample.add_argument(
-        "--length", type=int, default=500, metavar="N", help="tokens to generate (default 500)"
-    )
-    sample.add_argument(
-        "--temperature",
-        type=float,
-        default=DEFAULT_TEMPERATURE,
-        metavar="T",
-        help=f"in (0, {limits.MAX_TEMPERATURE:g}]; lower is more conservative "
-        f"(default {DEFAULT_TEMPERATURE}, as in the playground)",
-    )
-    sample.add_argument(
-        "--top-k", type=int, default=None, metavar="K", help="draw among the K likeliest tokens"
-    )
-    sample.add_argument(
-        "--top-p",
-        type=float,
-        default=None,
-        metavar="P",
-        help="draw among the likeliest tokens covering probability P, in (0, 1]",
-    )
-    sample.add_argument("--greedy", action="store_true", help="always take the likeliest token")
-    sample.add_argument("--seed", type=int, default=None, metavar="N", help="seed of the draws")
-    _add_version(sample)
-
-    evaluate = commands.add_parser(
-        "eval",
-        help="perplexity of a checkpoint on a text",
-        description="Loss and perplexity of a checkpoint over the whole text of a corpus.",
-    )
-    evaluate.add_argument("checkpoint", metavar="CHECKPOINT")
-    evaluate.add_argument(
-        "--corpus",
-        default=None,
-        metavar="NAME|PATH",
-        help="built-in name or text file (default: the corpus the checkpoint was trained on)",
-    )
-    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
-    _add_version(evaluate)
+    _COMMANDS.update(checkpoint_cli.add_commands(commands, _add_version))
 
     corpora = commands.add_parser(
         "corpora", help="list the built-in corpora", description="List the built-in corpora."
@@ -405,7 +156,7 @@ def _install_threads(args: argparse.Namespace, ui: bool) -> None:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    to_stderr(f"rnnplay: error: {message}")
+    print_error(message)
     return code
 
 
@@ -446,138 +197,6 @@ def _cmd_corpora(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# -- sample ----------------------------------------------------------------------
-FLUSH_EVERY_S = 0.2
-"""``sample`` pushes its text to the reader at each line end and at least this often."""
-
-
-def _check_sample_flags(args: argparse.Namespace) -> None:
-    import math
-
-    if not 1 <= args.length <= limits.MAX_SAMPLE_LENGTH:
-        raise UsageError(f"--length must lie in [1, {limits.MAX_SAMPLE_LENGTH}], got {args.length}")
-    if not (math.isfinite(args.temperature) and 0 < args.temperature <= limits.MAX_TEMPERATURE):
-        raise UsageError(
-            f"--temperature must be a finite number above 0 and at most "
-            f"{limits.MAX_TEMPERATURE:g}, got {args.temperature}"
-        )
-    if args.top_k is not None and args.top_k < 1:
-        raise UsageError(f"--top-k must be at least 1, got {args.top_k}")
-    if args.top_p is not None and not 0 < args.top_p <= 1:
-        raise UsageError(f"--top-p must lie in (0, 1], got {args.top_p}")
-    if args.seed is not None and not 0 <= args.seed <= limits.MAX_SEED:
-        raise UsageError(
-            f"--seed must be a whole number in [0, {limits.MAX_SEED}], got {args.seed}"
-        )
-
-
-def _cmd_sample(args: argparse.Namespace) -> int:
-    """Print the prime and the generated tokens as they come (Ctrl-C keeps what was printed)."""
-    import time
-
-    _check_sample_flags(args)
-    from rnnplay.core.sampler import Sampler
-    from rnnplay.core.store.checkpoint import load_checkpoint
-
-    checkpoint = load_checkpoint(args.checkpoint)
-    vocab_size = len(checkpoint.vocab)
-    if args.top_k is not None and args.top_k > vocab_size:
-        raise UsageError(
-            f"--top-k {args.top_k} is larger than the vocabulary ({vocab_size} tokens)"
-        )
-    sampler = Sampler(
-        checkpoint.model,
-        checkpoint.vocab,
-        temperature=args.temperature,
-        top_k=args.top_k,
-        top_p=args.top_p,
-        greedy=args.greedy,
-        seed=args.seed,
-    )
-    last_flush = time.monotonic()
-    ends_line = True
-    for piece in sampler.stream(args.prime, args.length):
-        if not piece:
-            continue
-        streams.write_out(piece)
-        ends_line = piece.endswith("\n")
-        now = time.monotonic()
-        if "\n" in piece or now - last_flush >= FLUSH_EVERY_S:
-            streams.flush_out()
-            last_flush = now
-    if not ends_line:
-        streams.write_out("\n")
-    streams.flush_out()
-    return EXIT_OK
-
-
-# -- eval ------------------------------------------------------------------------
-def _stored_corpus(checkpoint: Any, path: str) -> str:
-    """The corpus a checkpoint was trained on (its stored config), for ``eval`` without --corpus."""
-    saved = checkpoint.meta.get("config") if isinstance(checkpoint.meta, dict) else None
-    corpus = saved.get("corpus") if isinstance(saved, dict) else None
-    if not isinstance(corpus, str) or not corpus:
-        raise UsageError(
-            f"checkpoint '{path}' does not say which corpus it was trained on: give --corpus"
-        )
-    return corpus
-
-
-def _cmd_eval(args: argparse.Namespace) -> int:
-    import json
-    import math
-
-    from rnnplay.core.data.corpus import CorpusError, read_text
-    from rnnplay.core.data.vocab import tokenize
-    from rnnplay.core.store.checkpoint import load_checkpoint
-    from rnnplay.core.train.evaluation import perplexity, sequence_loss
-
-    checkpoint = load_checkpoint(args.checkpoint)
-    vocab = checkpoint.vocab
-    corpus = args.corpus if args.corpus is not None else _stored_corpus(checkpoint, args.checkpoint)
-    tokens = tokenize(read_text(corpus), vocab.level)
-    if vocab.unk_id is None:
-        missing = list(dict.fromkeys(t for t in tokens if t not in vocab.index))
-        if missing:
-            shown = ", ".join(repr(t) for t in missing[:10])
-            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-            raise CorpusError(
-                f"corpus '{corpus}' has {vocab.level}s the model's vocabulary lacks: {shown}{more}"
-            )
-    if len(tokens) < 2:
-        raise CorpusError(f"corpus '{corpus}' is too short to evaluate ({len(tokens)} tokens)")
-    ids = vocab.encode_tokens(tokens)
-    saved = checkpoint.meta.get("config") if isinstance(checkpoint.meta, dict) else None
-    batch, bptt = _DEFAULTS.batch, _DEFAULTS.bptt
-    if isinstance(saved, dict):
-        batch = _positive(saved.get("batch"), batch)
-        bptt = _positive(saved.get("bptt"), bptt)
-    loss, count = sequence_loss(checkpoint.model, ids, batch, bptt)
-    ppl = perplexity(loss)
-    if args.json:
-        result = {
-            "checkpoint": str(args.checkpoint),
-            "corpus": str(corpus),
-            "level": vocab.level,
-            "tokens": count,
-            "loss": loss if math.isfinite(loss) else None,
-            "ppl": ppl if math.isfinite(ppl) else None,
-        }
-        streams.write_out(json.dumps(result, allow_nan=False) + "\n")
-    else:
-        streams.write_out(
-            f"{corpus}: loss {loss:.4f} nats per {vocab.level}, perplexity {ppl:.3f} "
-            f"over {count} {vocab.level} tokens\n"
-        )
-    return EXIT_OK
-
-
-def _positive(value: Any, fallback: int) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    return fallback
-
-
 # -- train -----------------------------------------------------------------------
 def _cmd_train(args: argparse.Namespace) -> int:
     from rnnplay.train_run import TrainRun
@@ -595,8 +214,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 _COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "train": _cmd_train,
-    "sample": _cmd_sample,
-    "eval": _cmd_eval,
     "corpora": _cmd_corpora,
     "serve": _cmd_serve,
 }

@@ -79,3 +79,9 @@ def to_stderr(text: str) -> None:
         return
     with contextlib.suppress(OSError, ValueError):  # broken: the exit code still tells
         print(text, file=stream, flush=True)
+
+
+def print_error(error: BaseException | str) -> None:
+    """The user-facing error line, ``rnnplay: error: <one line>``, on stderr
+    (:func:`to_stderr`); every face prints its errors through here."""
+    to_stderr(f"rnnplay: error: {one_line(error)}")

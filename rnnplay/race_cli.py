@@ -35,7 +35,7 @@ from typing import Any
 
 from rnnplay.core.train.config import CELL_NAMES, TrainConfig
 from rnnplay.core.train.units import DEFAULT_UNIT, UNITS, format_loss, unit_label
-from rnnplay.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
+from rnnplay.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, print_error, to_stderr
 
 NOT_LISTS = frozenset({"corpus", "valid", "test"})
 """Flags that stay single: every contender reads the same text."""
@@ -162,7 +162,7 @@ def run_race(args: argparse.Namespace) -> int:
     from rnnplay.core.race import ContenderEvent, Race
     from rnnplay.core.race_folder import RACE_FILE, open_race_runs
     from rnnplay.race_record import ContenderRecorder, race_summary, write_race_json
-    from rnnplay.train_run import StopFlag
+    from rnnplay.signals import StopFlag
 
     configs = plan_contenders(args)
     names = contender_names(configs)
@@ -199,10 +199,10 @@ def run_race(args: argparse.Namespace) -> int:
         print_race_table(summary)
     reason = race.stopped.reason if race.stopped is not None else "cancelled"
     if reason == "cancelled":
-        print(f"rnnplay: race interrupted: saved every last.npz under {out}", file=sys.stderr)
+        to_stderr(f"rnnplay: race interrupted: saved every last.npz under {out}")
         return EXIT_INTERRUPTED
     if reason == "nonfinite":
-        print("rnnplay: error: every contender diverged; try a lower --lr", file=sys.stderr)
+        print_error("every contender diverged; try a lower --lr")
         return EXIT_USAGE
     return EXIT_OK
 
@@ -213,7 +213,7 @@ def _report(item: Any, progress: Any) -> None:
 
     event = item.event
     if isinstance(event, StopEvent) and event.reason == "nonfinite":
-        print(f"rnnplay: {item.name}: {event.message}", file=sys.stderr, flush=True)
+        to_stderr(f"rnnplay: {item.name}: {event.message}")
     elif isinstance(event, EvalEvent) and progress is not None and math.isfinite(event.loss):
         mark = "  (best)" if item.improved else ""
         print(

@@ -12,9 +12,7 @@ JSON-ready object; :func:`write_race_json` stores it atomically.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +73,7 @@ def race_summary(race: Race, dataset: Any, unit: str = "nats") -> dict[str, Any]
 
 def write_race_json(path: Path, summary: dict[str, Any]) -> None:
     """Write ``summary`` to ``path`` atomically (a temporary file, then a rename)."""
+    from rnnplay.core.store.run_folder import write_json_atomically
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_json_atomically(path, summary)

@@ -27,7 +27,7 @@ import os
 import sys
 from typing import IO, Any
 
-from rnnplay.errors import EXIT_USAGE, OutputError, one_line
+from rnnplay.errors import EXIT_USAGE, OutputError, print_error
 
 _closed_at_start: set[int] = set()
 _CLOSED = "standard output is closed: there is nowhere to write the result"
@@ -162,7 +162,7 @@ def finish(code: int) -> int:
     except OSError as error:
         failure = _stdout_failed(error)
         if isinstance(failure, OutputError):
-            print(f"rnnplay: error: {one_line(failure)}", file=sys.stderr)
+            print_error(failure)
             return code or EXIT_USAGE
     except ValueError:
         pass

@@ -15,47 +15,18 @@ step, save ``last.npz`` and exit 130; a second Ctrl-C gives up at once.
 from __future__ import annotations
 
 import math
-import signal
 import time
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
-from rnnplay.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, to_stderr
+from rnnplay.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, print_error, to_stderr
+from rnnplay.signals import StopFlag
 from rnnplay.train_log import MetricsFile, Reporter, make_reporter
 
 SAMPLE_LENGTH = 300
 """Tokens of the short sample shown after each evaluation on a terminal (chars)."""
-
-
-class StopFlag:
-    """Set by SIGINT/SIGTERM; the training loop asks it before every step."""
-
-    def __init__(self) -> None:
-        self.signum: int | None = None
-        self._previous: dict[int, Any] = {}
-
-    def __call__(self) -> bool:
-        return self.signum is not None
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.signum is not None and signum == signal.SIGINT:
-            raise KeyboardInterrupt  # a second Ctrl-C: stop now, without saving
-        self.signum = signum
-
-    def install(self) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                self._previous[sig] = signal.signal(sig, self._handle)
-            except ValueError:  # not the main thread: leave signals alone
-                return
-
-    def restore(self) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-        self._previous.clear()
 
 
 class TrainRun:
@@ -170,12 +141,12 @@ class TrainRun:
                 if kept
                 else "no good checkpoint had been saved, so nothing was kept"
             )
-            to_stderr(f"rnnplay: error: {stop.message}; {where}")
+            print_error(f"{stop.message}; {where}")
             return EXIT_USAGE
         last = self._save(trainer, "last.npz")
         if stop.reason == "cancelled":
             reporter.close()
-            name = "stopped by SIGTERM" if self.flag.signum == signal.SIGTERM else "interrupted"
+            name = self.flag.describe()
             to_stderr(
                 f"rnnplay: {name} at step {trainer.step_count}: saved {last} "
                 f"(continue with: rnnplay train --resume {last})"

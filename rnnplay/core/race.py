@@ -303,7 +303,7 @@ class Race:
         # The Trainer's own validation step: the schedule observes the result
         # exactly as in Trainer.run, so a raced run learns like a solo one; it
         # returns a StopEvent when the validation loss is not finite.
-        validation = trainer._evaluate_events()
+        validation = trainer.validation_events()
         while True:
             try:
                 event = next(validation)

@@ -33,6 +33,7 @@ from rnnplay.core.store.run_folder import (
     RunFolder,
     claim_fresh,
     claim_named,
+    write_text_atomically,
 )
 from rnnplay.core.train.config import DEFAULT_EPOCHS, TrainConfig
 from rnnplay.core.train.trainer import RESUME_OVERRIDES, Trainer
@@ -78,19 +79,9 @@ def new_trainer(
     """A fresh Trainer: the config prepared, its corpus read (ConfigError / CorpusError),
     or ``dataset`` used when the caller read it already (benchmarks train many models
     on one corpus)."""
-    from rnnplay.core.data.corpus import load_dataset
-
     config = prepare_config(config, headless=headless)
-    if dataset is not None:
-        return Trainer(with_absolute_paths(config), dataset)
-    dataset = load_dataset(
-        config.corpus,
-        level=config.level,
-        max_vocab=config.max_vocab,
-        valid=config.valid,
-        test=config.test,
-        val_fraction=config.val_fraction,
-    )
+    if dataset is None:
+        dataset = config.load_dataset()
     return Trainer(with_absolute_paths(config), dataset)
 
 
@@ -274,11 +265,12 @@ def open_run(
     home = resume.parent
     if home.name == SAVES and (home.parent / MANIFEST).exists():
         home = home.parent  # a named save continues in its run's folder
-    if target is not None and target.resolve() != home.resolve():
+    elsewhere = target is not None and target.resolve() != home.resolve()
+    if elsewhere:
         _check_free(RunFolder(target))
     trainer = resume_trainer(resume, given)
     run = Run(trainer, None, runs_dir, resumed_from=resume, started_at_step=trainer.step_count)
-    if target is not None and target.resolve() != home.resolve():
+    if elsewhere:
         run.folder = RunFolder(target).acquire()
         try:
             _check_free(run.folder)
@@ -377,9 +369,7 @@ def drop_metrics_after(path: Path, step: int) -> None:
             kept.append(line if line.endswith("\n") else line + "\n")
     if kept == lines:
         return
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("".join(kept), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomically(path, "".join(kept))
 
 
 __all__ = [

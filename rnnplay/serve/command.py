@@ -37,7 +37,7 @@ SERVE_ONLY = ("host", "port", "max_sessions", "runs_dir", "command")
 
 def add_serve_parser(commands: Any) -> argparse.ArgumentParser:
     """Register ``serve`` on the subparsers ``commands`` with every flag of the playground."""
-    from rnnplay.cli import add_train_flags
+    from rnnplay.train_flags import add_train_flags
 
     serve = commands.add_parser(
         "serve",
@@ -147,8 +147,8 @@ def run_serve(args: argparse.Namespace) -> int:
 def check_session_starts(args: argparse.Namespace) -> None:
     """Build the trainer a session would open with, once, so that a bad setting, corpus
     or checkpoint fails here in one line instead of in every browser tab."""
-    from rnnplay.cli import config_from_args, given_settings
     from rnnplay.core.runs import open_playground
+    from rnnplay.train_flags import config_from_args, given_settings
 
     config = config_from_args(args)
     typed = {name: getattr(config, name) for name in given_settings(args)}

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rnnplay.errors import EXIT_USAGE, RnnplayError, one_line
+from rnnplay.errors import EXIT_USAGE, RnnplayError, print_error
 from rnnplay.serve.watchdog import watch_server
 
 
@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.chdir(own.runs_dir)
         return cli._run_tui(args)
     except (RnnplayError, ValueError, OSError) as error:
-        print(f"rnnplay: error: {one_line(error)}", file=sys.stderr)
+        print_error(error)
         return EXIT_USAGE
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.nn.model import RNNLM
-from rnnplay.core.store import checkpoint as ckpt
+from rnnplay.core.store import checkpoint_reader as ckpt
 from rnnplay.core.store.checkpoint import (
     FORMAT_VERSION,
     CheckpointError,
@@ -497,3 +497,21 @@ def test_refusals_name_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "some-file.npz"
     bad.write_bytes(b"garbage")
     assert "some-file.npz" in refused(bad, "corrupt")
+
+
+def test_the_metadata_reads_alone_with_the_loaders_checks(tmp_path: Path) -> None:
+    """read_metadata (for listings) gives what load_checkpoint would, and refuses a
+    foreign archive as the loader does."""
+    import zipfile
+
+    from rnnplay.core.store.checkpoint_reader import read_metadata
+
+    path, model, _vocab, _optimizer = small_setup(tmp_path)
+    with zipfile.ZipFile(path) as zf:
+        header = read_metadata("checkpoint", zf)
+    assert header["meta"] == {"step": 2, "note": "ok"}
+    assert header["model"] == model.config
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, weights=np.zeros(3))
+    with zipfile.ZipFile(foreign) as zf, pytest.raises(CheckpointError, match="not an rnnplay"):
+        read_metadata("checkpoint", zf)

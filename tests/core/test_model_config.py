@@ -10,8 +10,8 @@ import numpy as np
 
 from rnnplay.cli import build_parser, config_from_args
 from rnnplay.core.data.corpus import load_dataset
-from rnnplay.core.nn.config import MODEL_FIELDS, ModelConfig
-from rnnplay.core.nn.model import RNNLM
+from rnnplay.core.nn.config import CELL_GATES, CELL_NAMES, MODEL_FIELDS, ModelConfig
+from rnnplay.core.nn.model import CELLS, RNNLM
 from rnnplay.core.runs import resume_trainer
 from rnnplay.core.store.checkpoint import load_checkpoint
 from rnnplay.core.train.config import TrainConfig
@@ -60,3 +60,9 @@ def test_a_checkpoint_with_the_older_names_loads_and_resumes(tmp_path: Path):
         np.testing.assert_array_equal(mine, theirs)
     resumed = resume_trainer(old)
     assert resumed.step_count == 3 and resumed.config.cell == "lstm"
+
+
+def test_the_gate_counts_written_without_numpy_are_the_cells_own():
+    """The memory estimate and the flags read CELL_GATES; the layers know their gates."""
+    assert set(CELLS) == set(CELL_GATES) == set(CELL_NAMES)
+    assert {name: cls.gates for name, cls in CELLS.items()} == CELL_GATES

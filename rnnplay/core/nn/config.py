@@ -15,7 +15,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-CELL_NAMES = ("rnn", "lstm", "gru")
+CELL_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+"""Each cell's number of H-wide blocks in ``Wx``/``Wh``/``b`` (the cell classes'
+``gates``, written here without NumPy for the memory estimate and ``--help``)."""
+CELL_NAMES = tuple(CELL_GATES)
 DTYPES = ("float32", "float64")
 
 LEGACY_NAMES = {

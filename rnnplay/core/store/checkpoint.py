@@ -16,13 +16,10 @@ fsync'ed, then moved over the target with ``os.replace``: a reader sees
 the old checkpoint or the new one, never half of one, and a failed write
 (a full disk) removes the temporary file and leaves the old one intact.
 
-Reading trusts nothing. Before any array is read, the zip directory and
-every ``.npy`` header are checked against the manifest, and the manifest
-against the model config: sizes are bounded by what the config implies, so
-a bomb-like member is refused before memory is spent; dtypes must be plain
-numbers, so a pickled object array is refused before anything unpickles
-(the loader never enables pickle). Each refusal is a :class:`CheckpointError`
-with a one-line message.
+Reading trusts nothing (:mod:`rnnplay.core.store.checkpoint_reader`: the zip
+directory, every ``.npy`` header and the manifest are checked before any array is
+read, and pickle is never enabled); this module re-exports :func:`load_checkpoint`
+and :class:`Checkpoint`, so callers import both directions from here.
 """
 
 from __future__ import annotations
@@ -30,11 +27,8 @@ from __future__ import annotations
 import contextlib
 import inspect
 import json
-import math
 import os
 import tempfile
-import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,52 +36,28 @@ import numpy as np
 
 import rnnplay
 from rnnplay.core.data.vocab import Vocabulary
-from rnnplay.core.limits import MAX_META_BYTES
-from rnnplay.core.nn.config import upgrade_names
-from rnnplay.core.nn.model import CELLS, RNNLM
-from rnnplay.core.store.manifest import (
-    SchemaError,
-    check_header,
-    checkpoint_error,
-    dump_metadata,
-    parse_metadata,
+from rnnplay.core.nn.model import RNNLM
+from rnnplay.core.store.checkpoint_reader import (
+    FORMAT,
+    FORMAT_VERSION,
+    META_MEMBER,
+    NUMBER_KINDS,
+    Checkpoint,
+    check_finite,
+    load_checkpoint,
 )
+from rnnplay.core.store.manifest import SchemaError, check_header, dump_metadata
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer
 from rnnplay.errors import CheckpointError, one_line
 
-FORMAT = "rnnplay-checkpoint"
-FORMAT_VERSION = 1
-
-META_MEMBER = "meta.json"
-MAX_LOAD_BYTES = 8 * 1024**3
-"""A checkpoint whose arrays add up to more than this is refused unread."""
-MAX_EXPANSION = 16
-"""Arrays may add up to at most this many times the file's size on disk (plus
-``EXPANSION_FLOOR``): rnnplay stores members uncompressed, so only a zip bomb
-(a small file of highly compressed members) comes near it."""
-EXPANSION_FLOOR = 16 * 1024**2
-_HEADER_SLACK = 65536 + 16
-"""Room for a ``.npy`` header (format 1.0 headers are at most 64 KiB)."""
-_NUMBER_KINDS = "biuf"
-"""dtype kinds a checkpoint may hold: bool, signed, unsigned, float."""
-
-
-@dataclass
-class Checkpoint:
-    """What :func:`load_checkpoint` returns.
-
-    ``meta`` is the dict given to :func:`save_checkpoint` (JSON round trip:
-    tuples come back as lists), ``arrays`` its extra arrays.
-    """
-
-    model: RNNLM
-    vocab: Vocabulary
-    optimizer: Optimizer | None
-    meta: dict[str, Any]
-    arrays: dict[str, np.ndarray]
-    rnnplay_version: str = ""
-    format_version: int = FORMAT_VERSION
-    path: Path | None = field(default=None, compare=False)
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "Checkpoint",
+    "CheckpointError",
+    "load_checkpoint",
+    "save_checkpoint",
+]
 
 
 # -- saving ----------------------------------------------------------------------------
@@ -108,27 +78,11 @@ def _hyperparameters(optimizer: Optimizer) -> dict[str, float]:
 
 def _check_array(label: str, value: Any) -> np.ndarray:
     array = np.asarray(value)
-    if array.dtype.kind not in _NUMBER_KINDS:
+    if array.dtype.kind not in NUMBER_KINDS:
         raise CheckpointError(
             f"cannot save {label}: dtype {array.dtype} is not a plain number type"
         )
     return array
-
-
-def _check_finite(what: str, path: Path, members: dict[str, np.ndarray]) -> None:
-    """Refuse arrays holding NaN or inf (min and max propagate NaN: no temporary array)."""
-    for name, array in members.items():
-        if (
-            array.dtype.kind == "f"
-            and array.size
-            and not (np.isfinite(array.min()) and np.isfinite(array.max()))
-        ):
-            raise CheckpointError(
-                one_line(
-                    f"{what} '{path}': {name} holds non-finite values (NaN or inf); "
-                    f"the model diverged, so these weights cannot be used"
-                )
-            )
 
 
 def _file_mode() -> int:
@@ -200,7 +154,7 @@ def save_checkpoint(
     except SchemaError as exc:
         message = f"cannot save checkpoint '{path}': metadata {exc}"
         raise CheckpointError(one_line(message)) from None
-    _check_finite("cannot save checkpoint", path, members)
+    check_finite("cannot save checkpoint", path, members)
     members[META_MEMBER] = np.frombuffer(data, dtype=np.uint8)
     _write_atomically(path, members)
     return path
@@ -249,314 +203,3 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-# -- loading ---------------------------------------------------------------------------
-def _param_shapes(config: dict[str, Any]) -> dict[str, tuple[int, ...]]:
-    """The shape of every parameter of an RNNLM with ``config``, without building it."""
-    V, D, H = config["vocab_size"], config["embed"], config["hidden"]
-    G = CELLS[config["cell"]].gates
-    shapes: dict[str, tuple[int, ...]] = {"embed.W": (V, D)}
-    in_size = D
-    for k in range(config["layers"]):
-        shapes[f"rnn{k}.Wx"] = (in_size, G * H)
-        shapes[f"rnn{k}.Wh"] = (H, G * H)
-        shapes[f"rnn{k}.b"] = (G * H,)
-        in_size = H
-    if not config["tie"]:
-        shapes["affine.W"] = (H, V)
-    shapes["affine.b"] = (V,)
-    return shapes
-
-
-def _check_config(where: str, config: Any) -> dict[str, Any]:
-    if not isinstance(config, dict):
-        raise CheckpointError(f"{where}: the model config is missing or not a dict")
-    config = upgrade_names(config)  # checkpoints written before ModelConfig still load
-    for key in ("vocab_size", "embed", "hidden", "layers"):
-        value = config.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise CheckpointError(f"{where}: the model config has an invalid {key} ({value!r})")
-    if config.get("cell") not in CELLS:
-        raise CheckpointError(
-            f"{where}: the model config has an unknown cell {config.get('cell')!r}"
-        )
-    if not isinstance(config.get("tie"), bool):
-        raise CheckpointError(f"{where}: the model config has an invalid tie")
-    if config.get("dtype") not in ("float32", "float64"):
-        raise CheckpointError(
-            f"{where}: the model config has an invalid dtype {config.get('dtype')!r}"
-        )
-    return config
-
-
-def _read_header(where: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple:
-    """(shape, fortran_order, dtype, header_bytes) of a ``.npy`` member, data unread."""
-    fmt = np.lib.format
-    with zf.open(info) as stream:
-        version = fmt.read_magic(stream)
-        if version == (1, 0):
-            shape, fortran, dtype = fmt.read_array_header_1_0(stream)
-        elif version == (2, 0):
-            shape, fortran, dtype = fmt.read_array_header_2_0(stream)
-        else:
-            raise CheckpointError(
-                f"{where}: member {info.filename} has an unsupported .npy version"
-            )
-        return shape, fortran, dtype, stream.tell()
-
-
-def _read_member(
-    where: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, shape: tuple, dtype: str
-) -> np.ndarray:
-    """Read one member whose header matched the manifest (exactly that many bytes)."""
-    name = info.filename[: -len(".npy")]
-    try:
-        got_shape, _fortran, got_dtype, header_bytes = _read_header(where, zf, info)
-    except (ValueError, EOFError) as exc:
-        raise CheckpointError(f"{where}: member {name} has a damaged header ({exc})") from None
-    got_dtype = np.dtype(got_dtype)
-    if got_dtype.hasobject or got_dtype.kind not in _NUMBER_KINDS:
-        raise CheckpointError(
-            f"{where}: member {name} holds {got_dtype} data, not plain numbers "
-            f"(refused: loading it would run pickled code)"
-        )
-    if tuple(got_shape) != tuple(shape) or got_dtype.str != dtype:
-        raise CheckpointError(
-            f"{where}: member {name} is {tuple(got_shape)} {got_dtype.str} but the metadata "
-            f"says {tuple(shape)} {dtype}"
-        )
-    nbytes = math.prod(shape) * got_dtype.itemsize
-    if info.file_size != header_bytes + nbytes:
-        raise CheckpointError(
-            f"{where}: member {name} declares {info.file_size} bytes, its header implies "
-            f"{header_bytes + nbytes}"
-        )
-    with zf.open(info) as stream:
-        array = np.lib.format.read_array(stream, allow_pickle=False)
-    return array
-
-
-def _load_json(where: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict[str, Any]:
-    if info.file_size > MAX_META_BYTES:
-        raise CheckpointError(
-            f"{where}: its metadata declares {info.file_size} bytes (limit {MAX_META_BYTES})"
-        )
-    shape, _fortran, dtype, _ = _read_header(where, zf, info)
-    dtype = np.dtype(dtype)
-    if dtype != np.uint8 or len(shape) != 1:
-        raise CheckpointError(f"{where}: its metadata is not a UTF-8 byte array")
-    raw = _read_member(where, zf, info, shape, dtype.str)
-    try:
-        header = parse_metadata(raw.tobytes())
-    except SchemaError as exc:
-        raise checkpoint_error(where, exc) from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise CheckpointError(f"{where} is not an rnnplay checkpoint (unknown metadata)")
-    version = header.get("format_version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise CheckpointError(f"{where}: its format version {version!r} is invalid")
-    if version > FORMAT_VERSION:
-        raise CheckpointError(
-            f"{where} was made by a newer rnnplay (format {version}; this version reads up "
-            f"to {FORMAT_VERSION}): upgrade rnnplay to load it"
-        )
-    try:
-        check_header(header)
-    except SchemaError as exc:
-        raise checkpoint_error(where, exc) from None
-    return header
-
-
-def _check_manifest(
-    where: str,
-    header: dict[str, Any],
-    infos: dict[str, zipfile.ZipInfo],
-    archive_bytes: int | None = None,
-) -> dict[str, tuple[tuple[int, ...], str]]:
-    """Validate the manifest against the zip directory and the model config
-    (and, given the file's size on disk, bound how far its members expand)."""
-    config = _check_config(where, header.get("model"))
-    manifest = header.get("arrays")
-    if not isinstance(manifest, dict):
-        raise CheckpointError(f"{where}: its metadata lacks the array manifest")
-    expected: dict[str, tuple[tuple[int, ...], str]] = {}
-    for name, entry in manifest.items():
-        try:
-            shape = tuple(entry["shape"])
-            dtype = np.dtype(entry["dtype"])
-        except (KeyError, TypeError, ValueError):
-            raise CheckpointError(f"{where}: the manifest entry for {name!r} is invalid") from None
-        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
-            raise CheckpointError(f"{where}: the manifest gives {name!r} an invalid shape")
-        if dtype.kind not in _NUMBER_KINDS:
-            raise CheckpointError(f"{where}: the manifest gives {name!r} a non-numeric dtype")
-        expected[name] = (shape, dtype.str)
-    members = {n for n in infos if n != META_MEMBER}
-    if members != set(expected):
-        extra = sorted(members - set(expected))
-        missing = sorted(set(expected) - members)
-        what = f"unlisted members {extra[:5]}" if extra else f"missing members {missing[:5]}"
-        raise CheckpointError(f"{where} does not match its manifest: {what}")
-    params = _param_shapes(config)
-    dtype = np.dtype(config["dtype"]).str
-    listed = {n[len("param/") :] for n in expected if n.startswith("param/")}
-    if listed != set(params):
-        raise CheckpointError(
-            f"{where}: its parameters {sorted(listed)} do not fit the model config "
-            f"(expected {sorted(params)})"
-        )
-    for pname, pshape in params.items():
-        shape, got = expected[f"param/{pname}"]
-        if shape != pshape or got != dtype:
-            raise CheckpointError(
-                f"{where}: parameter {pname} is {shape} {got} but the model config needs "
-                f"{pshape} {dtype}"
-            )
-    for name in expected:
-        if not name.startswith(("param/", "optim/", "extra/")):
-            raise CheckpointError(f"{where}: unexpected member {name!r}")
-    total = 0
-    for name, (shape, dt) in expected.items():
-        nbytes = math.prod(shape) * np.dtype(dt).itemsize
-        declared = infos[name].file_size
-        if declared > nbytes + _HEADER_SLACK or declared < nbytes:
-            raise CheckpointError(
-                f"{where}: member {name} declares {declared} bytes but should hold {nbytes}"
-            )
-        total += declared
-    if total > MAX_LOAD_BYTES:
-        raise CheckpointError(
-            f"{where} would need {total / 1024**3:.1f} GiB (limit "
-            f"{MAX_LOAD_BYTES / 1024**3:.0f} GiB)"
-        )
-    if archive_bytes is not None and total > MAX_EXPANSION * archive_bytes + EXPANSION_FLOOR:
-        raise CheckpointError(
-            f"{where} would expand from {archive_bytes} bytes on disk to {total} bytes of "
-            f"arrays (more than {MAX_EXPANSION} times its size): refused as a zip bomb"
-        )
-    return expected
-
-
-def _zip_members(where: str, zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    infos: dict[str, zipfile.ZipInfo] = {}
-    for info in zf.infolist():
-        if not info.filename.endswith(".npy"):
-            raise CheckpointError(
-                f"{where} is not an rnnplay checkpoint (member {info.filename!r})"
-            )
-        if info.flag_bits & 0x1:
-            raise CheckpointError(f"{where}: member {info.filename} is encrypted")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise CheckpointError(
-                f"{where}: member {info.filename} uses an unsupported compression"
-            )
-        name = info.filename[: -len(".npy")]
-        if name in infos:
-            raise CheckpointError(f"{where}: member {info.filename} appears twice")
-        infos[name] = info
-    if META_MEMBER not in infos:
-        raise CheckpointError(f"{where} is not an rnnplay checkpoint (no {META_MEMBER})")
-    return infos
-
-
-def _build_optimizer(where: str, info: Any, state: dict[str, np.ndarray], model: RNNLM):
-    if not isinstance(info, dict) or info.get("name") not in OPTIMIZERS:
-        raise CheckpointError(f"{where}: its optimizer entry is invalid")
-    cls = OPTIMIZERS[info["name"]]
-    hyper = info.get("hyper")
-    accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
-    if (
-        not isinstance(hyper, dict)
-        or not set(hyper) <= accepted
-        or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-            for v in hyper.values()
-        )
-    ):
-        raise CheckpointError(f"{where}: its {info['name']} hyperparameters are invalid")
-    try:
-        optimizer = cls(**hyper)
-        optimizer.load_state_dict(state, model.params)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(
-            f"{where}: its optimizer state does not fit the model ({exc})"
-        ) from None
-    return optimizer
-
-
-def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
-    """Read and validate the checkpoint at ``path`` (never unpickles anything)."""
-    path = Path(path)
-    where = f"checkpoint '{path}'"
-    if not path.exists():
-        raise CheckpointError(f"{where} does not exist")
-    if path.is_dir():
-        raise CheckpointError(f"{where} is a directory, not a checkpoint file")
-    if not path.is_file():
-        raise CheckpointError(f"{where} is not a regular file")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return _load(where, path, zf)
-    except CheckpointError as exc:
-        # Names and values from the file reach the terminal escaped, never raw.
-        raise CheckpointError(one_line(exc)) from None
-    except zipfile.BadZipFile as exc:
-        raise CheckpointError(
-            f"{where} is corrupt or truncated, or not an rnnplay checkpoint ({exc})"
-        ) from None
-    except PermissionError:
-        raise CheckpointError(f"{where} cannot be read (permission denied)") from None
-    except (OSError, EOFError, ValueError) as exc:
-        raise CheckpointError(f"{where} is corrupt or truncated ({exc})") from None
-
-
-def _load(where: str, path: Path, zf: zipfile.ZipFile) -> Checkpoint:
-    infos = _zip_members(where, zf)
-    header = _load_json(where, zf, infos[META_MEMBER])
-    expected = _check_manifest(where, header, infos, archive_bytes=path.stat().st_size)
-    try:
-        vocab = Vocabulary.from_json(header.get("vocab"))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"{where}: its vocabulary is invalid ({exc})") from None
-    config = upgrade_names(header["model"])
-    if len(vocab) != config["vocab_size"]:
-        raise CheckpointError(
-            f"{where}: its vocabulary has {len(vocab)} tokens but the model expects "
-            f"{config['vocab_size']}"
-        )
-    user_meta = header.get("meta")
-    if not isinstance(user_meta, dict):
-        raise CheckpointError(f"{where}: its meta entry is not a dict")
-    optim_info = header.get("optimizer")
-    has_optim = any(n.startswith("optim/") for n in expected)
-    if (optim_info is None) == has_optim:
-        raise CheckpointError(f"{where}: its optimizer entry and optimizer arrays disagree")
-
-    loaded: dict[str, np.ndarray] = {}
-    for name, (shape, dtype) in expected.items():
-        loaded[name] = _read_member(where, zf, infos[name], shape, dtype)
-    _check_finite("checkpoint", path, loaded)
-
-    try:
-        model = RNNLM(**config)
-    except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"{where}: its model config is invalid ({exc})") from None
-    for pname, param in zip(model.param_names, model.params, strict=True):
-        param[...] = loaded[f"param/{pname}"]
-    optimizer = None
-    if optim_info is not None:
-        state = {n[len("optim/") :]: a for n, a in loaded.items() if n.startswith("optim/")}
-        optimizer = _build_optimizer(where, optim_info, state, model)
-    extras = {n[len("extra/") :]: a for n, a in loaded.items() if n.startswith("extra/")}
-    version = header.get("rnnplay_version")
-    return Checkpoint(
-        model=model,
-        vocab=vocab,
-        optimizer=optimizer,
-        meta=user_meta,
-        arrays=extras,
-        rnnplay_version=version if isinstance(version, str) else "",
-        format_version=header["format_version"],
-        path=path,
-    )

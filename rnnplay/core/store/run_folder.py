@@ -62,10 +62,18 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
+def write_text_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` through ``.NAME.tmp`` beside it and a rename: a
+    reader sees the old file or the new one, never half of one. The small text files
+    of a run (run.json, a trimmed metrics.jsonl, race.json) are all written here."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
+    """``data`` as indented JSON (no NaN), through :func:`write_text_atomically`."""
+    write_text_atomically(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
 
 
 def _pid_alive(pid: Any) -> bool:
@@ -252,7 +260,7 @@ class RunFolder:
             "config": config,
             **fields,
         }
-        _write_json_atomically(self.manifest_path, self.manifest)
+        write_json_atomically(self.manifest_path, self.manifest)
 
     def update(self, **fields: Any) -> None:
         """Change manifest fields (``status`` among STATUSES) and write it atomically."""
@@ -261,7 +269,7 @@ class RunFolder:
         if status is not None and status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
         self.manifest.update(fields, updated=_now())
-        _write_json_atomically(self.manifest_path, self.manifest)
+        write_json_atomically(self.manifest_path, self.manifest)
 
     def discard_if_empty(self) -> bool:
         """After a run that failed before its first checkpoint: remove what it wrote

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rnnplay.core import limits
-from rnnplay.core.nn.config import CELL_NAMES, ModelConfig, upgrade_names
+from rnnplay.core.nn.config import CELL_GATES, CELL_NAMES, ModelConfig, upgrade_names
 from rnnplay.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rnnplay.core.data.corpus import Dataset
 
 __all__ = ["CELL_NAMES", "DEFAULT_EPOCHS", "TrainConfig"]
 
@@ -30,7 +33,6 @@ MEMORY_LIMIT_BYTES = 8 * 1024**3
 activations of one step) exceeds this: failing up front with the estimate
 beats a MemoryError or a swapping machine minutes later."""
 
-_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 _OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
 
 
@@ -105,6 +107,23 @@ class TrainConfig:
             dtype=self.dtype,
         )
 
+    def load_dataset(self) -> Dataset:
+        """Read the corpus these settings name (its splits, level and vocabulary limit).
+
+        The one place a config becomes a dataset: the front door and resume both
+        call it. NumPy loads here, not when this module is imported.
+        """
+        from rnnplay.core.data.corpus import load_dataset
+
+        return load_dataset(
+            self.corpus,
+            level=self.level,
+            max_vocab=self.max_vocab,
+            valid=self.valid,
+            test=self.test,
+            val_fraction=self.val_fraction,
+        )
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TrainConfig:
         """Rebuild from :meth:`to_json`; unknown keys are refused, missing ones defaulted,
@@ -123,7 +142,14 @@ class TrainConfig:
 
     # -- validation -------------------------------------------------------------
     def validate(self) -> TrainConfig:
-        """Raise :class:`ConfigError` for the first absurd value; return self."""
+        """Raise :class:`ConfigError` for the first absurd value; return self.
+
+        Checked once per config: a config that passed is marked (it is frozen, and
+        :meth:`replace` makes a new, unchecked one), so the front door, the CLI and
+        a Trainer built from it do not check the same values again.
+        """
+        if self.__dict__.get("_valid"):
+            return self
         if self.level is not None:
             _choice("--level", self.level, LEVELS)
         _choice("--cell", self.cell, CELL_NAMES)
@@ -192,6 +218,7 @@ class TrainConfig:
             )
         # Cheapest refusal of absurd sizes: the vocabulary is at least 2 tokens.
         self.check_memory(vocab_size=2)
+        object.__setattr__(self, "_valid", True)
         return self
 
     # -- memory -------------------------------------------------------------
@@ -207,7 +234,7 @@ class TrainConfig:
         softmax, its gradient, a temporary).
         """
         V, D, H, L = vocab_size, self.embed, self.hidden, self.layers
-        G = _GATES.get(self.cell, 4)
+        G = CELL_GATES.get(self.cell, 4)
         itemsize = 8 if self.dtype == "float64" else 4
         n_params = V * D + (0 if self.tie else H * V) + V
         n_params += G * H * (D + H + 1) + (L - 1) * G * H * (2 * H + 1)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnplay.core.data.corpus import Dataset, load_dataset
+from rnnplay.core.data.corpus import Dataset
 from rnnplay.core.store.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from rnnplay.core.train.config import ConfigError, TrainConfig
 from rnnplay.core.train.optim import OPTIMIZERS
@@ -121,14 +121,7 @@ def resume(
         raise ConfigError(f"a resumed run keeps the checkpoint's settings; drop {shown}")
     config = config.replace(**overrides)
     if dataset is None:
-        dataset = load_dataset(
-            config.corpus,
-            level=config.level,
-            max_vocab=config.max_vocab,
-            valid=config.valid,
-            test=config.test,
-            val_fraction=config.val_fraction,
-        )
+        dataset = config.load_dataset()
     if list(dataset.vocab.tokens) != list(checkpoint.vocab.tokens):
         raise CheckpointError(
             f"the corpus '{config.corpus}' now gives a different vocabulary than the one "
@@ -179,4 +172,3 @@ def restore(trainer: Trainer, meta: dict[str, Any], arrays: dict[str, np.ndarray
         trainer.model.set_state(state)
     else:
         trainer.model.reset_state()
-    trainer.optimizer.lr = trainer.schedule.lr_at(trainer.step_count)

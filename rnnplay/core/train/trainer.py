@@ -90,7 +90,7 @@ class Trainer:
         model: RNNLM | None = None,
         optimizer: Optimizer | None = None,
     ) -> None:
-        config.validate()
+        config.validate()  # free when the front door validated it already
         if config.level is None:
             config = config.replace(level=dataset.vocab.level)
         elif config.level != dataset.vocab.level:
@@ -145,7 +145,6 @@ class Trainer:
         self.history: list[dict[str, Any]] = []
         self._step_time_ema: float | None = None
         self.diverged = False  # a weight became NaN/inf: nothing may be saved from here
-        self.optimizer.lr = self.schedule.lr_at(0)
 
     # -- properties -------------------------------------------------------------
     @property
@@ -154,10 +153,16 @@ class Trainer:
 
     @property
     def lr(self) -> float:
-        """The current learning rate. The schedule owns it (``schedule.lr_at``); the
-        optimizer's ``lr`` is set from the schedule before every step and after the
-        schedule reacts to a validation, and this reads that copy."""
-        return self.optimizer.lr
+        """The learning rate of the next step. The schedule owns it (``schedule.lr_at``:
+        ``TrainConfig.lr`` is only where it starts); ``step()`` hands it to the optimizer
+        just before the update, and nothing reads the optimizer's copy."""
+        return self.schedule.lr_at(self.step_count)
+
+    @property
+    def last_step_lr(self) -> float:
+        """The learning rate of the step just taken (of the first step before any):
+        what a validation after it reports."""
+        return self.schedule.lr_at(max(self.step_count - 1, 0))
 
     @lr.setter
     def lr(self, value: float) -> None:
@@ -167,7 +172,6 @@ class Trainer:
         if not math.isfinite(value) or value <= 0:
             raise ConfigError(f"learning rate must be a positive finite number, got {value!r}")
         self.schedule.set_lr(float(value), self.step_count)
-        self.optimizer.lr = self.schedule.lr_at(self.step_count)
 
     @property
     def eval_interval(self) -> int:
@@ -340,7 +344,7 @@ class Trainer:
             tokens=self.tokens_seen,
             loss=loss,
             ppl=perplexity(loss),
-            lr=self.lr,
+            lr=self.last_step_lr,
             elapsed_s=self.elapsed_s,
             kind="eval" if split == "valid" else "test",
         )
@@ -354,17 +358,17 @@ class Trainer:
         del self.history[:-HISTORY_LIMIT]
         return event
 
-    def _evaluate_events(self) -> Generator[Event, None, StopEvent | None]:
-        """Validate and yield the events; returns a nonfinite StopEvent when the
-        validation loss is not finite (the caller yields it and stops)."""
+    def validation_events(self) -> Generator[Event, None, StopEvent | None]:
+        """Validate as ``run()`` does between steps and yield the events (the EvalEvent,
+        an LRChangeEvent when the schedule reacts); returns a nonfinite StopEvent when
+        the validation loss is not finite (the caller yields it and stops). The race
+        drives its contenders' validations through here."""
         event = self.evaluate("valid")
         # The schedule sees the result before anyone does: a checkpoint saved when
         # the EvalEvent arrives must hold the schedule's state after it, or a run
         # resumed from it would not decide the next learning rate the same way.
         old = self.lr
         reason = self.schedule.observe(self.step_count, event.ppl)
-        if reason is not None:
-            self.optimizer.lr = self.schedule.lr_at(self.step_count)
         yield event
         if reason is not None:
             yield LRChangeEvent(step=self.step_count, old_lr=old, new_lr=self.lr, reason=reason)
@@ -375,8 +379,8 @@ class Trainer:
                 reason="nonfinite",
                 message=(
                     f"the validation loss became {event.loss} at step {self.step_count} with "
-                    f"learning rate {self.lr:.3g}; training stopped and these weights are not "
-                    f"saved: try a lower learning rate (e.g. {self.lr / 10:.3g})"
+                    f"learning rate {event.lr:.3g}; training stopped and these weights are not "
+                    f"saved: try a lower learning rate (e.g. {event.lr / 10:.3g})"
                 ),
             )
         return None
@@ -412,7 +416,7 @@ class Trainer:
         if every and step and step % every == 0 and not done:
             # Saved between a step and its evaluation (a save from the TUI can land
             # there): evaluate now, so a resumed run continues exactly.
-            stop = yield from self._evaluate_events()
+            stop = yield from self.validation_events()
             if stop is not None:
                 yield stop
                 return
@@ -434,7 +438,7 @@ class Trainer:
                     and every
                     and evaluated_at != self.step_count
                 ):
-                    stop = yield from self._evaluate_events()
+                    stop = yield from self.validation_events()
                     if stop is not None:
                         yield stop
                         return
@@ -447,7 +451,7 @@ class Trainer:
                 return
             yield event
             if every and self.step_count % every == 0:
-                stop = yield from self._evaluate_events()
+                stop = yield from self.validation_events()
                 if stop is not None:
                     yield stop
                     return
