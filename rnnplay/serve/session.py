@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         own.runs_dir.mkdir(parents=True, exist_ok=True)
         os.chdir(own.runs_dir)
         return cli._run_tui(args)
-    except (RnnplayError, ValueError, OSError) as error:
+    except (RnnplayError, OSError) as error:
         print_error(error)
         return EXIT_USAGE
 

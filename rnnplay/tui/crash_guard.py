@@ -11,11 +11,10 @@ naming the exception and the file that holds its traceback
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from typing import Any
 
-from rnnplay.errors import EXIT_BUG
+from rnnplay.errors import EXIT_BUG, print_error
 
 
 class CrashToFile:
@@ -44,7 +43,5 @@ def exit_code(app: Any, result: Any = None) -> int:
 
     if crash is None:
         crash = RuntimeError(f"the playground ended with exit code {app.return_code}")
-    line = report_crash(crash, list(sys.argv))
-    with contextlib.suppress(OSError, ValueError):  # stderr gone: the exit code still says it
-        print(f"rnnplay: error: {line}", file=sys.stderr)
+    print_error(report_crash(crash, list(sys.argv)))  # never raises: stderr may be gone
     return EXIT_BUG

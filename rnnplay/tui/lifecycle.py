@@ -214,7 +214,7 @@ class SessionChanges:
 
         try:
             config = self.session.config.replace(**message.changes).validate()
-        except ValueError as error:
+        except RnnplayError as error:
             self.notify(one_line(error), title="settings", severity="error", timeout=6)
             put_back()
             return

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rnnplay.core.runs import new_trainer
-from rnnplay.core.store import summary as summary_module
+from rnnplay.core.store import checkpoint_reader
 from rnnplay.core.store.summary import read_summary
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.trainer import Trainer
@@ -88,6 +88,6 @@ def test_unreadable_files_are_one_line_checkpoint_errors(tmp_path, monkeypatch):
     with pytest.raises(CheckpointError, match="cannot be read"):
         read_summary(tmp_path / "missing.npz")
     _trainer, path = trained_checkpoint(tmp_path)
-    monkeypatch.setattr(summary_module, "MAX_META_BYTES", 100)
+    monkeypatch.setattr(checkpoint_reader, "MAX_META_BYTES", 100)  # the limit both readers share
     with pytest.raises(CheckpointError, match="limit 100"):
         read_summary(path)

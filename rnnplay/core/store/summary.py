@@ -18,11 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from rnnplay.core.limits import MAX_META_BYTES
-from rnnplay.core.store.checkpoint import FORMAT, META_MEMBER
-from rnnplay.core.store.manifest import SchemaError, check_header, checkpoint_error, parse_metadata
+from rnnplay.core.store.checkpoint_reader import read_metadata
 from rnnplay.errors import CheckpointError, one_line
 
 
@@ -52,7 +48,7 @@ def read_summary(path: str | os.PathLike[str]) -> CheckpointSummary:
     where = f"checkpoint '{path}'"
     try:
         with zipfile.ZipFile(path) as zf:
-            header = _read_header(where, zf)
+            header = read_metadata(where, zf)
     except CheckpointError as error:
         raise CheckpointError(one_line(error)) from None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
@@ -73,26 +69,3 @@ def read_summary(path: str | os.PathLike[str]) -> CheckpointSummary:
         last_val_loss=_number(evals[-1]) if evals else None,
         train_loss=_number(meta.get("train_loss")),
     )
-
-
-def _read_header(where: str, zf: zipfile.ZipFile) -> dict[str, Any]:
-    try:
-        info = zf.getinfo(f"{META_MEMBER}.npy")
-    except KeyError:
-        raise CheckpointError(f"{where} is not an rnnplay checkpoint (no {META_MEMBER})") from None
-    if info.file_size > MAX_META_BYTES:
-        raise CheckpointError(
-            f"{where}: its metadata declares {info.file_size} bytes (limit {MAX_META_BYTES})"
-        )
-    with zf.open(info) as stream:
-        raw = np.lib.format.read_array(stream, allow_pickle=False)
-    if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise CheckpointError(f"{where}: its metadata is not a UTF-8 byte array")
-    try:
-        header = parse_metadata(raw.tobytes())
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise CheckpointError(f"{where} is not an rnnplay checkpoint (unknown metadata)")
-        check_header(header)
-    except SchemaError as error:
-        raise checkpoint_error(where, error) from None
-    return header
