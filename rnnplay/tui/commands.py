@@ -3,8 +3,10 @@
 The palette lists Textual's own theme and maximize entries, a screenshot
 that is saved into the run folder (Textual's saves into ~/Downloads, which
 may not exist, and does not say where), and every key of the table in
-:mod:`rnnplay.tui.keys` that applies here. Textual's "Keys" panel is left
-out: it squeezed the loss chart, and the help screen (``?``) lists the keys.
+:mod:`rnnplay.tui.keys` that applies here (over the Compare view and the Runs
+screen only the app's keys that still work there, ``keys.SCREEN_ACTIONS``).
+Textual's "Keys" panel is left out: it squeezed the loss chart, and the help
+screen (``?``) lists the keys.
 A mixin of :class:`~rnnplay.tui.app.RnnPlayApp`.
 """
 
@@ -19,6 +21,8 @@ from textual.screen import Screen
 
 from rnnplay.errors import RnnplayError, one_line
 from rnnplay.tui import keys
+from rnnplay.tui.screens.compare import CompareScreen
+from rnnplay.tui.screens.runs import RunsScreen
 
 if TYPE_CHECKING:
     from rnnplay.tui.app import RnnPlayApp
@@ -48,7 +52,10 @@ class PaletteCommands:
         yield SystemCommand(
             "Screenshot", "save an SVG of the screen in the run folder", self.action_screenshot
         )
+        on_own_keys = isinstance(screen, CompareScreen | RunsScreen)
         for action in keys.ACTIONS:
+            if on_own_keys and keys.action_name(action.action) not in keys.SCREEN_ACTIONS:
+                continue  # the main view's keys do nothing over the Compare/Runs screens
             if action.in_palette and keys.applies(action, tabs=self.tabs_shown):
                 help_text = f"{action.display}: {action.description}"
                 yield SystemCommand(action.title, help_text, functools.partial(self._soon, action))

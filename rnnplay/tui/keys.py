@@ -72,8 +72,9 @@ ACTIONS: tuple[KeyAction, ...] = (
               "halve the learning rate", "[", footer="lr /2", key_display="["),
     KeyAction("cycle_unit", "u", "Loss unit", "show losses in nats, bits or perplexity",
               "u", footer="Unit"),
-    KeyAction("compare", "m", "Compare cells", "race rnn, lstm and gru on these settings",
-              "m", footer="Compare"),
+    KeyAction("compare", "m", "Compare cells",
+              "race 2-4 contenders (rnn, lstm, gru, ...) on these settings", "m",
+              footer="Compare"),
     KeyAction("runs", "b", "Browse runs", "the run folders, their curves; continue one",
               "b", footer="Runs"),
     KeyAction("select_unit(-1)", "up", "Previous hidden unit", "select the unit above", "up"),
@@ -154,10 +155,67 @@ def help_rows(*, tabs: bool) -> list[tuple[str, str]]:
     if tabs and tab_keys:
         shown = ", ".join(f"{a.display} {a.title.removesuffix(' tab').lower()}" for a in tab_keys)
         rows.append(("1 - 4", f"tabs: {shown}"))
+    rows += screen_help_rows()
     rows += [(key, what) for key, what, where in EXTRA_HELP if where == "always" or tabs]
     return rows
 
 
-SCREEN_ACTIONS = frozenset({"help", "quit", "compare", "runs", "cycle_unit", "command_palette"})
+SCREEN_ACTIONS = frozenset({"help", "quit", "cycle_unit", "command_palette"})
 """The app's actions that still apply while the Compare view or the Runs screen is
-shown (their own keys, space, n, o, g, u, escape, are the screens' bindings)."""
+shown (their own keys, :data:`COMPARE_KEYS` and :data:`RUNS_KEYS`, are the screens'
+bindings). ``m`` and ``b`` are left out: they open those screens from the main view
+and would do nothing there, so they are neither run nor shown in their footers."""
+
+
+@dataclass(frozen=True)
+class ScreenKey:
+    """One key of the Compare view or the Runs screen (their footer and a help line)."""
+
+    keys: str
+    action: str
+    footer: str
+    display: str
+    what: str
+    """A few words for the help screen's line about the screen."""
+    priority: bool = False
+
+
+COMPARE_KEYS: tuple[ScreenKey, ...] = (
+    ScreenKey("space", "toggle_race", "Race", "space", "races / pauses", priority=True),
+    ScreenKey("n", "step_round", "Round", "n", "one round (every contender one step)"),
+    ScreenKey("u", "cycle_unit", "Unit", "u", "loss unit"),
+    ScreenKey("escape", "leave", "Back", "esc", "back (the race ends)"),
+    ScreenKey("q", "quit_all", "Quit", "q", "quit"),
+)
+"""The Compare view's own keys (``m``)."""
+
+RUNS_KEYS: tuple[ScreenKey, ...] = (
+    ScreenKey("space", "mark", "Mark", "space", "marks a run (curves overlaid)", priority=True),
+    ScreenKey("o", "open_run", "Continue", "o", "continues it"),
+    ScreenKey("g", "sample_run", "Sample", "g", "samples it"),
+    ScreenKey("u", "cycle_unit", "Unit", "u", "loss unit"),
+    ScreenKey("escape", "leave", "Back", "esc", "back"),
+)
+"""The Runs screen's own keys (``b``)."""
+
+SCREEN_HELP: tuple[tuple[str, str, tuple[ScreenKey, ...]], ...] = (
+    ("in m", "Compare view", COMPARE_KEYS),
+    ("in b", "Runs screen", RUNS_KEYS),
+)
+"""The help screen's line per screen: (key column, screen name, its keys)."""
+
+
+def screen_bindings(screen_keys: tuple[ScreenKey, ...]) -> list[Binding]:
+    """A screen's BINDINGS from its key table (so its footer and the help agree)."""
+    return [
+        Binding(k.keys, k.action, k.footer, key_display=k.display, priority=k.priority)
+        for k in screen_keys
+    ]
+
+
+def screen_help_rows() -> list[tuple[str, str]]:
+    """One (keys, what) line per screen: "in m", "Compare view: space races / pauses, ..."."""
+    return [
+        (column, f"{name}: " + ", ".join(f"{k.display} {k.what}" for k in screen_keys))
+        for column, name, screen_keys in SCREEN_HELP
+    ]

@@ -398,6 +398,18 @@ async def test_help_screen_opens_and_closes(apps, tmp_path):
         assert not isinstance(app.screen, HelpScreen)
 
 
+def test_help_lists_u_m_b_and_the_compare_and_runs_screens_keys():
+    lines = help_plain_text(tabs=False).splitlines()
+    for key, words in (("u", "nats, bits"), ("m", "race"), ("b", "run folders")):
+        assert any(line.startswith(f"{key}  ") and words in line for line in lines), key
+    compare = next(line for line in lines if line.startswith("in m  Compare view:"))
+    runs = next(line for line in lines if line.startswith("in b  Runs screen:"))
+    for shown in ("space races", "n one round", "u loss unit", "esc back", "q quit"):
+        assert shown in compare
+    for shown in ("space marks", "o continues", "g samples", "esc back"):
+        assert shown in runs
+
+
 async def test_help_fits_80x24_and_scrolls_with_the_keys_people_try(apps, tmp_path):
     app = new_app(apps, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

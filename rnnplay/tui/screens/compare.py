@@ -1,6 +1,8 @@
-"""The Compare view: race 2-3 cells on the current settings, side by side, live.
+"""The Compare view: race 2-4 contenders on the current settings, side by side, live.
 
-Pick the contenders (rnn, lstm, gru with the playground's settings), then
+Pick the contenders (rnn, lstm, gru with the playground's settings by
+default; any cell also at a second hidden size, so a fourth contender can be
+a bigger or smaller LSTM: :func:`other_hidden`), then
 space trains them in rotation in one thread worker
 (:class:`~rnnplay.tui.race_session.RaceSession`), n runs one round (every
 contender one step), u switches the loss unit, escape goes back (the race
@@ -18,16 +20,19 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, SelectionList, Static
 from textual.worker import get_current_worker
 
+from rnnplay.core.contenders import MAX_CONTENDERS, MIN_CONTENDERS
 from rnnplay.core.data.stats import reference_lines
 from rnnplay.core.race import RaceResult
+from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.units import convert, format_loss, unit_label
 from rnnplay.errors import RnnplayError, one_line
+from rnnplay.tui.keys import COMPARE_KEYS, screen_bindings
 from rnnplay.tui.race_session import RaceProgress, RaceSession
 from rnnplay.tui.widgets.overlay_chart import PALETTE, OverlayChart, Series
 
@@ -35,22 +40,17 @@ if TYPE_CHECKING:
     from rnnplay.tui.app import RnnPlayApp
 
 CELLS = ("rnn", "lstm", "gru")
+DEFAULT_PICK = CELLS
 COLUMNS = ("contender", "params", "steps", "tok/s", "best val", "grad@50")
 
 
 class CompareScreen(Screen[None]):
     """Race contenders made from the playground's current settings."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_race", "Race", priority=True),
-        Binding("n", "step_round", "Round"),
-        Binding("u", "cycle_unit", "Unit"),
-        Binding("escape", "leave", "Back"),
-        Binding("q", "quit_all", "Quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = screen_bindings(COMPARE_KEYS)
     DEFAULT_CSS = """
     CompareScreen { layout: vertical; }
-    CompareScreen #pick { height: auto; max-height: 5; border: round $border; }
+    CompareScreen #pick { height: auto; max-height: 8; border: round $border; }
     CompareScreen #table { height: auto; max-height: 7; }
     CompareScreen #charts { height: 1fr; min-height: 8; }
     CompareScreen #loss-overlay { width: 2fr; border: round $border; }
@@ -75,8 +75,11 @@ class CompareScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        picker = SelectionList[str](*((c, c, True) for c in CELLS), id="pick")
-        picker.border_title = "Contenders: enter toggles (tab to reach), space races"
+        picker = SelectionList[str](*pick_options(self.rnnplay.session.config.hidden), id="pick")
+        picker.border_title = (
+            f"Contenders ({MIN_CONTENDERS}-{MAX_CONTENDERS}): enter toggles (tab to reach), "
+            "space races"
+        )
         yield picker
         yield DataTable(id="table", show_cursor=False, zebra_stripes=True)
         with Horizontal(id="charts"):
@@ -98,18 +101,21 @@ class CompareScreen(Screen[None]):
 
     # -- starting ---------------------------------------------------------------------
     def picked(self) -> list[str]:
-        return [c for c in CELLS if c in self.query_one(SelectionList).selected]
+        """The picked contenders' values, in the picker's order ("lstm", "lstm@64")."""
+        selected = set(self.query_one(SelectionList).selected)
+        options = pick_options(self.rnnplay.session.config.hidden)
+        return [value for _, value, _ in options if value in selected]
 
     def start(self, cells: list[str] | None = None) -> bool:
-        """Open the race's run folders (the front door) for ``cells`` (default: the
-        picked ones); False with a notice when that fails."""
+        """Open the race's run folders (the front door) for ``cells`` (picker values,
+        default: the picked ones); False with a notice when that fails."""
         app = self.rnnplay
         cells = cells or self.picked()
-        if len(cells) < 2:
-            app.notify("pick at least two contenders", severity="warning")
+        if not MIN_CONTENDERS <= len(cells) <= MAX_CONTENDERS:
+            app.notify(f"pick {MIN_CONTENDERS} to {MAX_CONTENDERS} contenders", severity="warning")
             return False
         base = app.session.config
-        configs = [base.replace(cell=cell) for cell in cells]
+        configs = [contender_config(base, value) for value in cells]
         try:
             self.session = RaceSession(configs, runs_dir=app.place.runs_dir, post=self.post_message)
         except (RnnplayError, OSError, ValueError) as error:
@@ -252,6 +258,33 @@ class CompareScreen(Screen[None]):
                 reach,
             )
         table.columns[list(table.columns)[4]].label = f"best val ({unit_label(unit, short=True)})"
+
+
+def other_hidden(hidden: int) -> int:
+    """The picker's second hidden size: double a small model's, halve a big one's
+    (so the extra contender stays cheap enough to race beside the others)."""
+    return hidden * 2 if hidden <= 128 else hidden // 2
+
+
+def pick_options(hidden: int) -> list[tuple[str, str, bool]]:
+    """The picker's (label, value, picked) rows: every cell at the playground's hidden
+    size (picked), then every cell at :func:`other_hidden` ("lstm@64", not picked)."""
+    other = other_hidden(hidden)
+    rows = [(cell, cell, cell in DEFAULT_PICK) for cell in CELLS]
+    rows += [(f"{cell}, hidden {other}", f"{cell}@{other}", False) for cell in CELLS]
+    return rows
+
+
+def contender_config(base: TrainConfig, value: str) -> TrainConfig:
+    """The config a picker value names: "gru" (base's sizes) or "lstm@64" (hidden 64;
+    with tied weights the embedding follows, as tying needs them equal)."""
+    cell, _, hidden = value.partition("@")
+    if not hidden:
+        return base.replace(cell=cell)
+    size = int(hidden)
+    if base.tie:
+        return base.replace(cell=cell, hidden=size, embed=size)
+    return base.replace(cell=cell, hidden=size)
 
 
 def _race_body(session: RaceSession, rounds: int | None) -> None:

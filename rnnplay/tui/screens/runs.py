@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from rnnplay.core.train.units import convert, format_loss, unit_label
 from rnnplay.runs_cli import run_rows
+from rnnplay.tui.keys import RUNS_KEYS, screen_bindings
 from rnnplay.tui.widgets.overlay_chart import PALETTE, OverlayChart, Series
 
 if TYPE_CHECKING:
@@ -53,13 +54,7 @@ def read_curves(metrics: Path) -> tuple[list[tuple[int, float]], list[tuple[int,
 class RunsScreen(Screen[None]):
     """The run folders under the app's runs_dir."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "mark", "Mark", priority=True),
-        Binding("o", "open_run", "Continue"),
-        Binding("g", "sample_run", "Sample"),
-        Binding("u", "cycle_unit", "Unit"),
-        Binding("escape", "leave", "Back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = screen_bindings(RUNS_KEYS)
     DEFAULT_CSS = """
     RunsScreen { layout: vertical; }
     RunsScreen #runs-table { height: 1fr; min-height: 5; }
