@@ -27,7 +27,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from rnnplay.tui.widgets.braille import DOT_BITS, line_dots
-from rnnplay.tui.widgets.theme_styles import ThemeStyles
+from rnnplay.tui.widgets.whole_frame import WholeFrame
 
 LAYER_COLOURS: tuple[str, ...] = ("#ffa62b", "#4fc3f7", "#c792ea", "#9ccc65")
 """Line colour per layer (cycled when there are more layers)."""
@@ -63,7 +63,7 @@ def nice_step(span: float, max_ticks: int) -> int:
         magnitude *= 10
 
 
-class GradientFlow(ThemeStyles, Widget):
+class GradientFlow(WholeFrame, Widget):
     """Norm of dL/dh_t against distance back, relative to distance 0, one line per layer."""
 
     DEFAULT_CSS = """
@@ -179,18 +179,7 @@ class GradientFlow(ThemeStyles, Widget):
 
     # ------------------------------------------------------------ rendering
 
-    def styles_changed(self) -> None:
-        self._frame = None
-
-    def render_line(self, y: int) -> Strip:
-        width, height = self.size
-        key = (self._version, width, height, self.app.theme)
-        if self._frame is None or self._frame[0] != key:
-            self._frame = (key, self._render_frame(width, height))
-        lines = self._frame[1]
-        return lines[y] if 0 <= y < len(lines) else Strip.blank(width, self.themed())
-
-    def _render_frame(self, width: int, height: int) -> list[Strip]:
+    def render_frame(self, width: int, height: int) -> list[Strip]:
         """All rows of the panel for the current data and size."""
         base = self.themed()
         curves = [c for c in self.relative_log10() if c.size]

@@ -39,7 +39,7 @@ from rnnplay.tui.widgets.braille import (
     tick_label,
     ticks,
 )
-from rnnplay.tui.widgets.theme_styles import ThemeStyles
+from rnnplay.tui.widgets.whole_frame import WholeFrame
 
 MAX_POINTS = 600
 """Stored smoothed points before the history is thinned to half its resolution."""
@@ -85,7 +85,7 @@ class Smoother:
         return self._avg / (1.0 - self.beta**self._count)
 
 
-class LossChart(ThemeStyles, Widget, can_focus=False):
+class LossChart(WholeFrame, Widget, can_focus=False):
     """Training loss (smoothed) and validation loss, in nats per token."""
 
     DEFAULT_CSS = """
@@ -226,18 +226,6 @@ class LossChart(ThemeStyles, Widget, can_focus=False):
         self._version += 1
         self._show_legend_line()
         self.refresh()
-
-    def styles_changed(self) -> None:
-        self._frame = None
-
-    def render_line(self, y: int) -> Strip:
-        width, height = self.size
-        key = (self._version, width, height, self.app.theme)
-        if self._frame is None or self._frame[0] != key:
-            self._frame = (key, self.render_frame(width, height))
-            self.frames_built += 1
-        lines = self._frame[1]
-        return lines[y] if 0 <= y < len(lines) else Strip.blank(width, self.themed())
 
     def render_frame(self, width: int, height: int) -> list[Strip]:
         """Every row of the chart for the current points and size."""

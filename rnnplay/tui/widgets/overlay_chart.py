@@ -28,7 +28,7 @@ from rnnplay.tui.widgets.braille import (
     ticks,
 )
 from rnnplay.tui.widgets.loss_chart import short_count
-from rnnplay.tui.widgets.theme_styles import ThemeStyles
+from rnnplay.tui.widgets.whole_frame import WholeFrame
 
 PALETTE = ("rgb(90,170,255)", "rgb(255,170,60)", "rgb(120,220,120)", "rgb(230,110,200)")
 """One colour per contender (at most four in a race)."""
@@ -46,7 +46,7 @@ class Series:
     in_legend: bool = True
 
 
-class OverlayChart(ThemeStyles, Widget, can_focus=False):
+class OverlayChart(WholeFrame, Widget, can_focus=False):
     """Several series on shared axes; :meth:`set_series` replaces what is drawn."""
 
     DEFAULT_CSS = """
@@ -83,17 +83,6 @@ class OverlayChart(ThemeStyles, Widget, can_focus=False):
                 legend.setdefault(item.label, f"[{item.colour}]\u2501\u2501[/] {item.label}")
         self.border_subtitle = "  ".join(legend.values())
         self.refresh()
-
-    def styles_changed(self) -> None:
-        self._frame = None
-
-    def render_line(self, y: int) -> Strip:
-        width, height = self.size
-        key = (self._version, width, height, self.app.theme)
-        if self._frame is None or self._frame[0] != key:
-            self._frame = (key, self.render_frame(width, height))
-        lines = self._frame[1]
-        return lines[y] if 0 <= y < len(lines) else Strip.blank(width, self.themed())
 
     def _y(self, value: float) -> float:
         if not self.log_y:
