@@ -39,6 +39,7 @@ from rnnplay.tui.widgets.braille import (
     tick_label,
     ticks,
 )
+from rnnplay.tui.widgets.chart_labels import with_reference_label, x_label_strip
 from rnnplay.tui.widgets.whole_frame import WholeFrame
 
 MAX_POINTS = 600
@@ -310,7 +311,7 @@ class LossChart(WholeFrame, Widget, can_focus=False):
             segments = [Segment(f"{label:>{gutter}}" + ("┤" if label else "│"), axis)]
             runs = canvas.runs(row)
             if row in ref_rows:
-                runs = _with_label(runs, ref_rows[row], plot_width)
+                runs = with_reference_label(runs, ref_rows[row], plot_width, REFERENCE)
             segments += [Segment(text, colours.get(owner, base)) for text, owner in runs]
             lines.append(Strip(segments))
         x_ticks = [(dot_x(v) // 2, short_count(v)) for v in ticks(0.0, x_end, x_step)]
@@ -319,22 +320,8 @@ class LossChart(WholeFrame, Widget, can_focus=False):
             for col, _ in x_ticks:
                 axis_line[min(col, plot_width - 1)] = "┬"
             lines.append(Strip([Segment(" " * gutter + "└" + "".join(axis_line), axis)]))
-        lines.append(self._x_labels(x_ticks, gutter, plot_width, axis))
+        lines.append(x_label_strip(x_ticks, gutter, plot_width, axis))
         return [line.crop(0, width).adjust_cell_length(width, base) for line in lines[:height]]
-
-    @staticmethod
-    def _x_labels(
-        x_ticks: list[tuple[int, str]], gutter: int, plot_width: int, style: Style
-    ) -> Strip:
-        """Tick labels centred on their ticks, moved inside the plot at the ends, none cut."""
-        row = [" "] * (plot_width + 1)
-        end = -1
-        for col, text in x_ticks:
-            start = min(max(col + 1 - len(text) // 2, 0), plot_width + 1 - len(text))
-            if start > end:
-                row[start : start + len(text)] = list(text)
-                end = start + len(text)
-        return Strip([Segment(" " * gutter + "".join(row), style)])
 
     def _show_legend_line(self) -> None:
         """The legend lives in the border subtitle, naming the series shown."""
@@ -349,23 +336,3 @@ class LossChart(WholeFrame, Widget, can_focus=False):
             legend = "  ".join(parts)
         if self.border_subtitle != legend:
             self.border_subtitle = legend
-
-
-def _with_label(runs: list[tuple[str, int]], label: str, width: int) -> list[tuple[str, int]]:
-    """``runs`` (a canvas row) with ``label`` written over its right end (a reference
-    line's name on the line itself); rows too narrow for it stay as they are."""
-    text = f" {label} "
-    if len(text) > width // 2:  # "uniform over 62 tokens" -> "uniform"
-        text = f" {label.split()[0]} "
-    if len(text) > width // 2:
-        return runs
-    cells = [(ch, owner) for chunk, owner in runs for ch in chunk]
-    start = width - len(text)
-    cells[start:] = [(ch, REFERENCE) for ch in text]
-    merged: list[tuple[str, int]] = []
-    for ch, owner in cells:
-        if merged and merged[-1][1] == owner:
-            merged[-1] = (merged[-1][0] + ch, owner)
-        else:
-            merged.append((ch, owner))
-    return merged

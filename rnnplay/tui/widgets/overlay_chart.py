@@ -27,6 +27,7 @@ from rnnplay.tui.widgets.braille import (
     tick_label,
     ticks,
 )
+from rnnplay.tui.widgets.chart_labels import with_reference_label, x_label_strip
 from rnnplay.tui.widgets.loss_chart import short_count
 from rnnplay.tui.widgets.whole_frame import WholeFrame
 
@@ -151,7 +152,7 @@ class OverlayChart(WholeFrame, Widget, can_focus=False):
             segments = [Segment(f"{label:>{gutter}}" + ("┤" if label else "│"), axis)]
             runs = canvas.runs(row)
             if row in ref_rows:
-                runs = _labelled(runs, ref_rows[row], plot_width, reference_id)
+                runs = with_reference_label(runs, ref_rows[row], plot_width, reference_id)
             segments += [Segment(text, colours.get(owner, base)) for text, owner in runs]
             lines.append(Strip(segments))
         x_ticks = [(dot_x(v) // 2, short_count(v)) for v in ticks(x_low, x_end, x_step)]
@@ -160,41 +161,10 @@ class OverlayChart(WholeFrame, Widget, can_focus=False):
             for col, _ in x_ticks:
                 axis_line[min(col, plot_width - 1)] = "┬"
             lines.append(Strip([Segment(" " * gutter + "└" + "".join(axis_line), axis)]))
-        lines.append(_x_labels(x_ticks, gutter, plot_width, axis))
+        lines.append(x_label_strip(x_ticks, gutter, plot_width, axis))
         return [line.crop(0, width).adjust_cell_length(width, base) for line in lines[:height]]
 
     def _tick_text(self, value: float, step: float) -> str:
         if self.log_y:
             return f"1e{value:g}" if value else "1"
         return tick_label(value, step)
-
-
-def _x_labels(x_ticks: list[tuple[int, str]], gutter: int, width: int, style: Style) -> Strip:
-    row = [" "] * (width + 1)
-    end = -1
-    for col, text in x_ticks:
-        start = min(max(col + 1 - len(text) // 2, 0), width + 1 - len(text))
-        if start > end:
-            row[start : start + len(text)] = list(text)
-            end = start + len(text)
-    return Strip([Segment(" " * gutter + "".join(row), style)])
-
-
-def _labelled(
-    runs: list[tuple[str, int]], label: str, width: int, owner_id: int
-) -> list[tuple[str, int]]:
-    """``runs`` with ``label`` written over its right end (a reference line's name)."""
-    text = f" {label} "
-    if len(text) > width // 2:
-        text = f" {label.split()[0]} "
-    if len(text) > width // 2:
-        return runs
-    cells = [(ch, owner) for chunk, owner in runs for ch in chunk]
-    cells[width - len(text) :] = [(ch, owner_id) for ch in text]
-    merged: list[tuple[str, int]] = []
-    for ch, owner in cells:
-        if merged and merged[-1][1] == owner:
-            merged[-1] = (merged[-1][0] + ch, owner)
-        else:
-            merged.append((ch, owner))
-    return merged
