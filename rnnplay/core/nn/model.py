@@ -195,14 +195,17 @@ class RNNLM:
         return self.dropouts[-1].forward(h)
 
     def _folded_backward(self, dpre: np.ndarray) -> None:
-        """Embedding and first-layer Wx gradients from the projection gradient (T, N, G*H)."""
+        """Embedding and first-layer Wx gradients from the projection gradient (T, N, G*H).
+
+        The per-token sums of ``dpre``'s rows are one product with the one-hot
+        matrix of the ids (TN, V): at char level (V ~ 65, TN ~ 2k) that is
+        ~1 ms, where sorting the rows and ``np.add.reduceat`` took ~15 ms.
+        """
         ids = self._folded_ids.T.reshape(-1)  # time-major, like dpre's rows
         dpre2d = dpre.reshape(ids.size, -1)
-        order = np.argsort(ids, kind="stable")
-        sorted_ids = ids[order]
-        starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-        per_token = np.zeros((self.config["vocab_size"], dpre2d.shape[1]), dtype=dpre.dtype)
-        per_token[sorted_ids[starts]] = np.add.reduceat(dpre2d[order], starts, axis=0)
+        one_hot = np.zeros((ids.size, self.config["vocab_size"]), dtype=dpre.dtype)
+        one_hot[np.arange(ids.size), ids] = 1
+        per_token = one_hot.T @ dpre2d
         first = self.recurrent[0]
         np.matmul(self.embed.params[0].T, per_token, out=first.grads[0])
         np.matmul(per_token, first.params[0].T, out=self.embed.grads[0])
