@@ -50,9 +50,12 @@ from rnnplay.core.data.corpus import Dataset, load_dataset
 from rnnplay.core.runs import new_trainer
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.evaluation import sequence_loss
+from rnnplay.core.train.presets import PRESETS
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "tinyshakespeare.txt"
 RECIPE_FLAGS = (
+    "cell",
+    "optimizer",
     "embed",
     "hidden",
     "layers",
@@ -120,7 +123,7 @@ def run_rnnplay(args: argparse.Namespace, dataset: Dataset) -> list[dict[str, An
     config = _config(args, total_steps)
     trainer = new_trainer(config, headless=False, dataset=dataset)
     recipe = {name: getattr(config, name) for name in RECIPE_FLAGS}
-    recipe.update(total_steps=total_steps, probed_steps_per_s=steps_per_s)
+    recipe.update(total_steps=total_steps, probed_steps_per_s=steps_per_s, preset=args.preset)
     records = []
     trained = 0.0
     for mark in _marks(args.seconds, args.every):
@@ -282,11 +285,33 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--probe-seconds", type=float, default=5.0, help="speed probe for the cosine horizon"
     )
+    parser.add_argument(
+        "--preset",
+        choices=tuple(PRESETS),
+        default=None,
+        help="take the recipe from this `rnnplay train --preset` (its max_steps is the "
+        "cosine horizon); recipe flags typed beside it win",
+    )
     return parser
 
 
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    """The flags, with a ``--preset``'s settings as the defaults of the recipe flags."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.preset is not None:
+        settings = dict(PRESETS[args.preset].settings)
+        total = settings.pop("max_steps", None)
+        unknown = set(settings) - set(RECIPE_FLAGS)
+        if unknown:
+            parser.error(f"preset {args.preset} sets {sorted(unknown)}, not recipe flags here")
+        parser.set_defaults(**settings, total_steps=total)
+        args = parser.parse_args(argv)
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parse(argv)
     if not args.corpus.is_file():
         print(f"skipped: corpus {args.corpus} not found", file=sys.stderr)
         return 0

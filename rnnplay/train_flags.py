@@ -21,6 +21,7 @@ from rnnplay.core.train.config import (
     SCHEDULES,
     TrainConfig,
 )
+from rnnplay.core.train.presets import PRESETS
 
 DEFAULTS = TrainConfig()
 """The defaults every flag shows in its help."""
@@ -40,6 +41,15 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
     """
     d = DEFAULTS
     S = argparse.SUPPRESS
+
+    recipe = parser.add_argument_group("recipe")
+    recipe.add_argument(
+        "--preset",
+        choices=tuple(PRESETS),
+        default=S,
+        help="start from a named set of the settings below; flags typed beside it win. "
+        + "; ".join(f"{p.name}: {p.summary}" for p in PRESETS.values()),
+    )
 
     data = parser.add_argument_group("data")
     data.add_argument(
@@ -209,9 +219,14 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
 
 
 def given_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The TrainConfig fields the user typed on the command line."""
+    """The TrainConfig fields the user chose: a ``--preset``'s settings, then the
+    flags typed on the command line over them."""
     names = set(TrainConfig.__dataclass_fields__)
-    return {name: value for name, value in vars(args).items() if name in names}
+    typed = {name: value for name, value in vars(args).items() if name in names}
+    preset = getattr(args, "preset", None)
+    if preset is None:
+        return typed
+    return {**PRESETS[preset].settings, **typed}
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
