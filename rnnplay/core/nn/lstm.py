@@ -95,9 +95,10 @@ class TimeLSTM(TimeRecurrent):
     def _steps_forward(self, act: np.ndarray) -> np.ndarray:
         # The loop works "hidden-major": each step's gates are a (4H, N) block
         # whose four gates are contiguous row blocks, the cell state is (H, N).
-        # The recurrent product W_h^T h_t^T lands there directly, and every
-        # gate operation reads and writes contiguous memory (on column slices
-        # of an (N, 4H) block each operation cost 3-4x more).
+        # The recurrent product W_h^T h_t^T lands in that block directly, and
+        # every gate operation reads and writes contiguous memory (on column
+        # slices of an (N, 4H) block each operation cost 3-4x more). Same
+        # numbers as the batch-major loop, bit for bit.
         Wh = self.params[1]
         T, N, _ = act.shape
         H = self.hidden_size
@@ -107,7 +108,12 @@ class TimeLSTM(TimeRecurrent):
         hs = np.empty((T + 1, N, H), dtype=dtype)
         cs = np.empty((T + 1, H, N), dtype=dtype)
         tanh_cs = np.empty((T, H, N), dtype=dtype)
-        gates = np.empty((T, 4 * H, N), dtype=dtype)
+        if not act.flags.c_contiguous:
+            act = np.ascontiguousarray(act)
+        # Step t's gates go where its projections were (read by then): one
+        # buffer, already in memory, instead of a fresh (T, 4H, N) array.
+        gates = act.reshape(T, 4 * H, N)
+        rec = np.empty((4 * H, N), dtype=dtype)
         hs[0] = h0
         cs[0] = c0.T
         Wh_T = self._transposed(Wh, T)
@@ -119,7 +125,7 @@ class TimeLSTM(TimeRecurrent):
         # gates: halve the sigmoid rows (f, and i and o) before it, then halve and
         # shift them after (row blocks: a (4H, 1) broadcast costs 3x more here).
         for t in range(T):
-            a = gates[t]
+            a = rec  # the step works in one cache-resident block
             np.matmul(Wh_T, hs[t].T, out=a)
             a += act[t].T
             sig_f, sig_io = a[:H], a[2 * H :]
@@ -136,6 +142,7 @@ class TimeLSTM(TimeRecurrent):
             c += tmp
             np.tanh(c, out=tanh_cs[t])
             np.multiply(o, tanh_cs[t], out=hs[t + 1].T)
+            gates[t] = a
         self.h = hs[T].copy()
         self.c = np.ascontiguousarray(cs[T].T)
         self._cache = (hs, cs, tanh_cs, gates)
@@ -151,7 +158,9 @@ class TimeLSTM(TimeRecurrent):
         _, N, H = hs.shape
         T = hs.shape[0] - 1
         dtype = hs.dtype
-        dpre = np.empty((T, N, 4 * H), dtype=dtype)
+        # Step t's gradients go where its gates were (read by then): the
+        # forward's one buffer again.
+        dpre = gates.reshape(T, N, 4 * H)
         d = np.empty((4 * H, N), dtype=dtype)
         df, dg, di, do = d[:H], d[H : 2 * H], d[2 * H : 3 * H], d[3 * H :]
         dh = np.zeros((H, N), dtype=dtype)
