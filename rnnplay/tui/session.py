@@ -54,10 +54,11 @@ the UI thread for nothing)."""
 GRAD_FLOW_INTERVAL_S = 2.0
 """Probe the gradient flow about this often while training runs..."""
 
-GRAD_FLOW_BUDGET = 0.025
+GRAD_FLOW_BUDGET = 0.01
 """...but spend at most this fraction of the training time on probes: a probe
-costs about one training step, so for big models (steps of a second or
-more) the probe interval stretches to keep training at full speed..."""
+costs about one training step, so the interval stretches with the step time
+(the default model: a probe every ~4 s; at 2.5% the probes alone took 2-3%
+of the app's training speed, benchmarks/tui_overhead.py)..."""
 
 GRAD_FLOW_MAX_INTERVAL_S = 15.0
 """...up to this long at most, so probes keep coming for every model and level
