@@ -122,3 +122,34 @@ def test_float32_stays_float32(cls: type) -> None:
     dxs = layer.backward(np.ones_like(hs))
     assert hs.dtype == dxs.dtype == np.float32
     assert all(g.dtype == np.float32 for g in layer.grads)
+
+
+@pytest.mark.parametrize("cls", [TimeRNN, TimeLSTM, TimeGRU])
+def test_forward_lookup_gives_the_numbers_of_forward_projected(cls: type) -> None:
+    """The per-step gather (TimeLSTM's) and the plain ``table[ids]`` agree bit for bit:
+    outputs, carried state, the projection gradient and the Wh and b gradients."""
+    rng = np.random.default_rng(3)
+    V, T = 7, 12
+    table = rng.standard_normal((V, cls.gates * H)).astype("float32")
+    ids = rng.integers(0, V, size=(T, N))
+    dhs = rng.standard_normal((N, T, H)).astype("float32")
+    looked_up, projected = make(cls, stateful=True), make(cls, stateful=True)
+    for _ in range(2):  # the second call starts from the carried state
+        h_lookup = looked_up.forward_lookup(table, ids).copy()
+        h_projected = projected.forward_projected(table[ids]).copy()
+        np.testing.assert_array_equal(h_lookup, h_projected)
+        np.testing.assert_array_equal(looked_up.h, projected.h)
+        d_lookup = looked_up.backward_projected(dhs).copy()
+        d_projected = projected.backward_projected(dhs).copy()
+        np.testing.assert_array_equal(d_lookup, d_projected)
+        for mine, theirs in zip(looked_up.grads[1:], projected.grads[1:], strict=True):
+            np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("bad", [-1, 7])
+def test_forward_lookup_refuses_ids_outside_the_table(bad: int) -> None:
+    table = np.zeros((7, 4 * H), dtype="float32")
+    ids = np.zeros((5, N), dtype=np.int64)
+    ids[2, 1] = bad
+    with pytest.raises(ValueError, match="outside"):
+        make(TimeLSTM, stateful=False).forward_lookup(table, ids)

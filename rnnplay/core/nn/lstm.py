@@ -92,7 +92,26 @@ class TimeLSTM(TimeRecurrent):
         self.h = None
         self.c = None
 
-    def _steps_forward(self, act: np.ndarray) -> np.ndarray:
+    def forward_lookup(self, table: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """``forward_projected(table[ids])`` without building ``table[ids]``: each
+        step gathers its (4H, N) block straight from ``table`` (V, 4H) in the
+        loop's layout, a quarter of the cost of reading the batch-major
+        projections transposed. Pair it with :meth:`backward_projected`."""
+        G_H = self.params[0].shape[1]
+        ids = np.asarray(ids)
+        if table.ndim != 2 or table.shape[1] != G_H or ids.ndim != 2:
+            raise ValueError(
+                f"TimeLSTM: lookup of ids {ids.shape} in a table {table.shape}, "
+                f"expected (T, N) ids and a (V, {G_H}) table"
+            )
+        if ids.size and (ids.min() < 0 or ids.max() >= table.shape[0]):
+            raise ValueError(f"TimeLSTM: token ids outside [0, {table.shape[0]})")
+        self._x2d = None
+        return self._steps_forward(None, lookup=(np.ascontiguousarray(table.T), ids))
+
+    def _steps_forward(
+        self, act: np.ndarray | None, lookup: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> np.ndarray:
         # The loop works "hidden-major": each step's gates are a (4H, N) block
         # whose four gates are contiguous row blocks, the cell state is (H, N).
         # The recurrent product W_h^T h_t^T lands in that block directly, and
@@ -100,19 +119,25 @@ class TimeLSTM(TimeRecurrent):
         # slices of an (N, 4H) block each operation cost 3-4x more). Same
         # numbers as the batch-major loop, bit for bit.
         Wh = self.params[1]
-        T, N, _ = act.shape
         H = self.hidden_size
+        if lookup is None:
+            T, N, _ = act.shape
+            dtype = act.dtype
+            if not act.flags.c_contiguous:
+                act = np.ascontiguousarray(act)
+            # Step t's gates go where its projections were (read by then): one
+            # buffer, already in memory, instead of a fresh (T, 4H, N) array.
+            gates = act.reshape(T, 4 * H, N)
+        else:
+            table_T, ids = lookup
+            T, N = ids.shape
+            dtype = table_T.dtype
+            gates = np.empty((T, 4 * H, N), dtype=dtype)
         h0 = self._initial(self.h, N, "h")
         c0 = self._initial(self.c if self.h is not None else None, N, "c")
-        dtype = act.dtype
         hs = np.empty((T + 1, N, H), dtype=dtype)
         cs = np.empty((T + 1, H, N), dtype=dtype)
         tanh_cs = np.empty((T, H, N), dtype=dtype)
-        if not act.flags.c_contiguous:
-            act = np.ascontiguousarray(act)
-        # Step t's gates go where its projections were (read by then): one
-        # buffer, already in memory, instead of a fresh (T, 4H, N) array.
-        gates = act.reshape(T, 4 * H, N)
         rec = np.empty((4 * H, N), dtype=dtype)
         hs[0] = h0
         cs[0] = c0.T
@@ -125,9 +150,14 @@ class TimeLSTM(TimeRecurrent):
         # gates: halve the sigmoid rows (f, and i and o) before it, then halve and
         # shift them after (row blocks: a (4H, 1) broadcast costs 3x more here).
         for t in range(T):
-            a = rec  # the step works in one cache-resident block
-            np.matmul(Wh_T, hs[t].T, out=a)
-            a += act[t].T
+            np.matmul(Wh_T, hs[t].T, out=rec)
+            if lookup is None:
+                a = rec  # the step works in one cache-resident block
+                a += act[t].T
+            else:
+                a = gates[t]
+                np.take(table_T, ids[t], axis=1, out=a, mode="wrap")  # ids checked above
+                a += rec
             sig_f, sig_io = a[:H], a[2 * H :]
             sig_f *= half
             sig_io *= half
@@ -142,7 +172,8 @@ class TimeLSTM(TimeRecurrent):
             c += tmp
             np.tanh(c, out=tanh_cs[t])
             np.multiply(o, tanh_cs[t], out=hs[t + 1].T)
-            gates[t] = a
+            if a is rec:
+                gates[t] = a
         self.h = hs[T].copy()
         self.c = np.ascontiguousarray(cs[T].T)
         self._cache = (hs, cs, tanh_cs, gates)

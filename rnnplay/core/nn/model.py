@@ -185,7 +185,7 @@ class RNNLM:
             Wx, _, b = first.params
             table = self.embed.params[0] @ Wx
             table += b
-            h = first.forward_projected(table[xs.T])
+            h = first.forward_lookup(table, xs.T)
             self._folded_ids = xs
         else:
             h = self.recurrent[0].forward(self.dropouts[0].forward(self.embed.forward(xs)))

@@ -134,6 +134,12 @@ class TimeRecurrent:
         self._x2d = None
         return self._steps_forward(pre)
 
+    def forward_lookup(self, table: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Like ``forward_projected(table[ids])``: the projections of token ids
+        (T, N) looked up in a per-token table (V, G*H). A cell may gather them
+        step by step instead (TimeLSTM does). Pair it with :meth:`backward_projected`."""
+        return self.forward_projected(table[ids])
+
     def backward(self, dhs: np.ndarray) -> np.ndarray:
         """Fill all gradients; return the gradient for xs (N, T, D)."""
         if self._x2d is None:
