@@ -71,8 +71,9 @@ class TimeLSTM(TimeRecurrent):
     Forward: xs (N, T, D) -> hs (N, T, H). The cell state ``c`` is carried
     alongside ``h`` when stateful; ``set_state(h, c=None)`` sets both
     (c defaults to zeros). The input projection for all T steps and each
-    weight gradient are single matmuls; the time loop works in place on
-    preallocated time-major buffers.
+    weight gradient are single matmuls; the time loop works hidden-major
+    (see ``_steps_forward``) on preallocated buffers, and ``forward_lookup``
+    gathers each step's projections from a per-token table.
     """
 
     gates = 4
@@ -114,10 +115,11 @@ class TimeLSTM(TimeRecurrent):
     ) -> np.ndarray:
         # The loop works "hidden-major": each step's gates are a (4H, N) block
         # whose four gates are contiguous row blocks, the cell state is (H, N).
-        # The recurrent product W_h^T h_t^T lands in that block directly, and
+        # The recurrent product W_h^T h_t^T is computed in that shape, and
         # every gate operation reads and writes contiguous memory (on column
         # slices of an (N, 4H) block each operation cost 3-4x more). Same
-        # numbers as the batch-major loop, bit for bit.
+        # numbers as the batch-major loop, bit for bit. The projections come
+        # either as ``act`` (T, N, 4H) or, with ``lookup``, as (table^T, ids).
         Wh = self.params[1]
         H = self.hidden_size
         if lookup is None:
