@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PRESETS", "Preset", "preset_names"]
+__all__ = ["PRESETS", "Preset"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,3 @@ PRESETS: dict[str, Preset] = {
     )
 }
 
-
-def preset_names() -> tuple[str, ...]:
-    """The names ``--preset`` accepts."""
-    return tuple(PRESETS)
