@@ -52,4 +52,3 @@ PRESETS: dict[str, Preset] = {
         ),
     )
 }
-
