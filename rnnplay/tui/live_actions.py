@@ -76,7 +76,7 @@ class LiveActions:
 
     @from_session
     def on_weights_snapshot(self: RnnPlayApp, message: WeightsSnapshot) -> None:
-        self.samples.start(self.session, message.params, self.query_one("#prime", Input).value)
+        self.samples.start(self.session, message.model, self.query_one("#prime", Input).value)
 
     def on_sample_started(self: RnnPlayApp, message: SampleStarted) -> None:
         self.samples.started(message)

@@ -34,7 +34,6 @@ from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, StepEvent
 from rnnplay.errors import one_line
 from rnnplay.race_record import ContenderRecorder, race_summary, write_race_json
-from rnnplay.tui.sampling import model_from_params
 
 POST_EVERY_S = 0.25
 PROBE_EVERY_S = 2.0
@@ -172,13 +171,12 @@ class RaceSession:
             self._flush(running=True)
 
     def _sample(self, index: int) -> str:
-        """A short sample of contender ``index`` from a copy of its weights."""
+        """A short sample of contender ``index``, between two of its steps on
+        the race's thread (so from its live weights, without touching its state)."""
         trainer = self.race.contenders[index].trainer
-        params = [p.copy() for p in trainer.model.params]
-        model = model_from_params(dict(trainer.model.config), params)
         vocab = trainer.dataset.vocab
         seed = (trainer.config.seed or 0) + self.rounds_done
-        sampler = Sampler(model, vocab, temperature=0.8, seed=seed)
+        sampler = Sampler(trainer.model, vocab, temperature=0.8, seed=seed)
         sampler.start("")
         return "".join(step.text for step in sampler.steps(SAMPLE_TOKENS.get(vocab.level, 40)))
 

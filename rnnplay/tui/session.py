@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from rnnplay.core.nn.model import RNNLM
+from rnnplay.core.nn.stepper import frozen_copy
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
 from rnnplay.core.train.trainer import Trainer
@@ -236,12 +238,12 @@ class TrainingSession:
             if self._loop_active:
                 self._snapshot_wanted.set()
                 return
-        self._emit(WeightsSnapshot(self.generation, self.copy_params()))
+        self._emit(WeightsSnapshot(self.generation, self.snapshot_model()))
 
-    def copy_params(self) -> list[np.ndarray]:
-        """A private copy of the parameters (call only while the loop is idle
-        or from the training thread)."""
-        return [p.copy() for p in self.trainer.model.params]
+    def snapshot_model(self) -> RNNLM:
+        """A frozen copy of the model with weights of its own (call only while
+        the loop is idle or from the training thread)."""
+        return frozen_copy(self.trainer.model)
 
     def save(
         self,
@@ -367,7 +369,7 @@ class TrainingSession:
         self._drain_commands()
         if self._snapshot_wanted.is_set():
             self._snapshot_wanted.clear()
-            self._emit(WeightsSnapshot(self.generation, self.copy_params()))
+            self._emit(WeightsSnapshot(self.generation, self.snapshot_model()))
 
     def _drain_commands(self) -> None:
         while True:
