@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rnnplay.core.data.vocab import encode_readable
 from rnnplay.core.nn.model import RNNLM
 from rnnplay.core.nn.stepper import Stepper, Weights
-from rnnplay.errors import NumericalError, PromptError
+from rnnplay.errors import NumericalError
 
 if TYPE_CHECKING:
     from rnnplay.core.data.vocab import Vocabulary
@@ -193,15 +194,7 @@ class Sampler:
         """Prime text as token ids; ValueError naming characters the vocabulary lacks."""
         if not isinstance(prime, str):
             raise ValueError(f"the prime must be text, got {type(prime).__name__}")
-        vocab = self.vocab
-        if vocab.level == "char" or vocab.unk_id is None:
-            missing = list(dict.fromkeys(vocab.unknown(prime)))
-            if missing:
-                what = "characters" if vocab.level == "char" else "words"
-                shown = ", ".join(repr(t) for t in missing[:10])
-                more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-                raise PromptError(f"the prime has {what} the vocabulary lacks: {shown}{more}")
-        return np.asarray(vocab.encode(prime), dtype=np.int64)
+        return encode_readable(self.vocab, prime, "the prime")
 
     def start(self, prime: str = "") -> None:
         """Forget the sampler's state and feed ``prime`` once (or the start token)."""
