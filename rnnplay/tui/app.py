@@ -14,7 +14,6 @@ one group at a time); below 60x20 a screen says the terminal is too small.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,7 +24,8 @@ from textual.events import Resize
 from textual.widgets import Input, Label, Select, Tab, Tabs
 
 from rnnplay.core.data.stats import reference_lines
-from rnnplay.core.runs import Run
+from rnnplay.core.runs.opening import Run
+from rnnplay.core.runs.options import PlaygroundOptions
 from rnnplay.core.train.trainer import Trainer
 from rnnplay.core.train.units import DEFAULT_UNIT, next_unit, unit_label
 from rnnplay.tui import keys
@@ -407,27 +407,24 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self.place.close(self.end_status, save_last=not self.session.running)
 
 
-def run_app(args: argparse.Namespace) -> int:
-    """Entry point of the bare ``rnnplay`` command (called by rnnplay.cli).
+def run_app(options: PlaygroundOptions) -> int:
+    """Open the playground for ``options`` and run it; returns the exit code.
 
-    ``args.config`` is a validated TrainConfig, ``args.given`` the names of
-    the flags typed, ``args.checkpoint`` a path or None, ``args.runs_dir`` the
-    folder of run folders and ``args.confine_paths`` whether nothing outside it
-    may be opened. The run is opened by the front door (rnnplay.core.runs); a
-    corpus or checkpoint that fails raises its RnnplayError (one line and exit
-    2 from the CLI) before the screen changes. An opened checkpoint shows its
-    figures and starts a sample.
+    The bare ``rnnplay`` command and a served tab both call this. The run is
+    opened by the front door (:func:`rnnplay.core.runs.opening.open_playground`);
+    a corpus or checkpoint that fails raises its RnnplayError (one line and exit 2)
+    before the screen changes. An opened checkpoint shows its figures and starts a
+    sample.
     """
-    from rnnplay.core.runs import open_playground
-    from rnnplay.core.train.config import TrainConfig
+    from rnnplay.core.runs.opening import open_playground
 
-    config = getattr(args, "config", None) or TrainConfig()
-    checkpoint = getattr(args, "checkpoint", None)
-    runs_dir = getattr(args, "runs_dir", None) or "runs"
-    confine = bool(getattr(args, "confine_paths", False))
-    typed = {name: getattr(config, name) for name in getattr(args, "given", ())}
+    checkpoint, runs_dir, confine = options.checkpoint, options.runs_dir, options.confine_paths
     run = open_playground(
-        config, checkpoint=checkpoint, given=typed, runs_dir=runs_dir, confine_paths=confine
+        options.config,
+        checkpoint=checkpoint,
+        given=options.typed(),
+        runs_dir=runs_dir,
+        confine_paths=confine,
     )
     app = RnnPlayApp(
         run.trainer,
