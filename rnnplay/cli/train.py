@@ -196,13 +196,16 @@ class TrainRun:
         return EXIT_OK
 
     def _sample(self, trainer) -> str | None:
+        from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
         from rnnplay.core.sampling.sampler import Sampler
         from rnnplay.errors import RnnplayError
 
         vocab = trainer.dataset.vocab
         length = SAMPLE_LENGTH if vocab.level == "char" else SAMPLE_LENGTH // 5
         try:
-            sampler = Sampler(trainer.model, vocab, temperature=0.8, seed=trainer.step_count)
+            sampler = Sampler(
+                trainer.model, vocab, temperature=DEFAULT_TEMPERATURE, seed=trainer.step_count
+            )
             return sampler.generate("", length).strip()
         except RnnplayError:
             return None

@@ -26,6 +26,7 @@ from textual.widgets import Input, Label, Select, Tab, Tabs
 from rnnplay.core.data.stats import reference_lines
 from rnnplay.core.runs.opening import Run
 from rnnplay.core.runs.options import PlaygroundOptions
+from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
 from rnnplay.core.train.trainer import Trainer
 from rnnplay.core.train.units import DEFAULT_UNIT, next_unit, unit_label
 from rnnplay.tui import keys
@@ -92,7 +93,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self,
         trainer: Trainer,
         *,
-        temperature: float = 0.8,
+        temperature: float = DEFAULT_TEMPERATURE,
         top_k: int | None = None,
         prime: str = "",
         runs_dir: str | Path | None = None,
@@ -119,7 +120,6 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self._initial_prime = prime
         self._start_sample = start_sample
         self.session = TrainingSession(trainer, self.post_message)
-        self._lr = trainer.lr
         self._tab = "train"
         self._wide = True
         self._pending_points: list[tuple[int, float]] = []
@@ -253,11 +253,17 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     # -- what the panels show ------------------------------------------------------------
     def live_settings(self) -> LiveSettings:
         settings = self.sample_settings
-        return LiveSettings(lr=self._lr, temperature=settings.temperature, top_k=settings.top_k)
+        return LiveSettings(
+            lr=self.session.lr, temperature=settings.temperature, top_k=settings.top_k
+        )
 
     def status_info(self):
         return status_info(
-            self.session, lr=self._lr, busy=self.busy, folder=self.place.folder, unit=self.unit
+            self.session,
+            lr=self.session.lr,
+            busy=self.busy,
+            folder=self.place.folder,
+            unit=self.unit,
         )
 
     @unless_unmounted
@@ -341,7 +347,6 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     # -- training ------------------------------------------------------------------
     @from_session
     def on_training_progress(self, message: TrainingProgress) -> None:
-        self._lr = message.step.lr
         self._pending_points.extend(message.points)
         self._status_dirty = True
 
@@ -354,7 +359,6 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     @from_session
     def on_learning_rate_changed(self, message: LearningRateChanged) -> None:
         event = message.event
-        self._lr = event.new_lr
         self.query_one(Controls).show_live(self.live_settings())
         self.notify(f"learning rate {event.old_lr:.3g} -> {event.new_lr:.3g} ({event.reason})")
         self.refresh_status()

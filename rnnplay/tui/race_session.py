@@ -41,6 +41,7 @@ from rnnplay.core.runs.race_record import (
     record_contender,
     write_race_json,
 )
+from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
 from rnnplay.core.sampling.sampler import Sampler
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, StepEvent
@@ -189,7 +190,7 @@ class RaceSession:
         model = model_from_params(dict(trainer.model.config), params)
         vocab = trainer.dataset.vocab
         seed = (trainer.config.seed or 0) + self.rounds_done
-        sampler = Sampler(model, vocab, temperature=0.8, seed=seed)
+        sampler = Sampler(model, vocab, temperature=DEFAULT_TEMPERATURE, seed=seed)
         sampler.start("")
         return "".join(step.text for step in sampler.steps(SAMPLE_TOKENS.get(vocab.level, 40)))
 

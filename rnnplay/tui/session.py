@@ -148,6 +148,7 @@ class TrainingSession:
         self.trainer = trainer
         self.summary = ModelSummary.of(trainer)
         self._post = post
+        self._pending_lr: float | None = None
         self.progress_interval = progress_interval
         self.grad_flow_interval = grad_flow_interval
         self._clock = clock
@@ -221,11 +222,24 @@ class TrainingSession:
         command(self.trainer)
         return False
 
+    @property
+    def lr(self) -> float:
+        """The learning rate of the next step: the schedule's (``Trainer.lr``, the one
+        owner), or a rate asked for with :meth:`set_lr` that the training thread has
+        not applied yet."""
+        pending = self._pending_lr
+        return self.trainer.lr if pending is None else pending
+
     def set_lr(self, lr: float) -> None:
         """Change the learning rate between steps, without resetting anything."""
+        self._pending_lr = lr
 
         def apply(trainer: Trainer) -> None:
-            trainer.lr = lr
+            try:
+                trainer.lr = lr
+            finally:
+                if self._pending_lr == lr:
+                    self._pending_lr = None
 
         self.submit(apply)
 
