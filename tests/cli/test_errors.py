@@ -65,7 +65,7 @@ def test_asking_for_a_test_split_that_is_absent_is_a_config_error(corpus):
 
 @pytest.mark.parametrize(
     "module",
-    ["rnnplay.cli", "rnnplay.cli.train", "rnnplay.cli.race", "rnnplay.cli.serve", "rnnplay.cli.runs"],
+    ["rnnplay.cli", "rnnplay.cli.train", "rnnplay.cli.race", "rnnplay.cli.serve"],
 )
 def test_each_command_module_imports_first_without_an_import_circle(module: str) -> None:
     """A command module imported first, before the package's parser exists, loads (an
