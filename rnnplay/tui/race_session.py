@@ -187,7 +187,7 @@ class RaceSession:
         """A short sample of contender ``index`` from a copy of its weights."""
         trainer = self.race.contenders[index].trainer
         params = [p.copy() for p in trainer.model.params]
-        model = model_from_params(dict(trainer.model.config), params)
+        model = model_from_params(trainer.model.config.to_json(), params)
         vocab = trainer.dataset.vocab
         seed = (trainer.config.seed or 0) + self.rounds_done
         sampler = Sampler(model, vocab, temperature=DEFAULT_TEMPERATURE, seed=seed)

@@ -94,7 +94,7 @@ class SampleRuns:
             partial(
                 _sample_body,
                 run_id=self.run_id,
-                config=dict(trainer.model.config),
+                config=trainer.model.config.to_json(),
                 params=params,
                 vocab=trainer.dataset.vocab,
                 prime=prime,

@@ -132,7 +132,7 @@ def test_a_running_sample_follows_temperature_changes():
 
     run_sample(
         run_id=1,
-        model=model_from_params(dict(trainer.model.config), params),
+        model=model_from_params(trainer.model.config.to_json(), params),
         vocab=vocab,
         prime="Shall ",
         settings=settings,
@@ -147,7 +147,7 @@ def test_a_running_sample_follows_temperature_changes():
     steps = [step for m in posted if isinstance(m, SampleTokens) for step in m.steps]
     assert len(steps) == 3
     reference = Sampler(
-        model_from_params(dict(trainer.model.config), params), vocab, temperature=1.0, seed=7
+        model_from_params(trainer.model.config.to_json(), params), vocab, temperature=1.0, seed=7
     )
     reference.start("Shall ")
     first = reference.step()
@@ -367,7 +367,7 @@ async def test_structural_change_asks_then_rebuilds(apps, tmp_path):
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await wait_for(pilot, lambda: app.session.config.hidden == 24)
-        assert app.session.trainer.model.config["hidden"] == 24
+        assert app.session.trainer.model.config.hidden == 24
         assert controls.query_one("#apply").disabled
 
 
@@ -468,7 +468,7 @@ async def test_training_streams_samples_and_gradient_flow(apps, tmp_path):
 def test_model_from_params_copies_weights():
     model = RNNLM(10, 4, 6, seed=1)
     params = [p.copy() for p in model.params]
-    twin = model_from_params(dict(model.config), params)
+    twin = model_from_params(model.config.to_json(), params)
     params[0][:] = 0.0
     assert not np.array_equal(twin.params[0], params[0])
     np.testing.assert_array_equal(twin.params[1], model.params[1])

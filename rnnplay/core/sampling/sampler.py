@@ -100,7 +100,7 @@ def _twin(model: RNNLM) -> RNNLM:
     shared ``grads`` lists are never written.
     """
     twin = copy.copy(model)
-    twin.embed = copy.copy(model.embed)
+    twin.embedding = copy.copy(model.embedding)
     twin.recurrent = [copy.copy(layer) for layer in model.recurrent]
     twin.dropouts = [copy.copy(layer) for layer in model.dropouts]
     twin.output = copy.copy(model.output)
@@ -141,7 +141,7 @@ class Sampler:
         seed: int | None = None,
         show_top: int = 10,
     ) -> None:
-        vocab_size = model.config["vocab_size"]
+        vocab_size = model.config.vocab_size
         if len(vocab) != vocab_size:
             raise ValueError(
                 f"the vocabulary has {len(vocab)} tokens but the model expects {vocab_size}"
@@ -274,7 +274,7 @@ class Sampler:
         layers (the twin is always in eval mode, where they pass through).
         """
         twin = self._twin
-        h = twin.embed.params[0][token].reshape(1, 1, -1)
+        h = twin.embedding.params[0][token].reshape(1, 1, -1)
         for layer in twin.recurrent:
             h = layer.forward(h)
         W, b = twin.output.params
