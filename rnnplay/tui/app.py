@@ -1,8 +1,8 @@
 """The rnnplay playground: watch a recurrent network learn to write, live.
 
 This module is the layout and the wiring. The engine side lives in
-:mod:`rnnplay.tui.session` (one Trainer run in a thread worker), the samples
-in :mod:`rnnplay.tui.sample_runs`, the keys in :mod:`rnnplay.tui.keys`
+:mod:`rnnplay.tui.training` (one Trainer run in a thread worker), the samples
+in :mod:`rnnplay.tui.sample_passes`, the keys in :mod:`rnnplay.tui.keys`
 (bindings, command palette and help all come from that one table) and the
 run folder in :mod:`rnnplay.tui.run_place`. Worker threads only post
 messages; every widget is updated here, on the UI thread, on two ticks.
@@ -47,13 +47,13 @@ from rnnplay.tui.messages import (
 )
 from rnnplay.tui.no_color import use_tolerant_filters
 from rnnplay.tui.run_place import RunPlace
-from rnnplay.tui.sample_runs import SampleRuns
+from rnnplay.tui.sample_passes import SamplePasses
 from rnnplay.tui.sampling import SampleSettings
 from rnnplay.tui.screens import HelpScreen, TooSmallScreen
 from rnnplay.tui.screens.compare import CompareScreen
 from rnnplay.tui.screens.runs import RunsScreen
-from rnnplay.tui.session import TrainingSession, builtin_corpus_names, make_trainer
 from rnnplay.tui.status_info import status_info, stop_notice
+from rnnplay.tui.training import TrainingSession, builtin_corpus_names, make_trainer
 from rnnplay.tui.widgets.controls import Controls, LiveSettings
 from rnnplay.tui.widgets.distribution import NextTokenDistribution
 from rnnplay.tui.widgets.footer import FittingFooter
@@ -111,7 +111,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         super().__init__()
         use_tolerant_filters(self)  # NO_COLOR=1 (rnnplay/tui/no_color.py)
         self.sample_settings = SampleSettings(temperature, top_k)
-        self.samples = SampleRuns(
+        self.samples = SamplePasses(
             self, self.sample_settings, pace_s=sample_pace_s, tokens=sample_tokens, auto=auto_sample
         )
         self.place = RunPlace(runs_dir or checkpoint_dir or "runs", confine=confine_paths, run=run)

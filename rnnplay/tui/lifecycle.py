@@ -29,7 +29,7 @@ from rnnplay.core.train.trainer import Trainer
 from rnnplay.errors import RnnplayError, one_line
 from rnnplay.tui.messages import CheckpointFailed, CheckpointSaved
 from rnnplay.tui.screens import ConfirmScreen, OpenCheckpointScreen
-from rnnplay.tui.session import TrainingSession, build_trainer
+from rnnplay.tui.training import TrainingSession, build_trainer
 from rnnplay.tui.widgets.controls import Controls
 
 if TYPE_CHECKING:

@@ -63,7 +63,7 @@ class RaceProgress(Message):
     live table; ``running``: whether the loop still runs.
     """
 
-    def __init__(self, source: RaceSession, **fields: Any) -> None:
+    def __init__(self, source: RaceWorker, **fields: Any) -> None:
         super().__init__()
         self.source = source
         self.train: list[list[tuple[int, float]]] = fields["train"]
@@ -76,7 +76,7 @@ class RaceProgress(Message):
         self.error: str | None = fields["error"]
 
 
-class RaceSession:
+class RaceWorker:
     """A race between ``configs`` in run folders under ``runs_dir``.
 
     Thread rules: :meth:`run_loop` runs on one worker thread; :meth:`begin`,
