@@ -34,7 +34,7 @@ from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.hangups import Hangups
-from rnnplay.tui.lifecycle import FINISHING, SessionChanges
+from rnnplay.tui.lifecycle import SessionChanges
 from rnnplay.tui.live_actions import LiveActions
 from rnnplay.tui.messages import (
     CheckpointFailed,
@@ -124,7 +124,6 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self._wide = True
         self._pending_points: list[tuple[int, float]] = []
         self._status_dirty = False
-        self.busy: str | None = None
         self.unit = DEFAULT_UNIT
         """The unit every loss is shown in (u cycles nats, bits, perplexity)."""
         self.last_checkpoint: str | None = None
@@ -213,10 +212,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab keys apply (and are listed) only where there are tabs, "leave field"
         only in a field."""
-        if (
-            isinstance(self.screen, CompareScreen | RunsScreen)
-            and action not in keys.SCREEN_ACTIONS
-        ):
+        if not keys.works_over(self.screen, action):
             return False  # the main view's keys wait until the screen is left
         if action in keys.TAB_ONLY_ACTIONS:
             return self.tabs_shown
@@ -365,8 +361,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
 
     @from_session
     def on_training_stopped(self, message: TrainingStopped) -> None:
-        if self.busy == FINISHING and not self.changing:
-            self.busy = None
+        self.loop_stopped()
         self._show_pending()
         self.query_one(LossChart).flush()
         self.refresh_status()

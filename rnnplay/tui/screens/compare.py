@@ -48,6 +48,8 @@ class CompareScreen(Screen[None]):
     """Race contenders made from the playground's current settings."""
 
     BINDINGS: ClassVar[list[BindingType]] = screen_bindings(COMPARE_KEYS)
+    OWN_KEYS: ClassVar[bool] = True
+    """The main view's keys wait while this screen is shown (keys.works_over)."""
     DEFAULT_CSS = """
     CompareScreen { layout: vertical; }
     CompareScreen #pick { height: auto; max-height: 8; border: round $border; }
