@@ -27,13 +27,8 @@ from typing import Any
 from textual.message import Message
 
 from rnnplay.core.race.contenders import contender_names
-from rnnplay.core.race.rotation import (
-    ContenderEvent,
-    GradFlowEvent,
-    Race,
-    RaceResult,
-    RaceStopEvent,
-)
+from rnnplay.core.race.events import ContenderEvent, GradFlowEvent, RaceResult, RaceStopEvent
+from rnnplay.core.race.rotation import Race
 from rnnplay.core.runs.race_folder import RACE_FILE, open_race_runs
 from rnnplay.core.runs.race_record import (
     contender_recorders,

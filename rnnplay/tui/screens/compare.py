@@ -28,7 +28,7 @@ from textual.worker import get_current_worker
 
 from rnnplay.core.data.stats import reference_lines
 from rnnplay.core.race.contenders import MAX_CONTENDERS, MIN_CONTENDERS
-from rnnplay.core.race.rotation import RaceResult
+from rnnplay.core.race.events import RaceResult
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.units import convert, format_loss, unit_label
 from rnnplay.errors import RnnplayError, one_line

@@ -2,7 +2,7 @@
 regular files or too big, checkpoints with non-finite weights or hostile stored
 corpus paths, and SIGTERM before the first step.
 
-Same promise as ``test_bad_input.py`` (one line, exit 2, no traceback, the
+Same promise as ``test_refusals_touch_nothing.py`` (one line, exit 2, no traceback, the
 folder unchanged, no hang), and no warning line leaks (``--quiet`` or not).
 """
 
@@ -37,7 +37,7 @@ from tests.reliability.helpers import (
     with_header,
     write_members,
 )
-from tests.reliability.test_bad_input import CKPT, Case, build_workspace, train
+from tests.reliability.test_refusals_touch_nothing import CKPT, Case, build_workspace, train
 
 CASES = [
     # -- numbers: a finite range in the dtype each ends up in ---------------------------------
