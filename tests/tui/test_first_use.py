@@ -1,4 +1,4 @@
-"""Pilot tests of what a newcomer hits in the first minutes (issue 11).
+"""Pilot tests of what a newcomer hits in the first minutes.
 
 Open, reset and apply while a slow step runs; the one-step notice; the
 saved checkpoint's name; the open dialog; an opened checkpoint's figures;

@@ -1,4 +1,4 @@
-"""The playground's run folder is a run like ``rnnplay train``'s (issues 9 and 12).
+"""The playground's run folder is a run like ``rnnplay train``'s.
 
 It holds the same metrics.jsonl records, checkpoint.npz on an improved
 validation, last.npz after validations and at quit, and a manifest whose
