@@ -51,6 +51,7 @@ from rnnplay.tui.sample_passes import SamplePasses
 from rnnplay.tui.sampling import SampleSettings
 from rnnplay.tui.screens import HelpScreen, TooSmallScreen
 from rnnplay.tui.screens.compare import CompareScreen
+from rnnplay.tui.screens.inspect import InspectScreen
 from rnnplay.tui.screens.runs import RunsScreen
 from rnnplay.tui.status_info import status_info, stop_notice
 from rnnplay.tui.training import TrainingSession, builtin_corpus_names, make_trainer
@@ -285,6 +286,13 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         if self.session.running:
             self.session.request_stop()
         self.push_screen(CompareScreen())
+
+    def action_inspect(self, position: int | None = None) -> None:
+        """i: the Inspect view, on the sample (at ``position``, by default its newest
+        token), or on validation text when there is no sample yet."""
+        if self.screen is self.screen_stack[0]:
+            has_sample = self.query_one(SampleView).token_count > 0
+            self.push_screen(InspectScreen("sample" if has_sample else "validation", position))
 
     def action_runs(self) -> None:
         """b: the Runs screen (from the main view)."""

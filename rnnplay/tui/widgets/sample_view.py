@@ -59,6 +59,7 @@ class _Token(NamedTuple):
     text: str
     prob: float | None
     hidden: np.ndarray | None
+    token_id: int | None = None
 
 
 class SampleView(ThemeStyles, Widget):
@@ -126,6 +127,12 @@ class SampleView(ThemeStyles, Widget):
         return len(self._tokens)
 
     @property
+    def token_ids(self) -> list[int]:
+        """The kept generated tokens' ids (empty when any came without one)."""
+        ids = [token.token_id for token in self._tokens]
+        return [] if any(i is None for i in ids) else ids  # type: ignore[misc]
+
+    @property
     def generated_text(self) -> str:
         """The kept generated text, without the prime."""
         return "".join(token.text for token in self._tokens)
@@ -139,13 +146,24 @@ class SampleView(ThemeStyles, Widget):
 
     def append(self, step: Any) -> None:
         """Add one sampler step: anything with `.text`, `.prob` and `.hidden` (e.g. SampleStep)."""
-        self.append_token(step.text, getattr(step, "prob", None), getattr(step, "hidden", None))
+        self._push(
+            step.text,
+            getattr(step, "prob", None),
+            getattr(step, "hidden", None),
+            getattr(step, "token_id", None),
+        )
+        self._changed()
 
     def extend(self, steps: Iterable[Any]) -> None:
         """Add a batch of sampler steps (as append, one after the other, redrawn once)."""
         added = False
         for step in steps:
-            self._push(step.text, getattr(step, "prob", None), getattr(step, "hidden", None))
+            self._push(
+                step.text,
+                getattr(step, "prob", None),
+                getattr(step, "hidden", None),
+                getattr(step, "token_id", None),
+            )
             added = True
         if added:
             self._changed()
@@ -157,10 +175,18 @@ class SampleView(ThemeStyles, Widget):
         self._push(text, prob, hidden)
         self._changed()
 
-    def _push(self, text: str, prob: float | None, hidden: np.ndarray | None) -> None:
+    def _push(
+        self,
+        text: str,
+        prob: float | None,
+        hidden: np.ndarray | None,
+        token_id: int | None = None,
+    ) -> None:
         if hidden is not None:
             hidden = np.asarray(hidden, dtype=np.float32).reshape(-1)
-        self._tokens.append(_Token(str(text), None if prob is None else float(prob), hidden))
+        prob = None if prob is None else float(prob)
+        token_id = None if token_id is None else int(token_id)
+        self._tokens.append(_Token(str(text), prob, hidden, token_id))
 
     def _changed(self) -> None:
         """After new text: redraw the rows whose strips differ from those last drawn

@@ -1,0 +1,73 @@
+"""What the Inspect view's panels show for one position of a reading.
+
+Kept apart from the screen (which owns the keys, the source of the text
+and the worker): given the reading, the cursor, the layer and the picked
+unit, fill the distribution, the hidden column, the gates and the text's
+colouring.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from rnnplay.core.inspect.blame import Blame
+from rnnplay.core.inspect.reading import Reading
+from rnnplay.tui.widgets.distribution import NextTokenDistribution
+from rnnplay.tui.widgets.gates import GatesPanel
+from rnnplay.tui.widgets.hidden_column import HiddenColumn
+from rnnplay.tui.widgets.inspect_text import InspectText
+from rnnplay.tui.widgets.palette import visible_token
+
+if TYPE_CHECKING:
+    from rnnplay.tui.screens.inspect import InspectScreen
+
+
+def surprise_line(reading: Reading, t: int) -> str:
+    """"next 'e': 31% · surprise 1.17 nats (1.69 bits)", or what the model guesses
+    at the last position."""
+    if t >= len(reading) - 1:
+        return "the text ends here: its first guess is blamed"
+    nats = float(reading.surprise[t])
+    token = visible_token(reading.tokens[t + 1])
+    prob = float(reading.next_prob[t])
+    return f"next {token!r}: {prob:.0%} · surprise {nats:.2f} nats ({nats / math.log(2):.2f} bits)"
+
+
+def show_position(screen: InspectScreen, reading: Reading, blame: Blame | None) -> None:
+    """Fill the panels for ``screen.cursor`` of ``reading`` (``blame``: None keeps
+    the text's blame colours off until the worker has it)."""
+    t = min(screen.cursor, len(reading) - 1)
+    vocab = screen.vocab
+    text = screen.query_one(InspectText)
+    distribution = screen.query_one("#inspect-next", NextTokenDistribution)
+    top = [vocab.tokens[int(i)] for i in reading.top_ids[t]]
+    following = int(reading.ids[t + 1]) if t + 1 < len(reading) else None
+    ids = [int(i) for i in reading.top_ids[t]]
+    chosen = ids.index(following) if following in ids else None
+    outside = None if chosen is not None or following is None else vocab.tokens[following]
+    distribution.set(
+        top,
+        reading.top_probs[t],
+        chosen,
+        chosen_token=outside,
+        chosen_prob=None if outside is None else float(reading.next_prob[t]),
+    )
+    distribution.border_title = f"Next token after {visible_token(reading.tokens[t])!r}"
+    distribution.border_subtitle = surprise_line(reading, t)
+    layer = min(screen.layer_index, len(reading.layers) - 1)
+    states = reading.layers[layer]
+    picked = screen.unit
+    marked = picked.unit if picked is not None and picked.layer == layer else None
+    hidden = screen.query_one(HiddenColumn)
+    hidden.show(states["h"][t], marked)
+    hidden.border_title = f"Layer {layer} h, by |value|"
+    gates = screen.query_one(GatesPanel)
+    gates.show({k: v[t] for k, v in states.items() if k != "h"}, hidden.order())
+    gates.border_title = f"Gates, layer {layer}"
+    if blame is not None:
+        text.set_blame(blame.norms)
+    if picked is not None:
+        text.set_activation(reading.layers[picked.layer][picked.state][:, picked.unit])
+    else:
+        text.set_activation(None)
