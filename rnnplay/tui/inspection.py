@@ -120,9 +120,7 @@ def answer(
         blame = blame_at(inspector, reading, ids, cursor)
     except Exception as error:  # shown on the screen as one line
         return Answer(request, None, None, cursor, time.perf_counter() - started, one_line(error))
-    return Answer(
-        request, reading if fresh else None, blame, cursor, time.perf_counter() - started
-    )
+    return Answer(request, reading if fresh else None, blame, cursor, time.perf_counter() - started)
 
 
 def search_units(

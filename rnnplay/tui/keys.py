@@ -215,13 +215,13 @@ RUNS_KEYS: tuple[ScreenKey, ...] = (
 INSPECT_KEYS: tuple[ScreenKey, ...] = (
     ScreenKey("left", "cursor(-1)", "Move", "←/→", "move the cursor (click a token too)"),
     ScreenKey("right", "cursor(1)", "Move", "→", "", show=False),
+    ScreenKey("escape", "leave", "Back", "esc", "back"),
     ScreenKey("t", "next_source", "Text", "t", "switches the text (sample, validation, typed)"),
     ScreenKey("slash", "search", "Search", "/", "searches units (feature or regex)"),
     ScreenKey("f", "toggle_live", "Live/frozen", "f", "follows training or freezes"),
     ScreenKey("l", "next_layer", "Layer", "l", "next layer"),
     ScreenKey("c", "toggle_colour", "Colour", "c", "colours by blame or by the picked unit"),
     ScreenKey("space", "toggle_training", "Train", "space", "trains or pauses"),
-    ScreenKey("escape", "leave", "Back", "esc", "back"),
     ScreenKey("q", "quit_all", "Quit", "q", "quit"),
 )
 """The Inspect view's own keys (``i``)."""
@@ -237,9 +237,7 @@ SCREEN_HELP: tuple[tuple[str, str, tuple[ScreenKey, ...]], ...] = (
 def screen_bindings(screen_keys: tuple[ScreenKey, ...]) -> list[Binding]:
     """A screen's BINDINGS from its key table (so its footer and the help agree)."""
     return [
-        Binding(
-            k.keys, k.action, k.footer, key_display=k.display, priority=k.priority, show=k.show
-        )
+        Binding(k.keys, k.action, k.footer, key_display=k.display, priority=k.priority, show=k.show)
         for k in screen_keys
     ]
 

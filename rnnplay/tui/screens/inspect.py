@@ -83,8 +83,9 @@ class InspectScreen(Screen[None]):
     def __init__(
         self, source: Source = "sample", cursor: int | None = None, text: str = ""
     ) -> None:
-        """``source``: the text first shown; ``cursor``: its position there (default:
-        the last token with a next token to blame); ``text``: the typed text."""
+        """``source``: the text first shown; ``cursor``: a token of it to explain
+        (the sample's k-th generated token; default: its last); ``text``: the
+        typed text."""
         super().__init__()
         self.source: Source = source
         self.typed = text
@@ -147,8 +148,9 @@ class InspectScreen(Screen[None]):
     def vocab(self):
         return self.rnnplay.session.trainer.dataset.vocab
 
-    def _source_ids(self, source: Source) -> tuple[np.ndarray, int | None] | None:
-        """The ids of ``source`` and its default cursor, or None when it has no text."""
+    def _source_ids(self, source: Source) -> tuple[np.ndarray, int] | None:
+        """The ids of ``source`` and how many of them lead in before its own tokens
+        (the sample's prime), or None when it has no text."""
         vocab = self.vocab
         if source == "sample":
             view = self.rnnplay.query_one(SampleView)
@@ -156,40 +158,46 @@ class InspectScreen(Screen[None]):
             if not ids:
                 return None
             prime = _encode(vocab, view.prime) if view.prime else []
-            return np.asarray([*prime, *ids], dtype=np.int64), None
+            return np.asarray([*prime, *ids], dtype=np.int64), len(prime)
         if source == "validation":
             dataset = self.rnnplay.session.trainer.dataset
-            return inspection.validation_slice(dataset.valid, vocab.level), None
+            return inspection.validation_slice(dataset.valid, vocab.level), 0
         if not self.typed:
             return None
         try:
-            return np.asarray(_encode(vocab, self.typed), dtype=np.int64), None
+            return np.asarray(_encode(vocab, self.typed), dtype=np.int64), 0
         except RnnplayError:
             return None
 
-    def _load_source(self, source: Source, cursor: int | None = None) -> bool:
-        """Show ``source``'s text (False, changing nothing, when it has none)."""
+    def _load_source(self, source: Source, picked: int | None = None) -> bool:
+        """Show ``source``'s text (False, changing nothing, when it has none).
+
+        ``picked``: a token of the source (the sample's k-th generated token):
+        the cursor goes just before it, where the model predicted it; by
+        default the cursor predicts the text's last token."""
         found = self._source_ids(source)
         if found is None or found[0].size == 0:
             return False
-        ids, cursor = inspection.fit_text(found[0], len(found[0]) - 2 if cursor is None else cursor)
+        ids, lead = found
+        wanted = ids.size - 1 if picked is None else lead + picked
+        ids, cursor = inspection.fit_text(ids, max(wanted - 1, 0))
         self.source, self.ids = source, ids
         self._text_version += 1
         self.reading = None
-        tokens = [self.vocab.tokens[int(i)] for i in ids]
-        self.query_one(InspectText).set_text(tokens, self.vocab.level, cursor)
-        self.cursor = self.query_one(InspectText).cursor
+        text = self.query_one(InspectText)
+        text.set_text([self.vocab.tokens[int(i)] for i in ids], self.vocab.level, cursor)
+        text.colouring = "blame"
+        self.cursor = text.cursor
         self.unit = None
-        self.query_one(InspectText).colouring = "blame"
         self.query_one("#inspect-units", OptionList).remove_class("shown")
         self.remove_class("searched")
         self._titles()
         self._compute()
         return True
 
-    def show_sample_at(self, position: int) -> None:
-        """The sample, cursor at ``position`` (the Sample view's link)."""
-        self._load_source("sample", position)
+    def show_sample_token(self, index: int) -> None:
+        """The sample, at its ``index``-th generated token (the Sample view's link)."""
+        self._load_source("sample", index)
 
     # -- weights ----------------------------------------------------------------------
     def _ask_weights(self) -> None:

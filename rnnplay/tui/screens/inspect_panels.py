@@ -8,7 +8,6 @@ colouring.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from rnnplay.core.inspect.blame import Blame
@@ -24,14 +23,14 @@ if TYPE_CHECKING:
 
 
 def surprise_line(reading: Reading, t: int) -> str:
-    """"next 'e': 31% · surprise 1.17 nats (1.69 bits)", or what the model guesses
-    at the last position."""
+    """ "'e' 31% · surprise 1.17 nats" (the token that really comes next), or
+    what happens at the text's last position."""
     if t >= len(reading) - 1:
-        return "the text ends here: its first guess is blamed"
+        return "text ends: its first guess is blamed"
     nats = float(reading.surprise[t])
     token = visible_token(reading.tokens[t + 1])
     prob = float(reading.next_prob[t])
-    return f"next {token!r}: {prob:.0%} · surprise {nats:.2f} nats ({nats / math.log(2):.2f} bits)"
+    return f"{token!r} {prob:.0%} · surprise {nats:.2f} nats"
 
 
 def show_position(screen: InspectScreen, reading: Reading, blame: Blame | None) -> None:
@@ -53,7 +52,7 @@ def show_position(screen: InspectScreen, reading: Reading, blame: Blame | None) 
         chosen_token=outside,
         chosen_prob=None if outside is None else float(reading.next_prob[t]),
     )
-    distribution.border_title = f"Next token after {visible_token(reading.tokens[t])!r}"
+    distribution.border_title = f"Next after {visible_token(reading.tokens[t])!r}"
     distribution.border_subtitle = surprise_line(reading, t)
     layer = min(screen.layer_index, len(reading.layers) - 1)
     states = reading.layers[layer]

@@ -32,7 +32,9 @@ from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Region
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -89,6 +91,13 @@ class SampleView(ThemeStyles, Widget):
 
     BORDER_TITLE = "Sample"
 
+    class TokenPicked(Message):
+        """A sampled token was clicked: ``index`` among the kept generated tokens."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
     def __init__(
         self,
         *,
@@ -105,6 +114,8 @@ class SampleView(ThemeStyles, Widget):
         self.hint = hint
         self._prime = ""
         self._tokens: deque[_Token] = deque(maxlen=max_tokens)
+        self._pushed = 0  # tokens pushed since the last clear (kept or dropped)
+        self._links: dict[int, Style] = {}
         self._mode: ColourMode = "probability"
         self._unit = 0
         self._version = 0
@@ -141,6 +152,8 @@ class SampleView(ThemeStyles, Widget):
         """Start a new sample from `prime` (shown in its own style)."""
         self._prime = prime
         self._tokens.clear()
+        self._pushed = 0
+        self._links = {}
         self._rows = None  # the legend may change too: redraw everything
         self._changed()
 
@@ -187,6 +200,7 @@ class SampleView(ThemeStyles, Widget):
         prob = None if prob is None else float(prob)
         token_id = None if token_id is None else int(token_id)
         self._tokens.append(_Token(str(text), prob, hidden, token_id))
+        self._pushed += 1
 
     def _changed(self) -> None:
         """After new text: redraw the rows whose strips differ from those last drawn
@@ -277,8 +291,8 @@ class SampleView(ThemeStyles, Widget):
         would otherwise cut the paragraph's segments.
         """
         pieces: list[Piece] = []  # the paragraph being collected, last piece first
-        for token in reversed(self._tokens):
-            style = self._token_style(token)
+        for back, token in enumerate(reversed(self._tokens)):
+            style = self._token_style(token) + self._link(self._pushed - 1 - back)
             parts = token.text.split("\n")
             for i in range(len(parts) - 1, -1, -1):
                 if parts[i]:
@@ -297,6 +311,21 @@ class SampleView(ThemeStyles, Widget):
                     pieces = []
         broken = "\n" in self._prime or any("\n" in token.text for token in self._tokens)
         yield _printable(pieces) if broken else tuple(reversed(pieces))
+
+    def _link(self, number: int) -> Style:
+        """A style that carries the token's number (counted since the last clear),
+        so a click knows which token it hit; made once per token."""
+        link = self._links.get(number)
+        if link is None:
+            link = self._links[number] = Style.from_meta({"token": number})
+        return link
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a sampled token: ask for it to be inspected."""
+        number = event.style.meta.get("token")
+        kept = None if number is None else number - (self._pushed - len(self._tokens))
+        if kept is not None and 0 <= kept < len(self._tokens):
+            self.post_message(self.TokenPicked(kept))
 
     def _wrap(self, paragraph: tuple[Piece, ...], width: int) -> list[Strip]:
         """One paragraph wrapped to `width` cells, as full-width strips."""
