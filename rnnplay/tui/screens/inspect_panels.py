@@ -23,14 +23,11 @@ if TYPE_CHECKING:
 
 
 def surprise_line(reading: Reading, t: int) -> str:
-    """ "'e' 31% · surprise 1.17 nats" (the token that really comes next), or
-    what happens at the text's last position."""
+    """-log p of the token that really comes next (marked in the list), or what
+    happens at the text's last position."""
     if t >= len(reading) - 1:
         return "text ends: its first guess is blamed"
-    nats = float(reading.surprise[t])
-    token = visible_token(reading.tokens[t + 1])
-    prob = float(reading.next_prob[t])
-    return f"{token!r} {prob:.0%} · surprise {nats:.2f} nats"
+    return f"surprise {float(reading.surprise[t]):.2f} nats"
 
 
 def show_position(screen: InspectScreen, reading: Reading, blame: Blame | None) -> None:

@@ -8,7 +8,7 @@ click maps back to its token. The token under the cursor is drawn reversed.
 Two colourings:
 
 - "blame": the tokens up to the cursor get a background as strong as
-  their share of the largest blame (the gradient norm of the cursor's
+  (the square root of) their share of the largest blame (the gradient norm of the cursor's
   prediction with respect to each input, :mod:`rnnplay.core.inspect.blame`);
   the tokens after it are dim: the prediction did not see them.
 - "unit": every token's background is one unit's activation after reading
@@ -53,12 +53,13 @@ def blame_style(level: int) -> Style:
 
 
 def blame_levels(norms: np.ndarray) -> np.ndarray:
-    """Levels 0..BLAME_LEVELS-1 of blame norms, relative to their largest."""
+    """Levels 0..BLAME_LEVELS-1 of blame norms: the square root of each one's share
+    of the largest, so the far, weaker influences still show beside the near ones."""
     norms = np.nan_to_num(np.asarray(norms, dtype=np.float64), nan=0.0)
     top = norms.max() if norms.size else 0.0
     if top <= 0:
         return np.zeros(norms.size, dtype=np.int64)
-    return np.rint(norms / top * (BLAME_LEVELS - 1)).astype(np.int64)
+    return np.rint(np.sqrt(norms / top) * (BLAME_LEVELS - 1)).astype(np.int64)
 
 
 def token_cells(token: str, level: str) -> tuple[str, bool]:
