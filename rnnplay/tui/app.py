@@ -51,7 +51,6 @@ from rnnplay.tui.sample_passes import SamplePasses
 from rnnplay.tui.sampling import SampleSettings
 from rnnplay.tui.screens import HelpScreen, TooSmallScreen
 from rnnplay.tui.screens.compare import CompareScreen
-from rnnplay.tui.screens.inspect import InspectScreen
 from rnnplay.tui.screens.runs import RunsScreen
 from rnnplay.tui.status_info import status_info, stop_notice
 from rnnplay.tui.training import TrainingSession, builtin_corpus_names, make_trainer
@@ -288,17 +287,6 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         if self.session.running:
             self.session.request_stop()
         self.push_screen(CompareScreen())
-
-    def action_inspect(self, token: int | None = None) -> None:
-        """i: the Inspect view, explaining the sample's ``token``-th generated token
-        (default: its newest), or on validation text when there is no sample yet."""
-        if self.screen is self.screen_stack[0]:
-            has_sample = self.query_one(SampleView).token_count > 0
-            self.push_screen(InspectScreen("sample" if has_sample else "validation", token))
-
-    def on_sample_view_token_picked(self, message: SampleView.TokenPicked) -> None:
-        """A click on a sampled token opens the inspector where it was predicted."""
-        self.action_inspect(message.index)
 
     def action_runs(self) -> None:
         """b: the Runs screen (from the main view)."""

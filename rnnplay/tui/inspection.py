@@ -21,12 +21,13 @@ from typing import Literal
 
 import numpy as np
 
-from rnnplay.core.data.vocab import Vocabulary
+from rnnplay.core.data.vocab import Vocabulary, encode_readable
 from rnnplay.core.inspect.blame import Blame
 from rnnplay.core.inspect.inspector import Inspector
 from rnnplay.core.inspect.neurons import UnitScore
 from rnnplay.core.inspect.reading import Reading
 from rnnplay.core.nn.model import RNNLM
+from rnnplay.errors import RnnplayError, one_line
 
 Source = Literal["sample", "validation", "typed"]
 SOURCES: tuple[Source, ...] = ("sample", "validation", "typed")
@@ -77,6 +78,38 @@ def validation_slice(valid: np.ndarray, level: str, start: int = 0) -> np.ndarra
     return np.asarray(valid[start : start + length], dtype=np.int64)
 
 
+def encode_text(vocab: Vocabulary, text: str) -> list[int]:
+    """The ids of a typed text (PromptError naming a character the vocabulary lacks)."""
+    return [int(i) for i in encode_readable(vocab, text, "the text")]
+
+
+def source_ids(
+    source: Source,
+    vocab: Vocabulary,
+    *,
+    sample: tuple[str, list[int]],
+    valid: np.ndarray,
+    typed: str,
+) -> tuple[np.ndarray, int] | None:
+    """The ids of ``source`` and how many of them lead in before its own tokens
+    (the sample's prime), or None when it has no text. ``sample``: the Sample
+    view's prime and generated ids."""
+    if source == "sample":
+        prime, ids = sample
+        if not ids:
+            return None
+        lead = encode_text(vocab, prime) if prime else []
+        return np.asarray([*lead, *ids], dtype=np.int64), len(lead)
+    if source == "validation":
+        return validation_slice(valid, vocab.level), 0
+    if not typed:
+        return None
+    try:
+        return np.asarray(encode_text(vocab, typed), dtype=np.int64), 0
+    except RnnplayError:
+        return None
+
+
 def fit_text(ids: np.ndarray, cursor: int) -> tuple[np.ndarray, int]:
     """The last :data:`MAX_TOKENS` tokens up to well past ``cursor``, and the
     cursor's place in them (a long text keeps the part around the cursor)."""
@@ -108,8 +141,6 @@ def answer(
     and weights) and blame the prediction at ``cursor``; errors come back as
     one line (this runs on a worker thread, where nothing may be raised)."""
     import time
-
-    from rnnplay.errors import one_line
 
     started = time.perf_counter()
     try:

@@ -26,7 +26,6 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Input, OptionList
-from textual.widgets.option_list import Option
 
 from rnnplay.core.inspect.features import FEATURES
 from rnnplay.core.inspect.neurons import UnitScore
@@ -38,7 +37,7 @@ from rnnplay.tui import inspection
 from rnnplay.tui.inspection import SOURCE_LABELS, SOURCES, Answer, Source
 from rnnplay.tui.keys import INSPECT_KEYS, screen_bindings
 from rnnplay.tui.messages import InspectAnswered, InspectWeights
-from rnnplay.tui.screens.inspect_panels import show_position
+from rnnplay.tui.screens.inspect_panels import list_units, show_position, titles
 from rnnplay.tui.widgets.distribution import NextTokenDistribution
 from rnnplay.tui.widgets.gates import GatesPanel
 from rnnplay.tui.widgets.hidden_column import HiddenColumn
@@ -149,25 +148,15 @@ class InspectScreen(Screen[None]):
         return self.rnnplay.session.trainer.dataset.vocab
 
     def _source_ids(self, source: Source) -> tuple[np.ndarray, int] | None:
-        """The ids of ``source`` and how many of them lead in before its own tokens
-        (the sample's prime), or None when it has no text."""
-        vocab = self.vocab
-        if source == "sample":
-            view = self.rnnplay.query_one(SampleView)
-            ids = view.token_ids
-            if not ids:
-                return None
-            prime = _encode(vocab, view.prime) if view.prime else []
-            return np.asarray([*prime, *ids], dtype=np.int64), len(prime)
-        if source == "validation":
-            dataset = self.rnnplay.session.trainer.dataset
-            return inspection.validation_slice(dataset.valid, vocab.level), 0
-        if not self.typed:
-            return None
-        try:
-            return np.asarray(_encode(vocab, self.typed), dtype=np.int64), 0
-        except RnnplayError:
-            return None
+        """The ids of ``source`` and how many lead in (the sample's prime), or None."""
+        view = self.rnnplay.query_one(SampleView)
+        return inspection.source_ids(
+            source,
+            self.vocab,
+            sample=(view.prime, view.token_ids),
+            valid=self.rnnplay.session.trainer.dataset.valid,
+            typed=self.typed,
+        )
 
     def _load_source(self, source: Source, picked: int | None = None) -> bool:
         """Show ``source``'s text (False, changing nothing, when it has none).
@@ -194,10 +183,6 @@ class InspectScreen(Screen[None]):
         self._titles()
         self._compute()
         return True
-
-    def show_sample_token(self, index: int) -> None:
-        """The sample, at its ``index``-th generated token (the Sample view's link)."""
-        self._load_source("sample", index)
 
     # -- weights ----------------------------------------------------------------------
     def _ask_weights(self) -> None:
@@ -287,18 +272,7 @@ class InspectScreen(Screen[None]):
         self._titles()
 
     def _titles(self) -> None:
-        text = self.query_one(InspectText)
-        weights = "live" if self.live else "frozen"
-        step = "" if self.model_step < 0 else f" at step {self.model_step}"
-        text.border_title = (
-            f"Inspect: {SOURCE_LABELS[self.source]} · {weights}{step} · "
-            f"position {self.cursor + 1}/{self.ids.size}"
-        )
-        if text.colouring == "unit" and self.unit is not None:
-            u = self.unit
-            text.border_subtitle = f"colour: layer {u.layer} unit {u.unit} (r {u.r:+.2f}), c: blame"
-        else:
-            text.border_subtitle = "colour: blame of the cursor's guess, ← → move, / units"
+        titles(self)
 
     # -- keys -------------------------------------------------------------------------
     def action_cursor(self, delta: int) -> None:
@@ -352,7 +326,7 @@ class InspectScreen(Screen[None]):
         if not value:
             return
         try:
-            _encode(self.vocab, value)
+            inspection.encode_text(self.vocab, value)
         except RnnplayError as error:
             self.notify(one_line(error), title="text", severity="error", timeout=6)
             return
@@ -369,19 +343,8 @@ class InspectScreen(Screen[None]):
         except RnnplayError as error:
             self.notify(one_line(error), title="search", severity="error", timeout=6)
             return []
-        units = self.query_one("#inspect-units", OptionList)
-        units.clear_options()
-        units.add_options(
-            Option(f"L{s.layer} u{s.unit:<4} r {s.r:+.2f}", id=f"{s.layer}:{s.unit}")
-            for s in scores
-        )
-        units.border_title = f"Units tracking {feature}"
-        units.border_subtitle = "enter colours the text"
         self._scores = scores
-        units.add_class("shown")
-        self.add_class("searched")
-        units.highlighted = 0
-        units.focus()
+        list_units(self, scores, feature)
         return scores
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -432,9 +395,3 @@ class InspectScreen(Screen[None]):
 
     async def action_quit_all(self) -> None:
         await self.rnnplay.action_quit()
-
-
-def _encode(vocab, text: str) -> list[int]:
-    from rnnplay.core.data.vocab import encode_readable
-
-    return [int(i) for i in encode_readable(vocab, text, "the text")]

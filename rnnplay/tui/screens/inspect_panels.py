@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
 from rnnplay.core.inspect.blame import Blame
+from rnnplay.core.inspect.neurons import UnitScore
 from rnnplay.core.inspect.reading import Reading
+from rnnplay.tui.inspection import SOURCE_LABELS
 from rnnplay.tui.widgets.distribution import NextTokenDistribution
 from rnnplay.tui.widgets.gates import GatesPanel
 from rnnplay.tui.widgets.hidden_column import HiddenColumn
@@ -67,3 +72,34 @@ def show_position(screen: InspectScreen, reading: Reading, blame: Blame | None) 
         text.set_activation(reading.layers[picked.layer][picked.state][:, picked.unit])
     else:
         text.set_activation(None)
+
+
+def titles(screen: InspectScreen) -> None:
+    """The text panel's title (source, live or frozen, position) and colour legend."""
+    text = screen.query_one(InspectText)
+    weights = "live" if screen.live else "frozen"
+    step = "" if screen.model_step < 0 else f" at step {screen.model_step}"
+    text.border_title = (
+        f"Inspect: {SOURCE_LABELS[screen.source]} · {weights}{step} · "
+        f"position {screen.cursor + 1}/{screen.ids.size}"
+    )
+    if text.colouring == "unit" and screen.unit is not None:
+        u = screen.unit
+        text.border_subtitle = f"colour: layer {u.layer} unit {u.unit} (r {u.r:+.2f}), c: blame"
+    else:
+        text.border_subtitle = "colour: blame of the cursor's guess, ← → move, / units"
+
+
+def list_units(screen: InspectScreen, scores: list[UnitScore], feature: str) -> None:
+    """The search's ranking in the units list, shown and focused (enter picks)."""
+    units = screen.query_one("#inspect-units", OptionList)
+    units.clear_options()
+    units.add_options(
+        Option(f"L{s.layer} u{s.unit:<4} r {s.r:+.2f}", id=f"{s.layer}:{s.unit}") for s in scores
+    )
+    units.border_title = f"Units tracking {feature}"
+    units.border_subtitle = "enter colours the text"
+    units.add_class("shown")
+    screen.add_class("searched")
+    units.highlighted = 0
+    units.focus()

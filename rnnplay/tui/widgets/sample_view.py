@@ -10,6 +10,7 @@ Two colourings, switched with `mode`:
   "visualizing the cells").
 
 The prime (the text the sample was started from) is shown in its own style.
+A click on a token posts ``TokenPicked`` (the app inspects it there).
 Only the last `max_tokens` tokens are kept. The view is drawn with the line
 API and stays cheap however long sampling runs (it redraws five times a
 second while training competes for the CPU): text is wrapped per paragraph
@@ -25,10 +26,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
-from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -45,13 +46,11 @@ from rnnplay.tui.widgets.palette import (
     probability_level,
     probability_text,
 )
+from rnnplay.tui.widgets.sample_paragraphs import Piece, one_blank_per_run, printable
 from rnnplay.tui.widgets.theme_styles import ThemeStyles
 
 _DIM = Style(dim=True)
 """The line-break mark is dim: it shows where a newline was sampled without crowding the text."""
-
-Piece = tuple[str, Style]
-"""A run of text in one style, within a paragraph."""
 
 ColourMode = Literal["probability", "unit"]
 COLOUR_MODES: tuple[ColourMode, ...] = ("probability", "unit")
@@ -158,25 +157,16 @@ class SampleView(ThemeStyles, Widget):
         self._changed()
 
     def append(self, step: Any) -> None:
-        """Add one sampler step: anything with `.text`, `.prob` and `.hidden` (e.g. SampleStep)."""
-        self._push(
-            step.text,
-            getattr(step, "prob", None),
-            getattr(step, "hidden", None),
-            getattr(step, "token_id", None),
-        )
-        self._changed()
+        """Add one sampler step: anything with `.text` and optionally `.prob`,
+        `.hidden` and `.token_id` (e.g. SampleStep)."""
+        self.extend([step])
 
     def extend(self, steps: Iterable[Any]) -> None:
         """Add a batch of sampler steps (as append, one after the other, redrawn once)."""
         added = False
         for step in steps:
-            self._push(
-                step.text,
-                getattr(step, "prob", None),
-                getattr(step, "hidden", None),
-                getattr(step, "token_id", None),
-            )
+            get = partial(getattr, step)
+            self._push(step.text, get("prob", None), get("hidden", None), get("token_id", None))
             added = True
         if added:
             self._changed()
@@ -188,13 +178,7 @@ class SampleView(ThemeStyles, Widget):
         self._push(text, prob, hidden)
         self._changed()
 
-    def _push(
-        self,
-        text: str,
-        prob: float | None,
-        hidden: np.ndarray | None,
-        token_id: int | None = None,
-    ) -> None:
+    def _push(self, text: str, prob: Any, hidden: Any, token_id: Any = None) -> None:
         if hidden is not None:
             hidden = np.asarray(hidden, dtype=np.float32).reshape(-1)
         prob = None if prob is None else float(prob)
@@ -298,7 +282,7 @@ class SampleView(ThemeStyles, Widget):
                 if parts[i]:
                     pieces.append((parts[i], style))
                 if i:
-                    yield _printable(pieces)
+                    yield printable(pieces)
                     pieces = [("↵", style + _DIM)]
         if self._prime:
             style = self.themed("sample-view--prime", alone=True)
@@ -307,14 +291,13 @@ class SampleView(ThemeStyles, Widget):
                 if parts[i]:
                     pieces.append((parts[i], style))
                 if i:
-                    yield _printable(pieces)
+                    yield printable(pieces)
                     pieces = []
         broken = "\n" in self._prime or any("\n" in token.text for token in self._tokens)
-        yield _printable(pieces) if broken else tuple(reversed(pieces))
+        yield printable(pieces) if broken else tuple(reversed(pieces))
 
     def _link(self, number: int) -> Style:
-        """A style that carries the token's number (counted since the last clear),
-        so a click knows which token it hit; made once per token."""
+        """The token's number (since the last clear) as style meta, for clicks."""
         link = self._links.get(number)
         if link is None:
             link = self._links[number] = Style.from_meta({"token": number})
@@ -346,7 +329,7 @@ class SampleView(ThemeStyles, Widget):
         used: dict[tuple[Piece, ...], list[Strip]] = {}
         blocks: list[list[Strip]] = []  # wrapped paragraphs, newest first
         count = 0
-        for paragraph in _one_blank_per_run(self._paragraphs_backward()):
+        for paragraph in one_blank_per_run(self._paragraphs_backward()):
             lines = used.get(paragraph) or known.get(paragraph)
             if lines is None:
                 lines = self._wrap(paragraph, width)
@@ -404,27 +387,3 @@ class SampleView(ThemeStyles, Widget):
             return self._legend(width)
         rows = self._text_rows(width, text_rows)
         return rows[y] if 0 <= y < len(rows) else Strip.blank(width, self.themed())
-
-
-def _is_blank(paragraph: tuple[Piece, ...]) -> bool:
-    """A paragraph that is only a line-break mark (an empty sampled line)."""
-    return all(text == "↵" for text, _style in paragraph)
-
-
-def _one_blank_per_run(
-    paragraphs: Iterable[tuple[Piece, ...]],
-) -> Iterator[tuple[Piece, ...]]:
-    """``paragraphs`` with each run of empty lines shown as one: a sample that is
-    often mostly line breaks keeps its rows for text (display only, the text is
-    unchanged)."""
-    previous_blank = False
-    for paragraph in paragraphs:
-        blank = _is_blank(paragraph)
-        if not (blank and previous_blank):
-            yield paragraph
-        previous_blank = blank
-
-
-def _printable(reversed_pieces: list[Piece]) -> tuple[Piece, ...]:
-    """Pieces in text order, without those that are only control codes."""
-    return tuple(piece for piece in reversed(reversed_pieces) if strip_control_codes(piece[0]))
