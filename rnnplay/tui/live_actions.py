@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from rnnplay.tui.bounds import lr_in_bounds, next_temperature
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens, WeightsSnapshot
-from rnnplay.tui.settings import lr_in_bounds, next_temperature
 from rnnplay.tui.widgets.controls import Controls
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
 from rnnplay.tui.widgets.sample_view import SampleView

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rnnplay.core.train.events import StepEvent
 from rnnplay.tui.messages import TrainingStopped
-from rnnplay.tui.session import RATE_WINDOW_S, TrainingSession
+from rnnplay.tui.training import RATE_WINDOW_S, TrainingSession
 from rnnplay.tui.widgets.status import StatusInfo
 
 

@@ -28,7 +28,7 @@ def make_model(cell: str, layers: int, vocab: int, dtype: str = "float64", **kw)
 
 
 def random_state(model: RNNLM, rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
-    H = model.model_config.hidden
+    H = model.config.hidden
     state = []
     for _ in model.recurrent:
         entry = {"h": rng.uniform(-0.9, 0.9, (1, H))}
@@ -85,7 +85,7 @@ def test_trace_reports_each_layers_states_as_the_one_step_cells_compute_them(
     assert [tuple(layer) for layer in trace.layers] == stepper.state_names
 
     # the reference: the one-step cells of core/nn, stepped by hand
-    x = model.embed.params[0][ids]
+    x = model.embedding.params[0][ids]
     for k, layer in enumerate(model.recurrent):
         Wx, Wh, b = layer.params
         h, c = state[k]["h"], state[k].get("c")

@@ -364,7 +364,7 @@ async def test_structural_change_asks_then_rebuilds(apps, tmp_path):
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await wait_for(pilot, lambda: app.session.config.hidden == 24)
-        assert app.session.trainer.model.config["hidden"] == 24
+        assert app.session.trainer.model.config.hidden == 24
         assert controls.query_one("#apply").disabled
 
 

@@ -33,10 +33,10 @@ class Inspector:
     """Questions about ``model`` (with ``vocab``); ``weights`` as for a Stepper."""
 
     def __init__(self, model: RNNLM, vocab: Vocabulary, *, weights: Weights = "copy") -> None:
-        if len(vocab) != model.model_config.vocab_size:
+        if len(vocab) != model.config.vocab_size:
             raise ValueError(
                 f"the vocabulary has {len(vocab)} tokens, the model expects "
-                f"{model.model_config.vocab_size}"
+                f"{model.config.vocab_size}"
             )
         self.vocab = vocab
         self.stepper = Stepper(model, weights=weights)

@@ -76,18 +76,18 @@ def _twin(model: RNNLM, weights: Weights) -> RNNLM:
     if weights not in ("live", "copy"):
         raise ValueError(f"weights must be 'live' or 'copy', got {weights!r}")
     twin = copy.copy(model)
-    twin.embed = copy.copy(model.embed)
+    twin.embedding = copy.copy(model.embedding)
     twin.recurrent = [copy.copy(layer) for layer in model.recurrent]
     twin.dropouts = [copy.copy(layer) for layer in model.dropouts]
     twin.output = copy.copy(model.output)
     if weights == "copy":
-        twin.embed.params = [p.copy() for p in model.embed.params]
+        twin.embedding.params = [p.copy() for p in model.embedding.params]
         for layer in twin.recurrent:
             layer.params = [p.copy() for p in layer.params]
         W, b = model.output.params
-        W = twin.embed.params[0].T if model.tie else W.copy()
+        W = twin.embedding.params[0].T if model.tie else W.copy()
         twin.output.params = [W, b.copy()]
-        owners = [twin.embed, *twin.recurrent]
+        owners = [twin.embedding, *twin.recurrent]
         twin.params = [p for layer in owners for p in layer.params]
         twin.params += twin.output.params[1:] if model.tie else twin.output.params
     twin.eval()
@@ -116,10 +116,10 @@ class Stepper:
     def __init__(self, model: RNNLM, *, weights: Weights = "live") -> None:
         self._twin = _twin(model, weights)
         self.weights: Weights = weights
-        self.vocab_size: int = model.model_config.vocab_size
-        self.cell: str = model.model_config.cell
+        self.vocab_size: int = model.config.vocab_size
+        self.cell: str = model.config.cell
         self.num_layers: int = len(model.recurrent)
-        self.hidden: int = model.model_config.hidden
+        self.hidden: int = model.config.hidden
         self.dtype: np.dtype = model.dtype
         self.logits: np.ndarray | None = None
         self._own_grads = False
@@ -173,7 +173,7 @@ class Stepper:
         through in eval mode).
         """
         twin = self._twin
-        h = twin.embed.params[0][token].reshape(1, 1, -1)
+        h = twin.embedding.params[0][token].reshape(1, 1, -1)
         for layer in twin.recurrent:
             h = layer.forward(h)
         W, b = twin.output.params
@@ -186,7 +186,7 @@ class Stepper:
         """Like :meth:`feed`, reporting every layer's states at every position."""
         x = self._ids(ids)
         twin = self._twin
-        h = twin.embed.forward(x)
+        h = twin.embedding.forward(x)
         layers = []
         for layer in twin.recurrent:
             h = layer.forward(h)
@@ -200,13 +200,13 @@ class Stepper:
         """Give the twin's layers gradient arrays of their own (once)."""
         if self._own_grads:
             return
-        for layer in (self._twin.embed, *self._twin.recurrent, self._twin.output):
+        for layer in (self._twin.embedding, *self._twin.recurrent, self._twin.output):
             layer.grads = [np.zeros_like(p) for p in layer.params]
         self._own_grads = True
 
     def embeddings(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """The embedding vectors (T, D) of ``ids`` (a copy)."""
-        return self._twin.embed.params[0][self._ids(ids)[0]].copy()
+        return self._twin.embedding.params[0][self._ids(ids)[0]].copy()
 
     def log_prob_of_inputs(self, inputs: np.ndarray, target: int) -> float:
         """log p(target | inputs) for input vectors (T, D) fed in place of
@@ -240,7 +240,7 @@ class Stepper:
         twin = self._twin
         saved = self.state()
         try:
-            inputs = twin.embed.forward(x)
+            inputs = twin.embedding.forward(x)
             h = inputs
             for layer in twin.recurrent:
                 h = layer.forward(h)

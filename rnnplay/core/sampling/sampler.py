@@ -125,7 +125,7 @@ class Sampler:
         show_top: int = 10,
         weights: Weights = "live",
     ) -> None:
-        vocab_size = model.config["vocab_size"]
+        vocab_size = model.config.vocab_size
         if len(vocab) != vocab_size:
             raise ValueError(
                 f"the vocabulary has {len(vocab)} tokens but the model expects {vocab_size}"

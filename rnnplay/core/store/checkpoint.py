@@ -114,10 +114,10 @@ def save_checkpoint(
     ``path`` is left exactly as it was.
     """
     path = Path(path)
-    if len(vocab) != model.config["vocab_size"]:
+    if len(vocab) != model.config.vocab_size:
         raise CheckpointError(
             f"cannot save: the vocabulary has {len(vocab)} tokens but the model "
-            f"expects {model.config['vocab_size']}"
+            f"expects {model.config.vocab_size}"
         )
     members: dict[str, np.ndarray] = {}
     for name, param in zip(model.param_names, model.params, strict=True):
@@ -139,7 +139,7 @@ def save_checkpoint(
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "rnnplay_version": rnnplay.__version__,
-        "model": model.config,
+        "model": model.config.to_json(),
         "vocab": vocab.to_json(),
         "optimizer": optim_info,
         "meta": meta if meta is not None else {},

@@ -116,9 +116,9 @@ class Trainer:
         self.dataset = dataset
         if model is None:
             model = RNNLM.from_config(config.model_config(vocab_size), seed=config.seed)
-        elif model.config["vocab_size"] != vocab_size:
+        elif model.config.vocab_size != vocab_size:
             raise ConfigError(
-                f"the model has {model.config['vocab_size']} tokens in its vocabulary, "
+                f"the model has {model.config.vocab_size} tokens in its vocabulary, "
                 f"the corpus {vocab_size}"
             )
         self.model = model

@@ -75,7 +75,7 @@ def newline_model(vocab: Vocabulary) -> RNNLM:
     unit 0 reads unit 1 one step later; units 2, 3 are noise."""
     V = len(vocab)
     model = RNNLM(V, V, 4, cell="rnn", seed=0, dtype="float64")
-    E = model.embed.params[0]
+    E = model.embedding.params[0]
     E[...] = np.eye(V)
     Wx, Wh, b = model.recurrent[0].params
     Wx[...] = np.random.default_rng(2).normal(0, 0.5, Wx.shape)

@@ -104,10 +104,10 @@ def test_blame_is_the_gradient_finite_differences_give(cell: str, layers: int) -
 def torch_log_prob_gradient(model: RNNLM, ids: np.ndarray, target: int):
     torch = pytest.importorskip("torch")
     f64 = torch.float64
-    E = torch.tensor(model.embed.params[0], dtype=f64)
+    E = torch.tensor(model.embedding.params[0], dtype=f64)
     x = E[torch.tensor(ids)].clone().requires_grad_(True)
     h_in = x
-    H = model.model_config.hidden
+    H = model.config.hidden
     for layer in model.recurrent:
         Wx, Wh, b = (torch.tensor(p, dtype=f64) for p in layer.params)
         h = torch.zeros(H, dtype=f64)

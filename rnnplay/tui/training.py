@@ -121,10 +121,10 @@ class ModelSummary:
             corpus=trainer.dataset.name or trainer.config.corpus,
             level=trainer.dataset.vocab.level,
             vocab_size=len(trainer.dataset.vocab),
-            cell=cfg["cell"],
-            layers=cfg["layers"],
-            embed=cfg["embed"],
-            hidden=cfg["hidden"],
+            cell=cfg.cell,
+            layers=cfg.layers,
+            embed=cfg.embed,
+            hidden=cfg.hidden,
             num_params=trainer.model.num_params(),
         )
 

@@ -27,13 +27,8 @@ from typing import Any
 from textual.message import Message
 
 from rnnplay.core.race.contenders import contender_names
-from rnnplay.core.race.rotation import (
-    ContenderEvent,
-    GradFlowEvent,
-    Race,
-    RaceResult,
-    RaceStopEvent,
-)
+from rnnplay.core.race.events import ContenderEvent, GradFlowEvent, RaceResult, RaceStopEvent
+from rnnplay.core.race.rotation import Race
 from rnnplay.core.runs.race_folder import RACE_FILE, open_race_runs
 from rnnplay.core.runs.race_record import (
     contender_recorders,
@@ -62,7 +57,7 @@ class RaceProgress(Message):
     live table; ``running``: whether the loop still runs.
     """
 
-    def __init__(self, source: RaceSession, **fields: Any) -> None:
+    def __init__(self, source: RaceWorker, **fields: Any) -> None:
         super().__init__()
         self.source = source
         self.train: list[list[tuple[int, float]]] = fields["train"]
@@ -75,7 +70,7 @@ class RaceProgress(Message):
         self.error: str | None = fields["error"]
 
 
-class RaceSession:
+class RaceWorker:
     """A race between ``configs`` in run folders under ``runs_dir``.
 
     Thread rules: :meth:`run_loop` runs on one worker thread; :meth:`begin`,

@@ -1,7 +1,7 @@
 """The app's side of sampling: when a sample starts, which messages count, what to show next.
 
 :mod:`rnnplay.tui.sampling` generates tokens on a worker thread; this module
-is the UI-thread orchestration around it. :class:`SampleRuns` starts a
+is the UI-thread orchestration around it. :class:`SamplePasses` starts a
 sample from a weights snapshot, numbers the runs so that messages of a run
 that was replaced are dropped, buffers tokens until the next sample tick,
 and restarts sampling a moment after a sample ends while training runs.
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from rnnplay.core.nn.model import RNNLM
-    from rnnplay.tui.session import TrainingSession
+    from rnnplay.tui.training import TrainingSession
 
 SAMPLE_REST_S = 1.5
 """Pause between two automatic samples while training, so the last one can be read."""
@@ -49,7 +49,7 @@ class PendingSample:
     """Set when a new sample began: the panels start over from this prime first."""
 
 
-class SampleRuns:
+class SamplePasses:
     """Starts, numbers, buffers and repeats the samples of one app."""
 
     def __init__(
