@@ -78,12 +78,13 @@ def finite_difference(stepper: Stepper, inputs: np.ndarray, target: int) -> np.n
 
 
 @pytest.mark.parametrize(("cell", "layers"), CASES)
-def test_blame_is_the_gradient_finite_differences_give(cell: str, layers: int) -> None:
-    vocab = vocab_for("char")
+@pytest.mark.parametrize("level", ["char", "word"])
+def test_blame_is_the_gradient_finite_differences_give(cell: str, layers: int, level: str) -> None:
+    vocab = vocab_for(level)
     model = make_model(cell, layers, len(vocab))
     ids = vocab.encode(TEXT)[:9].astype(np.int64)
     stepper = Stepper(model)
-    stepper.feed(vocab.encode("on ").astype(np.int64))  # blame starts from a carried state
+    stepper.feed(vocab.encode("on mats").astype(np.int64))  # from a carried state
     state = stepper.state()
     t = 7
     result = blame(stepper, ids, t)
