@@ -26,8 +26,9 @@ from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.limits import MAX_META_BYTES
 from rnnplay.core.nn.config import upgrade_names
 from rnnplay.core.nn.model import CELLS, RNNLM
-from rnnplay.core.store.manifest import SchemaError, check_header, checkpoint_error, parse_metadata
+from rnnplay.core.store.manifest import check_header, checkpoint_error
 from rnnplay.core.store.npz_members import NUMBER_KINDS, read_member, read_npy_header, zip_members
+from rnnplay.core.store.schema import SchemaError, parse_metadata
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer
 from rnnplay.errors import CheckpointError, one_line
 
