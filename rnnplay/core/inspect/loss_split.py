@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,9 +186,10 @@ def ngram_references(
     if path is not None and missing:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(cached))
-            os.replace(temporary, path)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+            with os.fdopen(fd, "w") as handle:
+                handle.write(json.dumps(cached))
+            os.replace(temporary, path)  # whole or not at all, whoever writes at once
         except OSError:
             pass
     return {name: cached[name] for name in names}
