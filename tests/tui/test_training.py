@@ -176,7 +176,7 @@ def test_probes_keep_coming_when_a_probe_is_slow():
 
 
 def test_tokens_per_second_are_averaged_over_a_window():
-    from rnnplay.tui.training import TokenRate
+    from rnnplay.tui.session_figures import TokenRate
 
     rate = TokenRate(window_s=5.0)
     for k, seconds in enumerate([1.0, 1.0, 4.0, 1.0, 1.0, 1.0, 1.0], start=1):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnplay.core.nn.stepper import Stepper
+from rnnplay.errors import NumericalError
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,7 +58,10 @@ def blame(stepper: Stepper, ids: np.ndarray, t: int, target: int | None = None) 
         if t + 1 >= ids.size:
             raise IndexError(f"position {t} is the last: the text does not say what comes next")
         target = int(ids[t + 1])
-    gradient = stepper.input_gradient(ids[: t + 1], int(target))
+    with np.errstate(over="ignore", invalid="ignore"):
+        gradient = stepper.input_gradient(ids[: t + 1], int(target))
+    if not (np.isfinite(gradient.grad).all() and np.isfinite(gradient.log_prob)):
+        raise NumericalError("the gradient is not finite (did training diverge?)")
     grad = gradient.grad.astype(np.float64)
     inputs = gradient.inputs.astype(np.float64)
     return Blame(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,8 +148,10 @@ def ngram_losses(
     n-gram model of ``train`` ("2-gram", ...; none without ``train``)."""
     ids = np.asarray(ids, dtype=np.int64).reshape(-1)
     out = {"uniform": np.full(max(ids.size - 1, 0), math.log(vocab_size))}
-    for n in orders if train is not None else ():
-        out[f"{n}-gram"] = -fitted(train, vocab_size, n).log_probs(ids)
+    if train is not None and orders:
+        model = fitted(train, vocab_size, max(orders))
+        for n in orders:
+            out[f"{n}-gram"] = -model.log_probs(ids, n)
     return out
 
 
@@ -176,14 +179,17 @@ def ngram_references(
             cached = {}
     names = [f"{n}-gram" for n in orders]
     missing = [n for n, name in zip(orders, names, strict=True) if name not in cached]
-    for n in missing:
-        cached[f"{n}-gram"] = fitted(train, vocab_size, n).cross_entropy(valid)
+    if missing:
+        model = fitted(train, vocab_size, max(missing))
+        for n in missing:
+            cached[f"{n}-gram"] = model.cross_entropy(valid, n)
     if path is not None and missing:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(cached))
-            os.replace(temporary, path)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+            with os.fdopen(fd, "w") as handle:
+                handle.write(json.dumps(cached))
+            os.replace(temporary, path)  # whole or not at all, whoever writes at once
         except OSError:
             pass
     return {name: cached[name] for name in names}

@@ -117,9 +117,10 @@ class KneserNey:
             unique, count, ctx_of = keys_by_order[k - 1]
             cont = np.zeros(unique.size, dtype=np.int64)
             if k < self.order:  # distinct left extensions: (k+1)-grams per suffix
-                longer, shorter = grams[k], grams[k - 1]
-                pairs = np.unique(np.stack([longer, shorter])[:, longer >= 0], axis=1)
-                cont = np.bincount(pairs[1], minlength=unique.size)
+                # a (k+1)-gram's suffix is one k-gram: count each (k+1)-gram once
+                seen = grams[k] >= 0
+                _, first = np.unique(grams[k][seen], return_index=True)
+                cont = np.bincount(grams[k - 1][seen][first], minlength=unique.size)
             contexts = 1 if k == 1 else keys_by_order[k - 2][0].size
             self._orders.append(
                 _Order(
@@ -141,16 +142,24 @@ class KneserNey:
         """Per order 1..n, the discounts used with counts and with continuation counts."""
         return [(table.discount_raw, table.discount_cont) for table in self._orders]
 
-    def _probs(self, ids: np.ndarray) -> np.ndarray:
-        """p(ids[i] | up to order-1 tokens before i) for every i."""
+    def _order(self, order: int | None) -> int:
         if not self._orders:
             raise RuntimeError("KneserNey: fit() first")
+        if order is None:
+            return self.order
+        if not 1 <= order <= self.order:
+            raise ValueError(f"this model answers orders 1 to {self.order}, not {order}")
+        return order
+
+    def _probs(self, ids: np.ndarray, order: int | None = None) -> np.ndarray:
+        """p(ids[i] | up to order-1 tokens before i) for every i."""
+        order = self._order(order)
         V = self.vocab_size
         n = ids.size
         lower = np.full(n, 1.0 / V)  # order 0: uniform
         final = lower.copy()
         previous = np.zeros(n, dtype=np.int64)  # query's (k-1)-gram ids, -1 unseen
-        for k, table in enumerate(self._orders, start=1):
+        for k, table in enumerate(self._orders[:order], start=1):
             ctx = np.full(n, -1, dtype=np.int64)
             if k == 1:
                 ctx[:] = 0
@@ -162,7 +171,7 @@ class KneserNey:
             gram[seen_ctx] = _lookup(table.keys, ctx[seen_ctx] * V + ids[seen_ctx])
             c = np.where(ctx >= 0, ctx, 0)
             g = np.where(gram >= 0, gram, 0)
-            top = np.minimum(np.arange(n) + 1, self.order) == k
+            top = np.minimum(np.arange(n) + 1, order) == k
             results = []
             for counts, totals, distinct, D in (
                 (table.count, table.ctx_count, table.ctx_distinct, table.discount_raw),
@@ -180,20 +189,25 @@ class KneserNey:
             previous = gram
         return final
 
-    def log_probs(self, ids: np.ndarray) -> np.ndarray:
-        """log p(ids[i] | ids[..i]) for i = 1..T-1 (nats), float64 (T-1,)."""
+    def log_probs(self, ids: np.ndarray, order: int | None = None) -> np.ndarray:
+        """log p(ids[i] | ids[..i]) for i = 1..T-1 (nats), float64 (T-1,).
+
+        ``order`` (at most the fitted one) answers as the model of that order
+        fitted on the same text would: the tables of the lower orders are the
+        same, so one fit of order 5 serves orders 1 to 5."""
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
-        return np.log(self._probs(ids))[1:]
+        return np.log(self._probs(ids, order))[1:]
 
-    def cross_entropy(self, ids: np.ndarray) -> float:
+    def cross_entropy(self, ids: np.ndarray, order: int | None = None) -> float:
         """Mean -log p over ids[1:], in nats per token."""
-        return float(-self.log_probs(ids).mean())
+        return float(-self.log_probs(ids, order).mean())
 
-    def prob(self, context: list[int], token: int) -> float:
+    def prob(self, context: list[int], token: int, order: int | None = None) -> float:
         """p(token | context) with the last order-1 tokens of ``context``."""
-        keep = list(context)[len(context) - (self.order - 1) :] if self.order > 1 else []
+        n = self._order(order)
+        keep = list(context)[len(context) - (n - 1) :] if n > 1 else []
         ids = np.array([*keep, token], dtype=np.int64)
-        return float(self._probs(ids)[-1])
+        return float(self._probs(ids, n)[-1])
 
 
 _FITTED: dict[tuple[str, int, int, float | None], KneserNey] = {}
@@ -207,9 +221,12 @@ def corpus_key(ids: np.ndarray) -> str:
 def fitted(
     train: np.ndarray, vocab_size: int, order: int, discount: float | None = None
 ) -> KneserNey:
-    """The model of ``order`` fitted on ``train``, fitted once per corpus
-    and process (kept in memory, keyed by the text's fingerprint)."""
-    key = (corpus_key(train), vocab_size, order, discount)
-    if key not in _FITTED:
-        _FITTED[key] = KneserNey(order, vocab_size, discount).fit(train)
-    return _FITTED[key]
+    """A model fitted on ``train`` that answers ``order`` (and every order
+    below), fitted once per corpus and process: kept in memory, keyed by the
+    text's fingerprint; a higher order asked later refits at that order."""
+    key = (corpus_key(train), vocab_size, discount)
+    model = _FITTED.get(key)
+    if model is None or model.order < order:
+        model = KneserNey(order, vocab_size, discount).fit(train)
+        _FITTED[key] = model
+    return model

@@ -20,11 +20,15 @@ import numpy as np
 
 from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.nn.stepper import Stepper
+from rnnplay.errors import NumericalError
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """log softmax over the last axis, in float64."""
+    """log softmax over the last axis, in float64; ``NumericalError`` when a
+    score is not finite (weights that overflow: nothing honest to report)."""
     z = np.asarray(logits, dtype=np.float64)
+    if not np.isfinite(z).all():
+        raise NumericalError("the model's scores are not finite (did training diverge?)")
     z = z - z.max(axis=-1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
@@ -108,7 +112,8 @@ def read(stepper: Stepper, ids: np.ndarray, vocab: Vocabulary, *, top_k: int = 1
         raise ValueError(f"top_k must be a whole number of at least 1, got {top_k!r}")
     saved = stepper.state()
     try:
-        trace = stepper.trace(ids)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, in one line
+            trace = stepper.trace(ids)
     finally:
         stepper.set_state(saved)
     logp = log_softmax(trace.logits)
@@ -145,7 +150,9 @@ def surprises(stepper: Stepper, ids: np.ndarray, *, chunk: int = 2048) -> np.nda
     try:
         for start in range(0, ids.size - 1, chunk):
             piece = ids[start : min(start + chunk, ids.size - 1)]
-            logp = log_softmax(stepper.feed(piece))
+            with np.errstate(over="ignore", invalid="ignore"):
+                scores = stepper.feed(piece)
+            logp = log_softmax(scores)
             targets = ids[start + 1 : start + 1 + piece.size]
             out[start : start + piece.size] = -logp[np.arange(piece.size), targets]
     finally:

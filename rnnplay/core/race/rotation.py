@@ -47,6 +47,7 @@ from rnnplay.core.race.events import (
     RaceStopEvent,
 )
 from rnnplay.core.train.events import EvalEvent, StopEvent
+from rnnplay.core.train.stops import nonfinite_stop
 from rnnplay.core.train.trainer import Trainer
 from rnnplay.errors import ConfigError
 
@@ -191,7 +192,7 @@ class Race:
         took = time.perf_counter() - started
         contender.train_s += took
         contender.wall_s += took
-        stop = trainer.nonfinite_stop(event)
+        stop = nonfinite_stop(event)
         if stop is not None:
             contender.stop = stop
             return [ContenderEvent(index, contender.name, stop)]

@@ -46,7 +46,8 @@ from rnnplay.core.store.checkpoint_reader import (
     check_finite,
     load_checkpoint,
 )
-from rnnplay.core.store.manifest import SchemaError, check_header, dump_metadata
+from rnnplay.core.store.manifest import check_header
+from rnnplay.core.store.schema import SchemaError, dump_metadata
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer
 from rnnplay.errors import CheckpointError, one_line
 

@@ -81,6 +81,10 @@ def test_matches_a_readable_reference_and_sums_to_one(n: int) -> None:
     )
     for context in ([], [1], [0, 2], [4, 4, 4], [0, 1, 0, 1]):
         assert sum(model.prob(context, w) for w in range(V)) == pytest.approx(1.0, abs=1e-12)
+    # a model of order 5 answers as the model of order n fitted on its own
+    np.testing.assert_allclose(
+        KneserNey(5, V, discount=0.7).fit(train).log_probs(valid, n), model.log_probs(valid)
+    )
 
 
 def test_the_discount_is_estimated_from_counts_of_counts() -> None:
@@ -108,4 +112,4 @@ def test_references_are_cached_per_corpus(tmp_path, monkeypatch) -> None:
 
     monkeypatch.setattr(loss_split, "fitted", refuse)
     assert loss_split.ngram_references(train, valid, 4, (2, 3), cache_dir=tmp_path) == first
-    assert ngram.fitted(train, 4, 2) is ngram.fitted(train, 4, 2)  # in memory too
+    assert ngram.fitted(train, 4, 2) is ngram.fitted(train, 4, 3)  # in memory too

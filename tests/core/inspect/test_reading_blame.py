@@ -4,6 +4,7 @@ finite differences and PyTorch autograd in float64."""
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from rnnplay.core.inspect.blame import blame
 from rnnplay.core.inspect.reading import read, surprises
 from rnnplay.core.nn.model import RNNLM
 from rnnplay.core.nn.stepper import Stepper
+from rnnplay.errors import NumericalError
 
 TEXT = 'he said "the cat (sat)"\non 2 mats.\n'
 CASES = list(itertools.product(("rnn", "lstm", "gru"), (1, 2)))
@@ -78,12 +80,13 @@ def finite_difference(stepper: Stepper, inputs: np.ndarray, target: int) -> np.n
 
 
 @pytest.mark.parametrize(("cell", "layers"), CASES)
-def test_blame_is_the_gradient_finite_differences_give(cell: str, layers: int) -> None:
-    vocab = vocab_for("char")
+@pytest.mark.parametrize("level", ["char", "word"])
+def test_blame_is_the_gradient_finite_differences_give(cell: str, layers: int, level: str) -> None:
+    vocab = vocab_for(level)
     model = make_model(cell, layers, len(vocab))
     ids = vocab.encode(TEXT)[:9].astype(np.int64)
     stepper = Stepper(model)
-    stepper.feed(vocab.encode("on ").astype(np.int64))  # blame starts from a carried state
+    stepper.feed(vocab.encode("on mats").astype(np.int64))  # from a carried state
     state = stepper.state()
     t = 7
     result = blame(stepper, ids, t)
@@ -157,3 +160,17 @@ def test_blame_refuses_positions_outside_the_text() -> None:
     with pytest.raises(IndexError):
         blame(stepper, ids, 6)  # the last: nothing comes next
     assert blame(stepper, ids, 6, target=0).norms.shape == (7,)
+
+
+def test_scores_that_overflow_are_a_numerical_error() -> None:
+    vocab = vocab_for("char")
+    model = make_model("lstm", 1, len(vocab), dtype="float32")
+    model.recurrent[0].params[2][...] = 50  # every gate open: h > 0.7 in every unit
+    model.output.params[0][...] = 3e38  # finite weights, infinite float32 scores
+    ids = vocab.encode("he said")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no RuntimeWarning on the way
+        with pytest.raises(NumericalError, match="not finite"):
+            read(Stepper(model), ids, vocab)
+        with pytest.raises(NumericalError, match="not finite"):
+            blame(Stepper(model), ids, 3)
