@@ -14,8 +14,9 @@ Run (see benchmarks/README.md for the OpenBLAS variables)::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/inspect_overhead.py
 
-Flags: ``--seconds`` per block (default 10; a warm-up block comes first), ``--repeats`` (default 4), model
-flags ``--hidden --embed --batch --bptt --cell`` (default: the default recipe).
+Flags: ``--seconds`` per block (default 10; a warm-up block comes first),
+``--repeats`` (default 4), model flags ``--hidden --embed --batch --bptt
+--cell`` (default: the default recipe).
 """
 
 from __future__ import annotations
