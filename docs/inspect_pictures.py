@@ -13,7 +13,7 @@ the screen with ``save_screenshot``:
 Also prints the figures the lesson quotes (JSON): the steps trained, the
 validation loss, the n-gram references, the top units and their r.
 
-Run from the repository root: ``python docs/inspect_pictures.py [--seconds S]``.
+Run from the repository root: ``python docs/inspect_pictures.py [--seconds S] [--hidden H]``.
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ async def wait_until(pilot, predicate, timeout: float) -> None:
         await pilot.pause(0.05)
 
 
-def trained(seconds: float):
+def trained(seconds: float, hidden: int):
     config = TrainConfig(
-        corpus="sonnets", cell="lstm", embed=32, hidden=128, batch=16, bptt=64,
-        eval_every=200, seed=1,
+        corpus="sonnets", cell="lstm", embed=32, hidden=hidden, batch=16, bptt=64,
+        eval_every=100, seed=1,
     )  # fmt: skip
     trainer = build_trainer(config)
     for _ in trainer.run(max_seconds=seconds, final_eval=True):
@@ -52,8 +52,8 @@ def trained(seconds: float):
     return trainer
 
 
-async def pictures(seconds: float) -> dict:
-    trainer = trained(seconds)
+async def pictures(seconds: float, hidden: int) -> dict:
+    trainer = trained(seconds, hidden)
     scratch = Path(tempfile.mkdtemp(prefix="inspect-pictures-"))
     app = RnnPlayApp(trainer, runs_dir=scratch / "runs", auto_sample=False)
     figures: dict = {"steps": trainer.step_count}
@@ -89,8 +89,9 @@ async def pictures(seconds: float) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--hidden", type=int, default=128)
     args = parser.parse_args()
-    figures = asyncio.run(pictures(args.seconds))
+    figures = asyncio.run(pictures(args.seconds, args.hidden))
     print(json.dumps(figures), file=sys.stderr)
     return 0
 
