@@ -7,11 +7,12 @@ the screen with ``save_screenshot``:
 - ``lesson-inspect-units.svg``: the Inspect view (``i``) on the validation
   text, a neuron search for ``line_position`` (``/``), the best unit picked:
   the text coloured by that unit, the cursor's odds, hidden column and gates;
-- ``lesson-inspect-loss.svg``: the main view after training, the loss chart
-  with the uniform, unigram and 2- to 5-gram reference lines.
+- ``lesson-inspect-loss.svg``: the main view after training (160x50), the
+  loss chart with the uniform, unigram and 2- to 5-gram reference lines.
 
 Also prints the figures the lesson quotes (JSON): the steps trained, the
-validation loss, the n-gram references, the top units and their r.
+validation loss, the n-gram references, the loss split by character class
+(``Inspector.loss_split``) beside the 3-gram's, the top units and their r.
 
 Run from the repository root: ``python docs/inspect_pictures.py [--seconds S] [--hidden H]``.
 """
@@ -27,9 +28,11 @@ import time
 from pathlib import Path
 
 from rnnplay.core.train.config import TrainConfig
+from rnnplay.core.train.events import StepEvent
 from rnnplay.tui.app import RnnPlayApp
 from rnnplay.tui.screens.inspect import InspectScreen
 from rnnplay.tui.training import build_trainer
+from rnnplay.tui.widgets.loss_chart import LossChart
 
 DOCS = Path(__file__).resolve().parent
 SIZE = (120, 40)
@@ -44,24 +47,49 @@ async def wait_until(pilot, predicate, timeout: float) -> None:
 def trained(seconds: float, hidden: int):
     config = TrainConfig(
         corpus="sonnets", cell="lstm", embed=32, hidden=hidden, batch=16, bptt=64,
-        eval_every=100, seed=1,
+        eval_every=20, seed=1,
     )  # fmt: skip
     trainer = build_trainer(config)
-    for _ in trainer.run(max_seconds=seconds, final_eval=True):
-        pass
-    return trainer
+    points = []
+    for event in trainer.run(max_seconds=seconds, final_eval=True):
+        if isinstance(event, StepEvent):
+            points.append((event.tokens, event.loss))
+    return trainer, points
+
+
+def loss_split(trainer) -> list[dict]:
+    """The validation loss split by character class, beside the 3-gram's."""
+    from rnnplay.core.inspect import Inspector
+
+    dataset = trainer.dataset
+    inspector = Inspector(trainer.model, dataset.vocab)
+    split = inspector.loss_split(dataset.valid, dataset.train, orders=(3,))
+    return [
+        {
+            "class": c.label,
+            "count": c.count,
+            "model": round(c.model, 3),
+            "3-gram": round(c.references["3-gram"], 3),
+            "share": round(c.share, 3),
+        }
+        for c in split
+    ]
 
 
 async def pictures(seconds: float, hidden: int) -> dict:
-    trainer = trained(seconds, hidden)
+    trainer, points = trained(seconds, hidden)
+    split = loss_split(trainer)
     scratch = Path(tempfile.mkdtemp(prefix="inspect-pictures-"))
     app = RnnPlayApp(trainer, runs_dir=scratch / "runs", auto_sample=False)
-    figures: dict = {"steps": trainer.step_count}
-    async with app.run_test(size=SIZE) as pilot:
+    figures: dict = {"steps": trainer.step_count, "split": split}
+    async with app.run_test(size=(160, 50)) as pilot:
+        app.query_one(LossChart).add_train(points)  # the steps trained before the app opened
         await wait_until(pilot, lambda: app.references.fitted > 0, 120.0)
         app.clear_notifications()
-        await pilot.pause(0.3)
+        await pilot.pause(0.6)
         app.save_screenshot("lesson-inspect-loss.svg", str(DOCS))
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause(0.3)
         figures["references"] = app.query_one("#loss").references
         figures["val_loss"] = app.session.last_eval.loss if app.session.last_eval else None
         await pilot.press("i")
