@@ -202,6 +202,30 @@ async def test_live_follows_training_and_frozen_keeps_its_copy(apps, tmp_path, m
             np.testing.assert_array_equal(mine, theirs)
 
 
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
+async def test_gates_follow_the_cell(apps, tmp_path, cell):
+    from rnnplay.tui.widgets.gates import GatesPanel
+    from tests.tui.app_helpers import tiny_config
+
+    app = new_app(apps, tmp_path, config=tiny_config(cell=cell, layers=2))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_inspector(pilot)
+        gates = screen.query_one(GatesPanel)
+        if cell == "rnn":
+            assert not gates.rows and "no gates" in gates.hint
+        else:
+            assert [name for name, _ in gates.rows] == ["z", "r", "candidate"]
+            _, reading = reference(screen)
+            np.testing.assert_allclose(
+                gates.rows[0][1], reading.layers[1]["z"][screen.cursor], rtol=1e-6
+            )
+        await pilot.press("l")  # the next layer: the bottom one
+        assert screen.layer_index == 0
+        hidden = screen.query_one(HiddenColumn)
+        _, reading = reference(screen)
+        np.testing.assert_allclose(hidden.values, reading.layers[0]["h"][screen.cursor], rtol=1e-6)
+
+
 async def test_the_loss_chart_draws_the_ngram_lines_once_fitted(apps, tmp_path):
     app = new_app(apps, tmp_path, ngram_orders=(2, 3))
     async with app.run_test(size=SIZE) as pilot:

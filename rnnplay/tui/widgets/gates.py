@@ -60,9 +60,12 @@ class GatesPanel(ThemeStyles, Widget, can_focus=False):
     def show(self, states: dict[str, np.ndarray] | None, order: np.ndarray | None = None) -> None:
         """``states``: name -> (H,) values of the layer at the cursor (its ``h``
         is left out: the hidden column shows it); ``order``: units to show first."""
-        states = states or {}
+        if states is None:
+            self.rows, self.hint = [], "reading…"
+            self.refresh()
+            return
         self.rows = [(name, np.asarray(states[name])) for name in ROW_ORDER if name in states]
-        if states and not self.rows:
+        if not self.rows:
             self.hint = "a plain RNN has no gates: h = tanh(W x + U h + b)"
         size = self.rows[0][1].size if self.rows else 0
         self.order = np.arange(size) if order is None or order.size != size else order
