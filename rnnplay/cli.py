@@ -5,6 +5,8 @@
     rnnplay sample CHECKPOINT ...                  print generated text
     rnnplay eval CHECKPOINT [--corpus NAME|PATH]   perplexity of a text
     rnnplay corpora                                list the built-in corpora
+    rnnplay export CHECKPOINT OUT.safetensors      the weights in PyTorch's layout
+    rnnplay import IN.safetensors --out RUN        a run folder from such a file
 
 This module keeps the parser, main() and the dispatch; the training flags are in
 :mod:`rnnplay.train_flags`, sample and eval in :mod:`rnnplay.checkpoint_cli`,
@@ -22,7 +24,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from rnnplay import __version__, checkpoint_cli, signals, streams
+from rnnplay import __version__, checkpoint_cli, signals, streams, travel_cli
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.errors import (
     EXIT_BUG,
@@ -76,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_version(train)
 
     _COMMANDS.update(checkpoint_cli.add_commands(commands, _add_version))
+    _COMMANDS.update(travel_cli.register(commands))
 
     corpora = commands.add_parser(
         "corpora", help="list the built-in corpora", description="List the built-in corpora."
