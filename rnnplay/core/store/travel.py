@@ -119,7 +119,10 @@ def _import(
         except CheckpointError as exc:
             raise CheckpointError(f"{where} is not in PyTorch's layout: {exc}") from None
         config = ModelConfig(**inferred, dtype=dtype).to_json()
-    check_cell(config["cell"])
+    try:
+        check_cell(config["cell"])
+    except CheckpointError as exc:
+        raise CheckpointError(f"{where}: {exc}") from None
     if config["tie"] and config["embed"] != config["hidden"]:
         raise CheckpointError(
             f"{where}: tied weights need embed == hidden, got {config['embed']} and "
