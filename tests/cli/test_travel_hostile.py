@@ -165,8 +165,7 @@ def assert_refused(tmp_path: Path, path: Path, corpus: Path, *needles: str) -> N
 
 def test_the_good_file_imports(tmp_path: Path, good: tuple[Path, Path]) -> None:
     """The control: the file every hostile one is made from imports and samples."""
-    path, corpus = good
-    result = run_cli("import", path, "--out", tmp_path / "run", cwd=tmp_path)
+    result = run_cli("import", good[0], "--out", tmp_path / "run", cwd=tmp_path)
     assert result.returncode == 0, result.describe()
     assert (tmp_path / "run" / "last.npz").is_file()
     sample = run_cli("sample", tmp_path / "run" / "last.npz", "--length", "5", cwd=tmp_path)
