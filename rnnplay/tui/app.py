@@ -14,7 +14,6 @@ one group at a time); below 60x20 a screen says the terminal is too small.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,7 +24,9 @@ from textual.events import Resize
 from textual.widgets import Input, Label, Select, Tab, Tabs
 
 from rnnplay.core.data.stats import reference_lines
-from rnnplay.core.runs import Run
+from rnnplay.core.runs.opening import Run
+from rnnplay.core.runs.options import PlaygroundOptions
+from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
 from rnnplay.core.train.trainer import Trainer
 from rnnplay.core.train.units import DEFAULT_UNIT, next_unit, unit_label
 from rnnplay.tui import keys
@@ -92,7 +93,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self,
         trainer: Trainer,
         *,
-        temperature: float = 0.8,
+        temperature: float = DEFAULT_TEMPERATURE,
         top_k: int | None = None,
         prime: str = "",
         runs_dir: str | Path | None = None,
@@ -119,7 +120,6 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self._initial_prime = prime
         self._start_sample = start_sample
         self.session = TrainingSession(trainer, self.post_message)
-        self._lr = trainer.lr
         self._tab = "train"
         self._wide = True
         self._pending_points: list[tuple[int, float]] = []
@@ -253,11 +253,17 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     # -- what the panels show ------------------------------------------------------------
     def live_settings(self) -> LiveSettings:
         settings = self.sample_settings
-        return LiveSettings(lr=self._lr, temperature=settings.temperature, top_k=settings.top_k)
+        return LiveSettings(
+            lr=self.session.lr, temperature=settings.temperature, top_k=settings.top_k
+        )
 
     def status_info(self):
         return status_info(
-            self.session, lr=self._lr, busy=self.busy, folder=self.place.folder, unit=self.unit
+            self.session,
+            lr=self.session.lr,
+            busy=self.busy,
+            folder=self.place.folder,
+            unit=self.unit,
         )
 
     @unless_unmounted
@@ -341,7 +347,6 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     # -- training ------------------------------------------------------------------
     @from_session
     def on_training_progress(self, message: TrainingProgress) -> None:
-        self._lr = message.step.lr
         self._pending_points.extend(message.points)
         self._status_dirty = True
 
@@ -354,7 +359,6 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     @from_session
     def on_learning_rate_changed(self, message: LearningRateChanged) -> None:
         event = message.event
-        self._lr = event.new_lr
         self.query_one(Controls).show_live(self.live_settings())
         self.notify(f"learning rate {event.old_lr:.3g} -> {event.new_lr:.3g} ({event.reason})")
         self.refresh_status()
@@ -407,27 +411,24 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self.place.close(self.end_status, save_last=not self.session.running)
 
 
-def run_app(args: argparse.Namespace) -> int:
-    """Entry point of the bare ``rnnplay`` command (called by rnnplay.cli).
+def run_app(options: PlaygroundOptions) -> int:
+    """Open the playground for ``options`` and run it; returns the exit code.
 
-    ``args.config`` is a validated TrainConfig, ``args.given`` the names of
-    the flags typed, ``args.checkpoint`` a path or None, ``args.runs_dir`` the
-    folder of run folders and ``args.confine_paths`` whether nothing outside it
-    may be opened. The run is opened by the front door (rnnplay.core.runs); a
-    corpus or checkpoint that fails raises its RnnplayError (one line and exit
-    2 from the CLI) before the screen changes. An opened checkpoint shows its
-    figures and starts a sample.
+    The bare ``rnnplay`` command and a served tab both call this. The run is
+    opened by the front door (:func:`rnnplay.core.runs.opening.open_playground`);
+    a corpus or checkpoint that fails raises its RnnplayError (one line and exit 2)
+    before the screen changes. An opened checkpoint shows its figures and starts a
+    sample.
     """
-    from rnnplay.core.runs import open_playground
-    from rnnplay.core.train.config import TrainConfig
+    from rnnplay.core.runs.opening import open_playground
 
-    config = getattr(args, "config", None) or TrainConfig()
-    checkpoint = getattr(args, "checkpoint", None)
-    runs_dir = getattr(args, "runs_dir", None) or "runs"
-    confine = bool(getattr(args, "confine_paths", False))
-    typed = {name: getattr(config, name) for name in getattr(args, "given", ())}
+    checkpoint, runs_dir, confine = options.checkpoint, options.runs_dir, options.confine_paths
     run = open_playground(
-        config, checkpoint=checkpoint, given=typed, runs_dir=runs_dir, confine_paths=confine
+        options.config,
+        checkpoint=checkpoint,
+        given=options.typed(),
+        runs_dir=runs_dir,
+        confine_paths=confine,
     )
     app = RnnPlayApp(
         run.trainer,

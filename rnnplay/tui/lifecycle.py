@@ -168,7 +168,6 @@ class SessionChanges:
         """Show ``trainer`` as the new session (training is stopped): a new run,
         whose folder is claimed when it first trains or saves."""
         self.session = TrainingSession(trainer, self.post_message)
-        self._lr = trainer.lr
         self.place.attach(trainer, resumed_from)
         self.clear_panels()
         self.query_one(Controls).show(trainer.config, self.live_settings())

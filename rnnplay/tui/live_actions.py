@@ -29,11 +29,10 @@ class LiveActions:
     # -- live settings ------------------------------------------------------------------
     def action_scale_lr(self: RnnPlayApp, factor: float) -> None:
         """] / [: double or halve the learning rate, live (bounded, warned when high)."""
-        self.set_lr(self._lr * factor)
+        self.set_lr(self.session.lr * factor)
 
     def set_lr(self: RnnPlayApp, lr: float) -> None:
         lr, warning = lr_in_bounds(lr, self.session.config.optimizer)
-        self._lr = lr
         self.session.set_lr(lr)
         self.query_one(Controls).show_live(self.live_settings())
         self.refresh_status()

@@ -4,7 +4,7 @@ The contenders are opened through the front door (``open_race_runs`` under
 the app's ``runs_dir``, one run folder each, in ``runs_dir/race-N``) and
 trained in rotation by :meth:`Race.step_round` on the worker thread, which
 also writes every contender's events into its run folder
-(:class:`~rnnplay.race_record.ContenderRecorder`). The worker never touches
+(:func:`~rnnplay.core.runs.race_record.record_contender`). The worker never touches
 widgets: it posts one :class:`RaceProgress` message at most every
 ``POST_EVERY_S`` (and when it stops) holding what arrived since the last.
 
@@ -26,14 +26,26 @@ from typing import Any
 
 from textual.message import Message
 
-from rnnplay.core.contenders import contender_names
-from rnnplay.core.race import ContenderEvent, GradFlowEvent, Race, RaceResult, RaceStopEvent
-from rnnplay.core.race_folder import RACE_FILE, open_race_runs
-from rnnplay.core.sampler import Sampler
+from rnnplay.core.race.contenders import contender_names
+from rnnplay.core.race.rotation import (
+    ContenderEvent,
+    GradFlowEvent,
+    Race,
+    RaceResult,
+    RaceStopEvent,
+)
+from rnnplay.core.runs.race_folder import RACE_FILE, open_race_runs
+from rnnplay.core.runs.race_record import (
+    contender_recorders,
+    race_summary,
+    record_contender,
+    write_race_json,
+)
+from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
+from rnnplay.core.sampling.sampler import Sampler
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, StepEvent
 from rnnplay.errors import one_line
-from rnnplay.race_record import ContenderRecorder, race_summary, write_race_json
 from rnnplay.tui.sampling import model_from_params
 
 POST_EVERY_S = 0.25
@@ -84,7 +96,7 @@ class RaceSession:
         self.runs = open_race_runs(configs, self.names, runs_dir=runs_dir, headless=False)
         trainers = [run.trainer for run in self.runs.runs]
         self.race = Race(list(zip(self.names, trainers, strict=True)))
-        self.recorders = [ContenderRecorder(run) for run in self.runs.runs]
+        self.recorders = contender_recorders(self.runs.runs)
         self._post = post
         self._stop = threading.Event()
         self._idle = threading.Event()
@@ -178,7 +190,7 @@ class RaceSession:
         model = model_from_params(dict(trainer.model.config), params)
         vocab = trainer.dataset.vocab
         seed = (trainer.config.seed or 0) + self.rounds_done
-        sampler = Sampler(model, vocab, temperature=0.8, seed=seed)
+        sampler = Sampler(model, vocab, temperature=DEFAULT_TEMPERATURE, seed=seed)
         sampler.start("")
         return "".join(step.text for step in sampler.steps(SAMPLE_TOKENS.get(vocab.level, 40)))
 
@@ -187,7 +199,7 @@ class RaceSession:
             if isinstance(item, RaceStopEvent):
                 self._stopped = item
                 continue
-            self.recorders[item.contender].handle(item)
+            record_contender(self.recorders[item.contender], item)
             event = item.event
             if isinstance(event, StepEvent):
                 self._train[item.contender].append((event.tokens, event.loss))

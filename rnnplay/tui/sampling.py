@@ -24,8 +24,8 @@ import numpy as np
 
 from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.nn.model import RNNLM
-from rnnplay.core.sampler import Sampler
-from rnnplay.core.sampling_defaults import DEFAULT_TEMPERATURE
+from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
+from rnnplay.core.sampling.sampler import Sampler
 from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens
 
 Post = Callable[[Any], Any]

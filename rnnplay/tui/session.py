@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from rnnplay.core.runs.recorder import Recorder
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
 from rnnplay.core.train.trainer import Trainer
@@ -41,7 +42,6 @@ from rnnplay.tui.messages import (
     TrainingStopped,
     WeightsSnapshot,
 )
-from rnnplay.tui.run_record import RunRecorder
 
 Post = Callable[[Any], Any]
 TrainerCommand = Callable[[Trainer], None]
@@ -92,9 +92,9 @@ class TokenRate:
 
 
 def build_trainer(config: TrainConfig) -> Trainer:
-    """A fresh Trainer for ``config`` through the front door (``rnnplay.core.runs``);
+    """A fresh Trainer for ``config`` through the front door (``rnnplay.core.runs.opening``);
     can raise ConfigError / CorpusError with a one-line message."""
-    from rnnplay.core.runs import new_trainer
+    from rnnplay.core.runs.opening import new_trainer
 
     return new_trainer(config, headless=False)
 
@@ -148,6 +148,7 @@ class TrainingSession:
         self.trainer = trainer
         self.summary = ModelSummary.of(trainer)
         self._post = post
+        self._pending_lr: float | None = None
         self.progress_interval = progress_interval
         self.grad_flow_interval = grad_flow_interval
         self._clock = clock
@@ -166,7 +167,7 @@ class TrainingSession:
         self.last_step: StepEvent | None = None
         self.last_eval: EvalEvent | None = _last_eval(trainer.history)
         self.rate = TokenRate()
-        self.recorder: RunRecorder | None = None
+        self.recorder: Recorder | None = None
         """Writes the run folder from the training thread (set by the app)."""
 
     # -- state the UI reads -------------------------------------------------
@@ -221,11 +222,24 @@ class TrainingSession:
         command(self.trainer)
         return False
 
+    @property
+    def lr(self) -> float:
+        """The learning rate of the next step: the schedule's (``Trainer.lr``, the one
+        owner), or a rate asked for with :meth:`set_lr` that the training thread has
+        not applied yet."""
+        pending = self._pending_lr
+        return self.trainer.lr if pending is None else pending
+
     def set_lr(self, lr: float) -> None:
         """Change the learning rate between steps, without resetting anything."""
+        self._pending_lr = lr
 
         def apply(trainer: Trainer) -> None:
-            trainer.lr = lr
+            try:
+                trainer.lr = lr
+            finally:
+                if self._pending_lr == lr:
+                    self._pending_lr = None
 
         self.submit(apply)
 
@@ -298,7 +312,7 @@ class TrainingSession:
 
         try:
             if recorder is not None:
-                recorder.loop_started()
+                recorder.start()
             if steps is None:
                 events = trainer.run(
                     max_steps=config.max_steps,
@@ -348,7 +362,7 @@ class TrainingSession:
             flush()
             self.rate.pause()
             if recorder is not None:
-                recorder.loop_ended()
+                recorder.pause()
             with self._lock:
                 # Under the lock, so that nothing submitted from now on can
                 # run on the UI thread while this thread still works.
@@ -400,8 +414,8 @@ def _last_eval(history: list[dict[str, Any]]) -> EvalEvent | None:
 
 def make_trainer(config: TrainConfig, checkpoint: str | None, given: Iterable[str] = ()) -> Trainer:
     """The trainer the app opens with: resumed from ``checkpoint`` (with the
-    settings a resume may change) or fresh from ``config`` (``rnnplay.core.runs``)."""
-    from rnnplay.core.runs import open_playground
+    settings a resume may change) or fresh from ``config`` (``rnnplay.core.runs.opening``)."""
+    from rnnplay.core.runs.opening import open_playground
 
     typed = {name: getattr(config, name) for name in given}
     return open_playground(config, checkpoint=checkpoint, given=typed).trainer

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from rnnplay.cli import build_parser
-from rnnplay.core.sampling_defaults import DEFAULT_TEMPERATURE
+from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
 from rnnplay.tui.sampling import SampleSettings
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnplay.cli import build_parser, config_from_args
+from rnnplay.cli import build_parser
+from rnnplay.cli.flags import config_from_args
 from rnnplay.core.data.corpus import load_dataset
 from rnnplay.core.store.checkpoint import load_checkpoint
 from rnnplay.core.train.trainer import Trainer

@@ -181,8 +181,8 @@ def test_the_done_line_says_where_the_time_went(cli, corpus, tmp_path):
 def test_a_log_gets_a_progress_line_with_tokens_per_s_every_ten_seconds():
     import io
 
+    from rnnplay.cli.progress import LineReporter
     from rnnplay.core.train.events import StepEvent
-    from rnnplay.train_log import LineReporter
 
     now = [0.0]
     stream = io.StringIO()

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnplay.cli import build_parser, config_from_args
+from rnnplay.cli import build_parser
+from rnnplay.cli.flags import config_from_args
 from rnnplay.core.data.corpus import load_dataset
 from rnnplay.core.nn.config import CELL_GATES, CELL_NAMES, MODEL_FIELDS, ModelConfig
 from rnnplay.core.nn.model import CELLS, RNNLM
-from rnnplay.core.runs import resume_trainer
+from rnnplay.core.runs.opening import resume_trainer
 from rnnplay.core.store.checkpoint import load_checkpoint
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.trainer import Trainer

@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnplay.core.contenders import contender_names, differing_settings, expand_contenders
 from rnnplay.core.data.corpus import Dataset
 from rnnplay.core.data.vocab import Vocabulary
-from rnnplay.core.race import ContenderEvent, GradFlowEvent, Race, RaceStopEvent
+from rnnplay.core.race.contenders import contender_names, differing_settings, expand_contenders
+from rnnplay.core.race.rotation import ContenderEvent, GradFlowEvent, Race, RaceStopEvent
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, StepEvent, StopEvent
 from rnnplay.core.train.trainer import Trainer

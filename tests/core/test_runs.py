@@ -1,4 +1,4 @@
-"""The front door (rnnplay.core.runs): defaults and path rules applied once, the
+"""The front door (rnnplay.core.runs.opening): defaults and path rules applied once, the
 playground's run claiming its folder on first use, and confinement to runs_dir."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnplay.core.runs import (
+from rnnplay.core.runs.opening import (
     check_confined,
     new_trainer,
     open_playground,

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnplay.cli import build_parser, config_from_args, given_settings
+from rnnplay.cli import build_parser
+from rnnplay.cli.flags import config_from_args, given_settings
 from rnnplay.core.data.corpus import load_dataset
 from rnnplay.core.store.checkpoint import load_checkpoint
 from rnnplay.core.train.config import TrainConfig

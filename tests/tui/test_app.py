@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from rnnplay.core.nn.model import RNNLM
-from rnnplay.core.sampler import Sampler
+from rnnplay.core.sampling.sampler import Sampler
 from rnnplay.core.store.checkpoint import load_checkpoint
 from rnnplay.tui import keys
 from rnnplay.tui.app import RnnPlayApp

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from textual.strip import Strip
 
-from rnnplay.core.sampler import SampleStep
+from rnnplay.core.sampling.sampler import SampleStep
 from rnnplay.tui.widgets import GradientFlow, HiddenHeatmap, NextTokenDistribution, SampleView
 from rnnplay.tui.widgets.distribution import bar_cells
 from rnnplay.tui.widgets.gradient_flow import LOG_FLOOR

@@ -5,7 +5,7 @@ Layout of ``runs/NAME/`` (``--out`` chooses another place)::
     run.json          the manifest: config, rnnplay version, created/updated,
                       status (running, paused, done, interrupted, failed), steps of the
                       checkpoints, where it was resumed from; small, indented JSON
-    metrics.jsonl     one JSON object per step / evaluation (``rnnplay.train_log``)
+    metrics.jsonl     one JSON object per step / evaluation (``rnnplay.cli.progress``)
     checkpoint.npz    the best validation so far
     last.npz          the latest state (after every evaluation and at the end)
     saves/NAME.npz    the playground's named saves

@@ -264,6 +264,11 @@ class TrainConfig:
             raise ConfigError(f"{need}, but only {_gib(free)} is available now; {advice}")
 
 
+PROCESS_SETTINGS = frozenset({"out", "resume", "quiet"})
+"""TrainConfig fields that say how one process runs (where it writes, what it resumed,
+whether it talks), not what is trained: never compared between runs, and a
+checkpoint's stored values of these are never used."""
+
 DEFAULT_EPOCHS = 10
 """How long ``rnnplay train`` trains when no limit is given."""
 

@@ -17,8 +17,6 @@ one sequential pass over the text, at the cost of N*bptt extra tokens.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from rnnplay.core.nn.model import RNNLM
@@ -90,11 +88,3 @@ def sequence_loss(model: RNNLM, ids: np.ndarray, batch_size: int, bptt: int) -> 
         if was_training:
             model.train()
     return total / targets, targets
-
-
-def perplexity(loss: float) -> float:
-    """exp(loss), inf instead of an overflow."""
-    try:
-        return math.exp(loss)
-    except OverflowError:
-        return math.inf

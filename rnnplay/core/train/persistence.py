@@ -17,7 +17,7 @@ import numpy as np
 
 from rnnplay.core.data.corpus import Dataset
 from rnnplay.core.store.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from rnnplay.core.train.config import ConfigError, TrainConfig
+from rnnplay.core.train.config import PROCESS_SETTINGS, ConfigError, TrainConfig
 from rnnplay.core.train.optim import OPTIMIZERS
 from rnnplay.core.train.probes import weights_finite
 from rnnplay.errors import NumericalError
@@ -28,9 +28,14 @@ if TYPE_CHECKING:
 CHECKPOINT_KIND = "rnnplay-trainer"
 """``meta["kind"]`` of a checkpoint that holds training state (resumable)."""
 
-RESUME_OVERRIDES = frozenset(
-    {"epochs", "max_steps", "max_seconds", "eval_every", "out", "resume", "quiet", "lr", "clip"}
-)
+RESUME_OVERRIDES = PROCESS_SETTINGS | {
+    "epochs",
+    "max_steps",
+    "max_seconds",
+    "eval_every",
+    "lr",
+    "clip",
+}
 """Settings a resumed run may change; everything else must match the checkpoint."""
 
 

@@ -21,18 +21,18 @@ from typing import Any
 
 import numpy as np
 
-from rnnplay.core import threads
 from rnnplay.core.data.batching import BATCHERS, Batcher, min_corpus_tokens
 from rnnplay.core.data.corpus import Dataset
 from rnnplay.core.nn.model import RNNLM
-from rnnplay.core.train import persistence, probes
+from rnnplay.core.train import persistence, probes, threads
 from rnnplay.core.train.config import ConfigError, TrainConfig
-from rnnplay.core.train.evaluation import perplexity, sequence_loss
+from rnnplay.core.train.evaluation import sequence_loss
 from rnnplay.core.train.events import EvalEvent, Event, LRChangeEvent, StepEvent, StopEvent
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer, clip_grads
 from rnnplay.core.train.persistence import CHECKPOINT_KIND, RESUME_OVERRIDES
 from rnnplay.core.train.probes import weights_finite
 from rnnplay.core.train.schedule import Schedule, make_schedule
+from rnnplay.core.train.units import to_perplexity
 
 __all__ = ["CHECKPOINT_KIND", "HISTORY_LIMIT", "RESUME_OVERRIDES", "Trainer", "weights_finite"]
 
@@ -343,7 +343,7 @@ class Trainer:
             epoch=self.epoch,
             tokens=self.tokens_seen,
             loss=loss,
-            ppl=perplexity(loss),
+            ppl=to_perplexity(loss),
             lr=self.last_step_lr,
             elapsed_s=self.elapsed_s,
             kind="eval" if split == "valid" else "test",

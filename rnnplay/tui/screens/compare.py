@@ -26,9 +26,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, SelectionList, Static
 from textual.worker import get_current_worker
 
-from rnnplay.core.contenders import MAX_CONTENDERS, MIN_CONTENDERS
 from rnnplay.core.data.stats import reference_lines
-from rnnplay.core.race import RaceResult
+from rnnplay.core.race.contenders import MAX_CONTENDERS, MIN_CONTENDERS
+from rnnplay.core.race.rotation import RaceResult
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.units import convert, format_loss, unit_label
 from rnnplay.errors import RnnplayError, one_line

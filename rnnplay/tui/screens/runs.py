@@ -20,8 +20,8 @@ from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
+from rnnplay.core.runs.listing import run_rows
 from rnnplay.core.train.units import convert, format_loss, unit_label
-from rnnplay.runs_cli import run_rows
 from rnnplay.tui.keys import RUNS_KEYS, screen_bindings
 from rnnplay.tui.widgets.overlay_chart import PALETTE, OverlayChart, Series
 

@@ -4,27 +4,27 @@
 PyTorch's layout (:mod:`rnnplay.core.store.torch_layout`) and prints the
 lines of PyTorch that load it. ``import IN.safetensors --out RUN`` makes a
 run folder from such a file through the front door
-(:func:`rnnplay.core.runs.open_run`), so ``sample``, ``eval``, ``train
+(:func:`rnnplay.core.runs.opening.open_run`), so ``sample``, ``eval``, ``train
 --resume`` and the playground open ``RUN/last.npz`` like any run's.
 
-A command module of the CLI: :func:`register` adds its parsers and returns
-their handlers. Light at import: NumPy and safetensors load when a command runs.
+A command module of the CLI: :func:`register` adds its parsers and sets their
+handlers. Light at import: NumPy and safetensors load when a command runs.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rnnplay import __version__, streams
+from rnnplay.cli.flags import add_version
 from rnnplay.errors import EXIT_OK, UsageError
+from rnnplay.process import streams
 
 
-def register(subparsers: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
-    """Add ``export`` and ``import`` to the CLI's subparsers; returns their handlers."""
-    export = subparsers.add_parser(
+def register(commands: Any) -> None:
+    """Add ``export`` and ``import`` to the CLI's subparsers."""
+    export = commands.add_parser(
         "export",
         help="write a checkpoint's weights for PyTorch (safetensors)",
         description="Write a checkpoint's weights as a safetensors file in PyTorch's layout "
@@ -34,9 +34,10 @@ def register(subparsers: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
     export.add_argument("checkpoint", metavar="CHECKPOINT")
     export.add_argument("out", metavar="OUT.safetensors")
     export.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
-    _add_version(export)
+    add_version(export)
+    export.set_defaults(handler=_cmd_export)
 
-    imports = subparsers.add_parser(
+    imports = commands.add_parser(
         "import",
         help="make a run folder from a safetensors file in PyTorch's layout",
         description="Make a run folder (RUN/last.npz) from a safetensors file written by "
@@ -60,18 +61,8 @@ def register(subparsers: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
         help="the text it was trained on (default: the one the file names, else the "
         "default corpus)",
     )
-    _add_version(imports)
-    return {"export": _cmd_export, "import": _cmd_import}
-
-
-def _add_version(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-V",
-        "--version",
-        action="version",
-        version=f"rnnplay {__version__}",
-        help="print the version and exit",
-    )
+    add_version(imports)
+    imports.set_defaults(handler=_cmd_import)
 
 
 # -- export ------------------------------------------------------------------------
@@ -133,7 +124,7 @@ def torch_lines(path: str, config: dict[str, Any]) -> str:
 
 # -- import ------------------------------------------------------------------------
 def _cmd_import(args: argparse.Namespace) -> int:
-    from rnnplay.core.runs import open_run
+    from rnnplay.core.runs.opening import open_run
     from rnnplay.core.store.run_folder import LAST
     from rnnplay.core.store.travel import import_model, read_vocabulary
     from rnnplay.core.train.config import TrainConfig

@@ -31,13 +31,10 @@ INSTALL_HINT = "rnnplay serve needs the serve extra: pip install 'rnnplay[serve]
 PATH_FLAGS = ("corpus", "valid", "test", "checkpoint")
 """Flags naming files: made absolute, since a session runs inside the runs directory."""
 
-SERVE_ONLY = ("host", "port", "max_sessions", "runs_dir", "command")
-"""Namespace entries that belong to the server, not to the served sessions."""
 
-
-def add_serve_parser(commands: Any) -> argparse.ArgumentParser:
-    """Register ``serve`` on the subparsers ``commands`` with every flag of the playground."""
-    from rnnplay.train_flags import add_train_flags
+def register(commands: Any) -> None:
+    """Add ``serve`` to the CLI's subparsers, with every flag of the playground."""
+    from rnnplay.cli.flags import add_train_flags, add_version
 
     serve = commands.add_parser(
         "serve",
@@ -77,34 +74,38 @@ def add_serve_parser(commands: Any) -> argparse.ArgumentParser:
         "--checkpoint", metavar="PATH", default=argparse.SUPPRESS, help="open a saved model"
     )
     add_train_flags(serve, tui=True)
-    serve.set_defaults(_serve_parser=serve)
-    return serve
+    add_version(serve)
+    serve.set_defaults(handler=run_serve)
 
 
-def session_argv(args: argparse.Namespace, runs_dir: Path) -> list[str]:
-    """The command line of one served session: the playground flags typed (file paths
-    made absolute), plus ``--runs-dir`` (absolute) and ``--confine-paths``."""
+def session_options(args: argparse.Namespace, runs_dir: Path):  # -> PlaygroundOptions
+    """What every served session opens: the playground settings typed, file paths made
+    absolute (a session runs inside the runs directory), confined to ``runs_dir``."""
+    from rnnplay.cli.flags import config_from_args, given_settings
     from rnnplay.core.data.corpus import BUILTIN_CORPORA
+    from rnnplay.core.runs.options import PlaygroundOptions
 
-    argv = [sys.executable, "-m", "rnnplay.serve.session"]
-    argv += ["--runs-dir", str(runs_dir.resolve()), "--confine-paths"]
-    values = vars(args)
-    for action in args._serve_parser._actions:
-        dest = action.dest
-        if not action.option_strings or dest in SERVE_ONLY or dest not in values:
-            continue
-        value = values[dest]
-        if value is None or dest == "help":
-            continue
-        option = action.option_strings[-1]
-        if dest in PATH_FLAGS and not (dest == "corpus" and value in BUILTIN_CORPORA):
-            value = Path(value).expanduser().resolve()
-        if action.nargs == 0:
-            if value is True:
-                argv.append(option)
-        else:
-            argv += [option, str(value)]
-    return argv
+    config = config_from_args(args)
+    absolute = {
+        name: str(Path(getattr(config, name)).expanduser().resolve())
+        for name in PATH_FLAGS
+        if name != "checkpoint"
+        and getattr(config, name)
+        and not (name == "corpus" and config.corpus in BUILTIN_CORPORA)
+    }
+    checkpoint = getattr(args, "checkpoint", None)
+    return PlaygroundOptions(
+        config=config.replace(**absolute) if absolute else config,
+        given=tuple(sorted(given_settings(args))),
+        checkpoint=None if checkpoint is None else str(Path(checkpoint).expanduser().resolve()),
+        runs_dir=str(runs_dir.resolve()),
+        confine_paths=True,
+    )
+
+
+def session_argv(options) -> list[str]:  # options: PlaygroundOptions
+    """The command line of one served session (``rnnplay.serve.session``)."""
+    return [sys.executable, "-m", "rnnplay.serve.session", "--options", options.to_json()]
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -126,7 +127,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from rnnplay.serve.classroom import Classroom
 
-    argv = session_argv(args, runs_dir)
+    argv = session_argv(session_options(args, runs_dir))
     classroom = Classroom(argv, host=args.host, port=args.port, max_sessions=args.max_sessions)
     url = f"http://{_url_host(args.host)}:{args.port}/"
     print(
@@ -147,8 +148,8 @@ def run_serve(args: argparse.Namespace) -> int:
 def check_session_starts(args: argparse.Namespace) -> None:
     """Build the trainer a session would open with, once, so that a bad setting, corpus
     or checkpoint fails here in one line instead of in every browser tab."""
-    from rnnplay.core.runs import open_playground
-    from rnnplay.train_flags import config_from_args, given_settings
+    from rnnplay.cli.flags import config_from_args, given_settings
+    from rnnplay.core.runs.opening import open_playground
 
     config = config_from_args(args)
     typed = {name: getattr(config, name) for name in given_settings(args)}

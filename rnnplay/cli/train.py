@@ -14,16 +14,44 @@ step, save ``last.npz`` and exit 130; a second Ctrl-C gives up at once.
 
 from __future__ import annotations
 
+import argparse
 import math
 import time
 from pathlib import Path
 from typing import Any
 
+from rnnplay.cli.progress import Reporter, make_reporter
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
-from rnnplay.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, print_error, to_stderr
-from rnnplay.signals import StopFlag
-from rnnplay.train_log import MetricsFile, Reporter, make_reporter
+from rnnplay.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, print_error, to_stderr
+from rnnplay.process.signals import StopFlag
+
+
+def register(commands: Any) -> None:
+    """Add ``train`` to the CLI's subparsers."""
+    from rnnplay.cli.flags import add_train_flags, add_version
+
+    train = commands.add_parser(
+        "train",
+        help="train headless and write checkpoints",
+        description="Train a language model headless. Writes OUT/checkpoint.npz (best "
+        "validation so far), OUT/last.npz and OUT/metrics.jsonl. Ctrl-C saves last.npz "
+        "and exits 130.",
+    )
+    add_train_flags(train)
+    add_version(train)
+    train.set_defaults(handler=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """``rnnplay train``: the typed settings over the defaults, one run, its exit code."""
+    from rnnplay.cli.flags import given_settings, install_threads
+
+    install_threads(args, ui=False)
+    given = given_settings(args)
+    run = TrainRun(TrainConfig(**given), given, runs_dir=args.runs_dir, overwrite=args.overwrite)
+    return run.execute()
+
 
 SAMPLE_LENGTH = 300
 """Tokens of the short sample shown after each evaluation on a terminal (chars)."""
@@ -49,7 +77,7 @@ class TrainRun:
 
     def open(self):  # -> rnnplay.core.runs.Run (imported lazily: NumPy)
         """Open the run through the front door (checks OUT, reads the corpus, locks)."""
-        from rnnplay.core.runs import open_run
+        from rnnplay.core.runs.opening import open_run
 
         run = open_run(
             self.config,
@@ -69,30 +97,31 @@ class TrainRun:
         self.out = run.folder.path
         self.trainer = run.trainer
         self.timings.opened()
-        status, message = "failed", "stopped by an error"
+        from rnnplay.core.runs.recorder import Recorder  # NumPy: only when training
+
+        recorder = self.recorder = Recorder(run)
         try:
             reporter = make_reporter(self.config.quiet)
-            metrics = MetricsFile(run.folder.metrics)
+            recorder.start()
         except BaseException:
-            run.close(status, message)
+            recorder.close()
             raise
         flag = self.flag = StopFlag()
         flag.install()
         try:
             for note in run.notes:
                 reporter.note(note)
-            stop = self._loop(run.trainer, reporter, metrics, flag)
-            code = self._finish(run.trainer, reporter, metrics, stop)
-            status = {EXIT_OK: "done", EXIT_INTERRUPTED: "interrupted"}.get(code, "failed")
-            message = stop.message
+            stop = self._loop(run.trainer, reporter, flag)
+            code = self._finish(run.trainer, reporter, stop)
+            if code not in (EXIT_OK, EXIT_INTERRUPTED):
+                recorder.status = "failed"
             return code
         finally:
             flag.restore()
             reporter.close()
-            metrics.close()
-            run.close(status, message)
+            recorder.close()
 
-    def _loop(self, trainer, reporter: Reporter, metrics: MetricsFile, flag: StopFlag) -> StopEvent:
+    def _loop(self, trainer, reporter: Reporter, flag: StopFlag) -> StopEvent:
         config = self.config
         reporter.start(step=trainer.step_count, total=trainer.planned_steps(), out=self.out)
         if self.resume is not None:
@@ -105,16 +134,13 @@ class TrainRun:
             should_stop=flag,
         ):
             if isinstance(event, StepEvent):
-                metrics.write(event)
+                self.recorder.record(event)
                 reporter.step(event)
             elif isinstance(event, EvalEvent):
                 timings.evaluated()
-                metrics.write(event)
+                self.recorder.record(event)
                 if not math.isfinite(event.loss):
                     continue  # Trainer.run stops next: nothing is saved from these weights
-                if trainer.improved:
-                    self._save(trainer, "checkpoint.npz")
-                self._save(trainer, "last.npz")
                 sample = self._sample(trainer) if reporter.wants_samples else None
                 reporter.evaluation(event, trainer.improved, sample)
             elif isinstance(event, LRChangeEvent):
@@ -128,11 +154,12 @@ class TrainRun:
             timings.tick()
         raise AssertionError("Trainer.run ended without a StopEvent")
 
-    def _finish(self, trainer, reporter: Reporter, metrics: MetricsFile, stop: StopEvent) -> int:
+    def _finish(self, trainer, reporter: Reporter, stop: StopEvent) -> int:
+        last = self.recorder.stop(stop)
         if stop.reason == "nonfinite":
             # The weights now are those that gave the non-finite value: saving them
             # would replace the last good last.npz with one that fails again at once.
-            from rnnplay.core.runs import loadable_checkpoints
+            from rnnplay.core.runs.opening import loadable_checkpoints
 
             reporter.close()
             kept = loadable_checkpoints(self.run.folder)
@@ -143,7 +170,6 @@ class TrainRun:
             )
             print_error(f"{stop.message}; {where}")
             return EXIT_USAGE
-        last = self._save(trainer, "last.npz")
         if stop.reason == "cancelled":
             reporter.close()
             name = self.flag.describe()
@@ -154,41 +180,32 @@ class TrainRun:
             return EXIT_INTERRUPTED
         if trainer.dataset.test is not None:
             event = trainer.evaluate("test")
-            metrics.write(event)
+            self.recorder.record(event)
             reporter.evaluation(event, False)
         self.timings.finished()
+        self.timings.saving_s = self.recorder.saving_s
         best = trainer.best_val_loss
         summary = f"done at step {trainer.step_count} ({stop.message})"
         if best is not None:
-            from rnnplay.core.train.evaluation import perplexity
+            from rnnplay.core.train.units import to_perplexity
 
-            summary += f"; best validation perplexity {perplexity(best):.3f} in " + str(
+            summary += f"; best validation perplexity {to_perplexity(best):.3f} in " + str(
                 self.out / "checkpoint.npz"
             )
         reporter.note(f"{summary}; {self.timings.describe()}")
         return EXIT_OK
 
-    def _save(self, trainer, name: str) -> Path:
-        started = time.perf_counter()
-        try:
-            return self.run.save(name)
-        except OSError as error:
-            reason = error.strerror or str(error)
-            path = self.out / name
-            raise UsageError(
-                f"could not save {path}: {reason}; any earlier {name} there is intact"
-            ) from None
-        finally:
-            self.timings.saving_s += time.perf_counter() - started
-
     def _sample(self, trainer) -> str | None:
-        from rnnplay.core.sampler import Sampler
+        from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
+        from rnnplay.core.sampling.sampler import Sampler
         from rnnplay.errors import RnnplayError
 
         vocab = trainer.dataset.vocab
         length = SAMPLE_LENGTH if vocab.level == "char" else SAMPLE_LENGTH // 5
         try:
-            sampler = Sampler(trainer.model, vocab, temperature=0.8, seed=trainer.step_count)
+            sampler = Sampler(
+                trainer.model, vocab, temperature=DEFAULT_TEMPERATURE, seed=trainer.step_count
+            )
             return sampler.generate("", length).strip()
         except RnnplayError:
             return None

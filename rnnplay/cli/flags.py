@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from rnnplay import __version__
 from rnnplay.core.train.config import (
     BATCHINGS,
     CELL_NAMES,
@@ -22,6 +23,7 @@ from rnnplay.core.train.config import (
     TrainConfig,
 )
 from rnnplay.core.train.presets import PRESETS
+from rnnplay.errors import UsageError
 
 DEFAULTS = TrainConfig()
 """The defaults every flag shows in its help."""
@@ -232,3 +234,32 @@ def given_settings(args: argparse.Namespace) -> dict[str, Any]:
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """A validated TrainConfig: the defaults with the typed flags applied."""
     return TrainConfig(**given_settings(args)).validate()
+
+
+class RnnplayParser(argparse.ArgumentParser):
+    """argparse whose errors are one line (no usage block) and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def add_version(parser: argparse.ArgumentParser) -> None:
+    """``-V`` / ``--version`` on the base command and on every subcommand."""
+    parser.add_argument(
+        "-V",
+        "--version",
+        action="version",
+        version=f"rnnplay {__version__}",
+        help="print the version and exit",
+    )
+
+
+def install_threads(args: argparse.Namespace, *, ui: bool) -> None:
+    """Choose BLAS threads for this training process (``--threads`` pins them;
+    :mod:`rnnplay.core.train.threads`); the playground leaves a share to its UI."""
+    pinned = getattr(args, "threads", None)
+    if pinned is not None and pinned < 1:
+        raise UsageError(f"--threads must be at least 1, got {pinned}")
+    from rnnplay.core.train import threads
+
+    threads.install(pinned, reserve=threads.UI_SHARE if ui else 0.0)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnnplay.core.runs import Run, open_run
+from rnnplay.core.runs.opening import Run, open_run
 from rnnplay.core.store.run_folder import DEFAULT_ROOT, RunFolder, claim_fresh
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.errors import RunError

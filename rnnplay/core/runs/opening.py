@@ -35,7 +35,7 @@ from rnnplay.core.store.run_folder import (
     claim_named,
     write_text_atomically,
 )
-from rnnplay.core.train.config import DEFAULT_EPOCHS, TrainConfig
+from rnnplay.core.train.config import DEFAULT_EPOCHS, PROCESS_SETTINGS, TrainConfig
 from rnnplay.core.train.trainer import RESUME_OVERRIDES, Trainer
 from rnnplay.errors import CheckpointError, RunError
 
@@ -43,10 +43,6 @@ if TYPE_CHECKING:
     from rnnplay.core.data.corpus import Dataset
     from rnnplay.core.data.vocab import Vocabulary
     from rnnplay.core.nn.model import RNNLM
-
-FACE_SETTINGS = frozenset({"out", "resume", "quiet"})
-"""TrainConfig fields that say how this process runs, not what is trained: a
-checkpoint's stored values of these are never used."""
 
 
 # -- configs and trainers -----------------------------------------------------------------
@@ -113,7 +109,7 @@ def resume_trainer(checkpoint: str | os.PathLike[str], given: Mapping[str, Any] 
     """The Trainer saved in ``checkpoint``, continuing exactly; ``given`` holds the
     settings typed now (those in RESUME_OVERRIDES may change, others must match)."""
     given = dict(given)
-    face = {k: given.pop(k) for k in list(given) if k in FACE_SETTINGS}
+    face = {k: given.pop(k) for k in list(given) if k in PROCESS_SETTINGS}
     trainer = Trainer.resume(checkpoint, overrides=given)
     # The stored out/resume/quiet belong to the process that wrote the checkpoint.
     trainer.config = trainer.config.replace(
@@ -400,7 +396,6 @@ def drop_metrics_after(path: Path, step: int) -> None:
 
 
 __all__ = [
-    "FACE_SETTINGS",
     "RESUME_OVERRIDES",
     "Run",
     "check_confined",

@@ -9,7 +9,7 @@ length and make 2 to 4 contenders; without any list the contenders are rnn,
 lstm and gru. Paths (``--corpus``, ``--valid``, ``--test``) are never lists:
 contenders read the same text in the same order from the same seed.
 
-Budgets (see :mod:`rnnplay.core.race`): ``--max-steps N`` is N steps each;
+Budgets (see :mod:`rnnplay.core.race.rotation`): ``--max-steps N`` is N steps each;
 ``--max-seconds S`` is S seconds each on average: the contenders train in
 rotation and the race ends after the round in which their summed training
 time (validation excluded) reaches (contenders x S), so all take the same
@@ -51,20 +51,10 @@ _RACE_HELP = {
 
 
 # -- the parser ----------------------------------------------------------------------
-def add_commands(
-    commands: Any, add_train_flags: Callable[..., None]
-) -> dict[str, Callable[[argparse.Namespace], int]]:
-    """Register ``race`` and ``runs`` in the CLI's subparsers; returns their handlers
-    (this module and runs_cli are light: NumPy loads when a command runs)."""
-    from rnnplay.runs_cli import add_runs_parser, run_runs
+def register(commands: Any) -> None:
+    """Add ``race`` to the CLI's subparsers, with every train flag as a list."""
+    from rnnplay.cli.flags import add_train_flags
 
-    add_race_parser(commands, add_train_flags)
-    add_runs_parser(commands)
-    return {"race": run_race, "runs": run_runs}
-
-
-def add_race_parser(commands: Any, add_train_flags: Callable[..., None]) -> argparse.ArgumentParser:
-    """Add ``race`` to ``commands`` (the CLI's subparsers) with every train flag as a list."""
     race = commands.add_parser(
         "race",
         help="race 2-4 models on the same text for an equal budget",
@@ -109,7 +99,7 @@ def add_race_parser(commands: Any, add_train_flags: Callable[..., None]) -> argp
         help="where a race without --out goes (default runs/)",
     )
     out.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    return race
+    race.set_defaults(handler=run_race)
 
 
 def _comma_list(convert_one: Callable[[str], Any], choices: Any) -> Callable[[str], list[Any]]:
@@ -139,7 +129,7 @@ def _comma_list(convert_one: Callable[[str], Any], choices: Any) -> Callable[[st
 # -- planning --------------------------------------------------------------------------
 def plan_contenders(args: argparse.Namespace) -> list[TrainConfig]:
     """The contenders' configs from the parsed flags (ConfigError/UsageError: one line)."""
-    from rnnplay.core.contenders import expand_contenders
+    from rnnplay.core.race.contenders import expand_contenders
 
     fields = TrainConfig.__dataclass_fields__
     given = {name: value for name, value in vars(args).items() if name in fields}
@@ -158,11 +148,16 @@ def plan_contenders(args: argparse.Namespace) -> list[TrainConfig]:
 # -- running ----------------------------------------------------------------------------
 def run_race(args: argparse.Namespace) -> int:
     """The ``race`` command: plan, open, race, save, print. Returns the exit code."""
-    from rnnplay.core.contenders import contender_names
-    from rnnplay.core.race import ContenderEvent, Race
-    from rnnplay.core.race_folder import RACE_FILE, open_race_runs
-    from rnnplay.race_record import ContenderRecorder, race_summary, write_race_json
-    from rnnplay.signals import StopFlag
+    from rnnplay.core.race.contenders import contender_names
+    from rnnplay.core.race.rotation import ContenderEvent, Race
+    from rnnplay.core.runs.race_folder import RACE_FILE, open_race_runs
+    from rnnplay.core.runs.race_record import (
+        contender_recorders,
+        race_summary,
+        record_contender,
+        write_race_json,
+    )
+    from rnnplay.process.signals import StopFlag
 
     configs = plan_contenders(args)
     names = contender_names(configs)
@@ -175,7 +170,7 @@ def run_race(args: argparse.Namespace) -> int:
         max_steps=configs[0].max_steps,
         max_seconds=configs[0].max_seconds,
     )
-    recorders = [ContenderRecorder(run) for run in runs]
+    recorders = contender_recorders(runs)
     progress = None if args.quiet else sys.stderr
     if progress is not None:
         print(f"racing {', '.join(names)} into {out}", file=progress, flush=True)
@@ -184,7 +179,7 @@ def run_race(args: argparse.Namespace) -> int:
     try:
         for event in race.run(should_stop=flag):
             if isinstance(event, ContenderEvent):
-                recorders[event.contender].handle(event)
+                record_contender(recorders[event.contender], event)
                 _report(event, progress)
     finally:
         flag.restore()
@@ -262,7 +257,7 @@ def race_table_rows(summary: dict[str, Any]) -> tuple[list[str], list[list[str]]
 
 def print_race_table(summary: dict[str, Any], stream: Any = None) -> None:
     """The race table with what differs and the reference lines, to ``stream`` (stdout)."""
-    from rnnplay.tables import print_table
+    from rnnplay.cli.tables import print_table
 
     headers, rows = race_table_rows(summary)
     unit = summary["unit"]

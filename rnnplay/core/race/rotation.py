@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rnnplay.core.contenders import (
+from rnnplay.core.race.contenders import (
     MAX_CONTENDERS,
     MIN_CONTENDERS,
     differing_settings,

@@ -1,7 +1,6 @@
-"""How ``rnnplay train`` reports progress: metrics.jsonl, and stderr for people.
+"""How ``rnnplay train`` reports progress to people, on stderr.
 
-:class:`MetricsFile` appends one JSON object per event to ``metrics.jsonl``
-(flushed at once, so a killed run keeps every line it wrote).
+(The run's files are written by :class:`rnnplay.core.runs.recorder.Recorder`.)
 :func:`make_reporter` picks what a person sees on stderr: a rich progress
 bar with loss, perplexity and tokens/s plus a short sample after each
 evaluation when stderr is a terminal; when it is not, one line per
@@ -12,73 +11,14 @@ only for the terminal reporter.
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from rnnplay.core.train.events import EvalEvent, StepEvent
-
-
-def _finite_or_none(value: float | None) -> float | None:
-    if value is None or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def metrics_record(event: StepEvent | EvalEvent) -> dict[str, Any]:
-    """The metrics.jsonl object of a step or evaluation (non-finite numbers as null)."""
-    if isinstance(event, StepEvent):
-        try:
-            ppl = math.exp(event.loss)
-        except OverflowError:
-            ppl = math.inf
-        record = {
-            "kind": "train",
-            "step": event.step,
-            "epoch": event.epoch,
-            "tokens": event.tokens,
-            "loss": event.loss,
-            "ppl": ppl,
-            "lr": event.lr,
-            "tokens_per_s": event.tokens_per_s,
-            "elapsed_s": event.elapsed_s,
-            "grad_norm": event.grad_norm,
-        }
-    else:
-        record = {
-            "kind": event.kind,
-            "step": event.step,
-            "epoch": event.epoch,
-            "tokens": event.tokens,
-            "loss": event.loss,
-            "ppl": event.ppl,
-            "lr": event.lr,
-            "tokens_per_s": None,
-            "elapsed_s": event.elapsed_s,
-        }
-    return {
-        key: _finite_or_none(value) if isinstance(value, float) else value
-        for key, value in record.items()
-    }
-
-
-class MetricsFile:
-    """Appends metrics records to a JSON-lines file, one flushed line each."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115
-
-    def write(self, event: StepEvent | EvalEvent) -> None:
-        self._file.write(json.dumps(metrics_record(event), allow_nan=False) + "\n")
-        self._file.flush()
-
-    def close(self) -> None:
-        self._file.close()
+from rnnplay.core.train.units import to_perplexity
 
 
 class Reporter:
@@ -126,7 +66,7 @@ class LineReporter(Reporter):
         if now - self._last < self.every_s:
             return
         self._last = now
-        ppl = math.exp(min(event.loss, 700.0))
+        ppl = to_perplexity(event.loss)
         self._print(
             f"step {event.step} epoch {event.epoch:.2f}: train loss {event.loss:.4f} "
             f"perplexity {ppl:.3f}, {event.tokens_per_s:,.0f} tokens/s, "
@@ -201,7 +141,7 @@ class RichReporter(Reporter):
             self.task,
             completed=event.step,
             loss=f"{self._smoothed:.3f}",
-            ppl=f"{math.exp(min(self._smoothed, 700)):.2f}",
+            ppl=f"{to_perplexity(self._smoothed):.2f}",
             speed=f"{event.tokens_per_s:,.0f}",
         )
 

@@ -13,14 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rnnplay.core.train.config import TrainConfig
+from rnnplay.core.train.config import PROCESS_SETTINGS, TrainConfig
 from rnnplay.errors import ConfigError
 
 MIN_CONTENDERS = 2
 MAX_CONTENDERS = 4
-
-NOT_COMPARED = frozenset({"out", "resume", "quiet"})
-"""Config fields that say where a run goes, not how it trains: never a difference."""
 
 
 def model_summary(config: TrainConfig | Mapping[str, Any]) -> str:
@@ -56,7 +53,7 @@ def differing_settings(configs: Sequence[TrainConfig]) -> list[str]:
     return [
         name
         for name, value in first.items()
-        if name not in NOT_COMPARED and any(o[name] != value for o in others)
+        if name not in PROCESS_SETTINGS and any(o[name] != value for o in others)
     ]
 
 
@@ -105,7 +102,7 @@ def expand_contenders(base: TrainConfig, variations: dict[str, Sequence[Any]]) -
 
 def _same_training(a: TrainConfig, b: TrainConfig) -> bool:
     ja, jb = a.to_json(), b.to_json()
-    return all(ja[name] == jb[name] for name in ja if name not in NOT_COMPARED)
+    return all(ja[name] == jb[name] for name in ja if name not in PROCESS_SETTINGS)
 
 
 def _flag(name: str) -> str:
