@@ -106,13 +106,17 @@ def _import(
     given_vocab: Vocabulary | None,
 ) -> Imported:
     ours = _our_metadata(where, metadata)
+    stated = _model_config(where, ours["model"]) if "model" in ours else None
+    if EMBEDDING not in tensors and DECODER_W in tensors and (stated is None or stated["tie"]):
+        # safetensors.torch.save_model keeps one name of tied tensors, maybe this one
+        tensors = {**tensors, EMBEDDING: tensors[DECODER_W]}
     shapes = {name: tuple(a.shape) for name, a in tensors.items()}
     dtypes = {a.dtype.name for a in tensors.values()}
     if len(dtypes) > 1:
         raise CheckpointError(f"{where} mixes dtypes {sorted(dtypes)}; save it in one")
     dtype = dtypes.pop() if dtypes else "float32"
-    if "model" in ours:
-        config = _model_config(where, ours["model"])
+    if stated is not None:
+        config = stated
     else:
         try:
             inferred = infer_config(shapes, tied=_tied(tensors))
