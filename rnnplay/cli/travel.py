@@ -61,6 +61,12 @@ def register(commands: Any) -> None:
         help="the text it was trained on (default: the one the file names, else the "
         "default corpus)",
     )
+    imports.add_argument(
+        "--batch", type=int, default=None, metavar="N", help="sequences per batch, to train on"
+    )
+    imports.add_argument(
+        "--bptt", type=int, default=None, metavar="T", help="time steps per batch, to train on"
+    )
     add_version(imports)
     imports.set_defaults(handler=_cmd_import)
 
@@ -134,11 +140,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
     model, vocab = imported.model, imported.vocab
     shape = {k: v for k, v in model.config.items() if k != "vocab_size"}
     corpus = args.corpus or imported.corpus or TrainConfig.corpus
+    sizes = {k: getattr(args, k) for k in ("batch", "bptt") if getattr(args, k) is not None}
     config = TrainConfig(
         corpus=corpus,
         level=vocab.level,
         max_vocab=len(vocab) if len(vocab) >= 2 else None,
         **shape,
+        **sizes,
     )
     run = open_run(config, out=args.out, model=model, vocab=vocab)
     try:
