@@ -39,7 +39,7 @@ def register(commands: Any) -> None:
 
     imports = commands.add_parser(
         "import",
-        help="make a run folder from a safetensors file in PyTorch's layout",
+        help="a run folder from a safetensors file in PyTorch's layout",
         description="Make a run folder (RUN/last.npz) from a safetensors file written by "
         "'rnnplay export' or by PyTorch code following its layout; sample, eval, "
         "train --resume and the playground then open it. The corpus must give the "
