@@ -41,7 +41,16 @@ from rnnplay.process import signals, streams
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = ("train", "checkpoint", "travel", "corpora", "serve", "race", "runs")
+COMMANDS = (
+    "train",
+    "checkpoint",
+    "travel",
+    "inspection",
+    "corpora",
+    "serve",
+    "race",
+    "runs",
+)
 """The modules of this package that register commands, in the order help lists them."""
 
 

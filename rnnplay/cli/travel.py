@@ -86,7 +86,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     corpus = saved.get("corpus") if isinstance(saved, dict) else None
     model = checkpoint.model
     export_model(out, model, checkpoint.vocab, corpus if isinstance(corpus, str) else None)
-    streams.write_out(torch_lines(str(out), model.config))
+    streams.write_out(torch_lines(str(out), model.config.to_json()))
     return EXIT_OK
 
 
@@ -138,7 +138,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     vocab = read_vocabulary(args.vocab) if args.vocab is not None else None
     imported = import_model(args.file, vocab)
     model, vocab = imported.model, imported.vocab
-    shape = {k: v for k, v in model.config.items() if k != "vocab_size"}
+    shape = {k: v for k, v in model.config.to_json().items() if k != "vocab_size"}
     corpus = args.corpus or imported.corpus or TrainConfig.corpus
     sizes = {k: getattr(args, k) for k in ("batch", "bptt") if getattr(args, k) is not None}
     config = TrainConfig(
@@ -155,7 +155,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         run.close("failed")
         raise
     run.close("done")
-    cell, layers = model.config["cell"], model.config["layers"]
+    cell, layers = model.config.cell, model.config.layers
     streams.write_out(
         f"imported {args.file} ({cell}, {layers} layer{'s' if layers > 1 else ''}, "
         f"{len(vocab)} {vocab.level} tokens; corpus {corpus}) into {path}\n"

@@ -30,7 +30,7 @@ def exported(tmp_path: Path, trained: Path, cli: Callable[..., Result]) -> Path:
 def test_export_writes_pytorch_names_and_the_metadata(exported: Path, trained: Path) -> None:
     loaded = read_tensors(exported)
     checkpoint = load_checkpoint(trained / "last.npz")
-    config = checkpoint.model.config
+    config = checkpoint.model.config.to_json()
     V, D, H = config["vocab_size"], config["embed"], config["hidden"]
     shapes = {name: a.shape for name, a in loaded.tensors.items()}
     assert shapes == {
@@ -115,7 +115,7 @@ def test_a_vocabulary_file_stands_in_for_the_metadata(
     vocab.write_text(json.dumps(tokens), encoding="utf-8")
     result = cli("import", bare, "--out", tmp_path / "b", "--corpus", corpus, "--vocab", vocab)
     assert result.code == 0, result.err
-    config = load_checkpoint(tmp_path / "b" / "last.npz").model.config
+    config = load_checkpoint(tmp_path / "b" / "last.npz").model.config.to_json()
     assert (config["cell"], config["tie"], config["embed"]) == ("lstm", False, int(TINY[1]))
 
     vocab.write_text(json.dumps(tokens[::-1]), encoding="utf-8")

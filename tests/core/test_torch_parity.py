@@ -178,7 +178,7 @@ def test_a_model_trained_in_pytorch_continues_a_prime_as_pytorch_does(
 
     checkpoint = tmp_path / "run" / "last.npz"
     imported = load_checkpoint(checkpoint).model
-    assert imported.config["cell"] == cell and imported.config["tie"] == tie
+    assert imported.config.cell == cell and imported.config.tie == tie
     prime = "Shall I compare"
     expected = prime + vocab.decode(torch_greedy(net, list(vocab.encode(prime)), 60))
     capsys.readouterr()

@@ -27,7 +27,7 @@ import numpy as np
 from rnnplay.core import limits
 from rnnplay.core.store.checkpoint import write_atomically
 from rnnplay.core.store.checkpoint_reader import MAX_LOAD_BYTES
-from rnnplay.core.store.manifest import SchemaError, parse_metadata, shown
+from rnnplay.core.store.schema import SchemaError, parse_metadata, shown
 from rnnplay.errors import CheckpointError, one_line
 
 DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}

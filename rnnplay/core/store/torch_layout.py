@@ -96,11 +96,11 @@ def _inverse(order: tuple[int, ...]) -> tuple[int, ...]:
 
 def to_torch(model: RNNLM) -> dict[str, np.ndarray]:
     """The model's weights by PyTorch's names, shapes and gate order (fresh arrays)."""
-    cell = model.config["cell"]
+    cell = model.config.cell
     check_cell(cell)
     order = GATE_ORDER[cell]
-    H = model.config["hidden"]
-    out = {EMBEDDING: model.embed.params[0].copy()}
+    H = model.config.hidden
+    out = {EMBEDDING: model.embedding.params[0].copy()}
     for k, layer in enumerate(model.recurrent):
         Wx, Wh, b = layer.params[:3]
         w_ih, w_hh, b_ih, b_hh = layer_names(k)
@@ -156,7 +156,7 @@ def from_torch(tensors: dict[str, np.ndarray], config: dict[str, Any]) -> RNNLM:
     H = config["hidden"]
     model = RNNLM(**config)
     dtype = model.dtype
-    model.embed.params[0][...] = tensors[EMBEDDING]
+    model.embedding.params[0][...] = tensors[EMBEDDING]
     for k, layer in enumerate(model.recurrent):
         w_ih, w_hh, b_ih, b_hh = (tensors[name] for name in layer_names(k))
         layer.params[0][...] = _blocks(w_ih.T, back, axis=1)

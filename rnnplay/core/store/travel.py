@@ -26,8 +26,9 @@ from rnnplay.core.data.vocab import UNK, Vocabulary
 from rnnplay.core.nn.config import ModelConfig
 from rnnplay.core.nn.model import RNNLM
 from rnnplay.core.store.checkpoint_reader import check_finite
-from rnnplay.core.store.manifest import MODEL, SchemaError, Str, Tokens, parse_metadata, shown
+from rnnplay.core.store.manifest import MODEL
 from rnnplay.core.store.safetensors_io import dump_json, read_tensors, write_tensors
+from rnnplay.core.store.schema import SchemaError, Str, Tokens, parse_metadata, shown
 from rnnplay.core.store.torch_layout import (
     DECODER_W,
     EMBEDDING,
@@ -66,11 +67,11 @@ def export_model(
     ``vocab`` and ``corpus`` in the metadata. CheckpointError for the book's GRU
     (no PyTorch form), non-finite weights, or a file that cannot be written."""
     path = Path(path)
-    check_cell(model.config["cell"])
-    if len(vocab) != model.config["vocab_size"]:
+    check_cell(model.config.cell)
+    if len(vocab) != model.config.vocab_size:
         raise CheckpointError(
             f"cannot export: the vocabulary has {len(vocab)} tokens, the model "
-            f"{model.config['vocab_size']}"
+            f"{model.config.vocab_size}"
         )
     tensors = to_torch(model)
     check_finite("cannot export", path, tensors)
@@ -78,7 +79,7 @@ def export_model(
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
         "version": rnnplay.__version__,
-        "model": dump_json(model.config),
+        "model": dump_json(model.config.to_json()),
         "vocab": dump_json(vocab.to_json()),
     }
     if corpus:
