@@ -158,3 +158,21 @@ def test_forward_lookup_refuses_ids_outside_the_table(bad: int) -> None:
     ids[2, 1] = bad
     with pytest.raises(ValueError, match="outside"):
         make(TimeLSTM, stateful=False).forward_lookup(table, ids)
+
+
+def test_torch_gru_states_are_the_one_step_cells_gates() -> None:
+    """What the inspector reads of a gru-torch layer: r, z and the candidate n of
+    every step, as the one-step reference computes them."""
+    rng = np.random.default_rng(7)
+    layer = make(TimeTorchGRU, stateful=False, dtype="float64")
+    xs = rng.standard_normal((N, 4, D))
+    layer.forward(xs)
+    states = layer.states()
+    assert tuple(states) == TimeTorchGRU.state_names
+    h = np.zeros((N, H))
+    for t in range(4):
+        step = TorchGRU(*layer.params)
+        h = step.forward(xs[:, t], h)
+        _, _, r, z, n, _ = step.cache
+        for name, value in (("h", h), ("r", r), ("z", z), ("candidate", n)):
+            np.testing.assert_allclose(states[name][:, t], value, rtol=1e-12, atol=1e-12)

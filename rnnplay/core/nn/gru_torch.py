@@ -103,6 +103,20 @@ class TimeTorchGRU(TimeRecurrent):
     def param_shapes(cls, D: int, H: int) -> dict[str, tuple[int, ...]]:
         return {**super().param_shapes(D, H), "bh": (H,)}
 
+    state_names = ("h", "r", "z", "candidate")
+
+    def states(self) -> dict[str, np.ndarray]:
+        """``h``, the reset gate ``r``, the update gate ``z`` and the ``candidate``
+        n of every step of the last forward, each (N, T, H)."""
+        if self._cache is None:
+            raise RuntimeError("TimeTorchGRU: no forward pass to report on")
+        hs, _, act = self._cache
+        H = self.hidden_size
+        out = {"h": hs[1:].transpose(1, 0, 2).copy()}
+        for k, name in enumerate(("r", "z", "candidate")):
+            out[name] = act[:, :, k * H : (k + 1) * H].transpose(1, 0, 2).copy()
+        return out
+
     def _steps_forward(self, act: np.ndarray) -> np.ndarray:
         # act holds the input projections and becomes [r | z | n] in place
         Wh, bh = self.params[1], self.params[3]
