@@ -28,6 +28,8 @@ from rnnplay.core.data.stats import reference_lines
 from rnnplay.core.runs import Run
 from rnnplay.core.train.trainer import Trainer
 from rnnplay.core.train.units import DEFAULT_UNIT, next_unit, unit_label
+from rnnplay.errors import to_stderr
+from rnnplay.hang_watch import HangWatch
 from rnnplay.tui import keys
 from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
@@ -437,8 +439,15 @@ def run_app(args: argparse.Namespace) -> int:
         start_sample=checkpoint is not None,
     )
     app.force_exit_after_s = 3.0  # after SIGTERM, should restoring the screen hang
+    app.hang_watch = HangWatch()  # a freeze of the UI writes every thread's stack
     try:
         result = app.run()
     finally:
         app.cancel_forced_exit()
+        report = app.stop_hang_watch()
+    if report is not None:
+        to_stderr(
+            f"rnnplay: the playground stopped answering for a while; the stack of every "
+            f"thread at that moment is in {report}"
+        )
     return exit_code(app, result)  # a crash: one line, traceback in a file, exit 1
