@@ -16,7 +16,9 @@ import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import App, SystemCommand
+from textual.command import CommandList, CommandPalette
 from textual.screen import Screen
 
 from rnnplay.errors import RnnplayError, one_line
@@ -26,6 +28,21 @@ from rnnplay.tui.screens.runs import RunsScreen
 
 if TYPE_CHECKING:
     from rnnplay.tui.app import RnnPlayApp
+
+
+class Palette(CommandPalette):
+    """Textual's command palette, without a crash found by the monkey test.
+
+    A key typed into the palette just before it closes (escape, or a command
+    chosen) reaches it after its list is gone: its search worker then failed
+    with NoMatches('CommandList') and took the app down (exit 1). Here the
+    search of a palette whose list is gone does nothing."""
+
+    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
+    async def _gather_commands(self, search_value: str) -> None:
+        if not self.is_attached or not self.query(CommandList):
+            return  # closing: nothing to show the results in
+        await CommandPalette._gather_commands.__wrapped__(self, search_value)  # type: ignore[attr-defined]
 
 
 class PaletteCommands:
@@ -59,6 +76,17 @@ class PaletteCommands:
             if action.in_palette and keys.applies(action, tabs=self.tabs_shown):
                 help_text = f"{action.display}: {action.description}"
                 yield SystemCommand(action.title, help_text, functools.partial(self._soon, action))
+
+    def action_command_palette(self: RnnPlayApp) -> None:
+        """ctrl+p: the palette, unless one is open anywhere in the screen stack.
+
+        Textual asks only the top screen; with a palette under the too-small note
+        (the terminal shrank while it was open) it pushed a second palette with the
+        same id, and the app crashed (DuplicateIds). Found by the monkey test."""
+        if any(isinstance(screen, CommandPalette) for screen in self.screen_stack):
+            return
+        if self.use_command_palette:
+            self.push_screen(Palette(id="--command-palette"))
 
     def _soon(self: RnnPlayApp, action: keys.KeyAction) -> None:
         self.call_later(self.run_action, action.action)
