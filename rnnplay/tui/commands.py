@@ -34,15 +34,27 @@ class Palette(CommandPalette):
     """Textual's command palette, without a crash found by the monkey test.
 
     A key typed into the palette just before it closes (escape, or a command
-    chosen) reaches it after its list is gone: its search worker then failed
-    with NoMatches('CommandList') and took the app down (exit 1). Here the
-    search of a palette whose list is gone does nothing."""
+    chosen) makes it search while it is being taken down: when its list went
+    away during the search, showing the results failed with
+    NoMatches('CommandList') in the worker and took the app down (exit 1).
+    Here a palette whose parts are gone neither searches nor shows anything."""
+
+    def _parts_gone(self) -> bool:
+        return not self.is_attached or not self.query(CommandList)
 
     @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
     async def _gather_commands(self, search_value: str) -> None:
-        if not self.is_attached or not self.query(CommandList):
-            return  # closing: nothing to show the results in
+        if self._parts_gone():
+            return  # nothing to show the results in
         await CommandPalette._gather_commands.__wrapped__(self, search_value)  # type: ignore[attr-defined]
+
+    def _watch__list_visible(self) -> None:
+        if not self._parts_gone():
+            super()._watch__list_visible()
+
+    async def _watch__show_busy(self) -> None:
+        if not self._parts_gone():
+            await super()._watch__show_busy()
 
 
 class PaletteCommands:
