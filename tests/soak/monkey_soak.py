@@ -52,14 +52,22 @@ def main() -> int:
     for seed, size in plan:
         with tempfile.TemporaryDirectory(prefix="rnnplay-monkey-") as folder:
             began = time.monotonic()
-            outcome = asyncio.run(monkey(seed, size, args.presses, Path(folder)))
-        line = outcome.summary() | {"seconds": round(time.monotonic() - began, 1)}
+            try:
+                outcome = asyncio.run(monkey(seed, size, args.presses, Path(folder)))
+                line = outcome.summary()
+            except Exception as error:  # the monkey itself broke: still a failure to replay
+                outcome = None
+                failure = f"the monkey failed: {type(error).__name__}: {error}"
+                line = {"seed": seed, "size": f"{size[0]}x{size[1]}", "keys": 0, "resizes": 0,
+                        "failures": [failure]}  # fmt: skip
+        line["seconds"] = round(time.monotonic() - began, 1)
         print(json.dumps(line), flush=True)
         totals["runs"] += 1
         totals["keys"] += line["keys"]
         totals["resizes"] += line["resizes"]
-        screens.update(outcome.screens)
-        if outcome.failures:
+        if outcome is not None:
+            screens.update(outcome.screens)
+        if line["failures"]:
             failed.append(line)
             replay = f"--seed {seed} --size {size[0]}x{size[1]} --presses {args.presses}"
             print(f"FAILED: replay with python tests/soak/monkey_soak.py {replay}", flush=True)

@@ -30,7 +30,7 @@ import json
 import random
 import threading
 import unicodedata
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +76,7 @@ class Outcome:
     screens: Counter = field(default_factory=Counter)
     resizes: int = 0
     failures: list[str] = field(default_factory=list)
+    last_keys: deque = field(default_factory=lambda: deque(maxlen=12))
 
     def summary(self) -> dict:
         return {
@@ -86,6 +87,7 @@ class Outcome:
             "resizes": self.resizes,
             "screens": dict(self.screens),
             "failures": self.failures,
+            **({"last_keys": list(self.last_keys)} if self.failures else {}),
         }
 
 
@@ -129,19 +131,23 @@ async def _drive(app, rng, keys, presses, size, outcome) -> bool:
         await pilot.pause()
         for _ in range(presses):
             roll = rng.random()
+            key_pressed = "(wait)"
             if roll < 0.04:
                 width, height = rng.choice(RESIZES)
                 await pilot.resize_terminal(width, height)
                 outcome.resizes += 1
+                key_pressed = f"(resize {width}x{height})"
             elif roll < 0.10:
                 await pilot.pause(rng.uniform(0.0, 0.3))  # let training, races, samples run
             else:
                 key = choose(rng, keys)
                 outcome.pressed[key] += 1
+                key_pressed = key
                 await press(app, key)
-            outcome.screens[type(app.screen).__name__] += 1
             if app.crash is not None or not app.is_running:
                 break
+            outcome.screens[type(app.screen).__name__] += 1
+            outcome.last_keys.append(key_pressed)
         if app.crash is None and app.is_running:
             for _ in range(6):  # back to the main view: q is text in a field or dialog
                 if type(app.screen).__name__ in ("Screen", "TooSmallScreen", "CompareScreen"):
@@ -194,9 +200,11 @@ def _check_app(app, quit_seen: bool) -> list[str]:
     failures = []
     if app.crash is not None:
         failures.append(f"exception: {type(app.crash).__name__}: {app.crash}")
+    elif not quit_seen and not app.is_running:
+        failures.append(f"the app ended before q, by itself (exit code {app.return_code})")
     elif not quit_seen:
-        failures.append(f"q did not end the app within {QUIT_TIMEOUT_S:g} s (screen "
-                        f"{type(app.screen).__name__})")  # fmt: skip
+        screen = type(app.screen_stack[-1]).__name__ if app.screen_stack else "none"
+        failures.append(f"q did not end the app within {QUIT_TIMEOUT_S:g} s (screen {screen})")
     elif app.return_code not in (0, None):
         failures.append(f"exit code {app.return_code}")
     if app.changing:
