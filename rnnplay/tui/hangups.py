@@ -30,10 +30,10 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rnnplay.errors import EXIT_INTERRUPTED
+from rnnplay.errors import EXIT_INTERRUPTED, to_stderr
 
 if TYPE_CHECKING:
-    from rnnplay.hang_watch import HangWatch
+    from rnnplay.process.hang_watch import HangWatch
     from rnnplay.tui.app import RnnPlayApp
 
 HANDLED = (signal.SIGTERM, signal.SIGHUP)
@@ -82,9 +82,16 @@ class Hangups:
         self._handled = ()
         self.stop_hang_watch()
 
-    def stop_hang_watch(self: RnnPlayApp) -> Path | None:
-        """Disarm the hang watch; the path of its report when a freeze was written."""
-        return None if self.hang_watch is None else self.hang_watch.stop()
+    def stop_hang_watch(self: RnnPlayApp, *, say: bool = False) -> Path | None:
+        """Disarm the hang watch; the path of its report when a freeze was written
+        (with ``say``, also named in one line on stderr)."""
+        report = None if self.hang_watch is None else self.hang_watch.stop()
+        if report is not None and say:
+            to_stderr(
+                f"rnnplay: the playground stopped answering for a while; the stack of "
+                f"every thread at that moment is in {report}"
+            )
+        return report
 
     def on_hangup(self: RnnPlayApp, signum: int) -> None:
         """The signal arrived (on the event loop): close the run now, then end."""

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from rnnplay.cli import main
 from rnnplay.core import limits
 from rnnplay.core.store.manifest import LOSS, PPL, TIME, represent_header
-from rnnplay.core.store.validators import Figure, Optional
+from rnnplay.core.store.schema import Figure, Optional
 from tests.reliability.conftest import corpus_text
 from tests.reliability.helpers import property_examples
 

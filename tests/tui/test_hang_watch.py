@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnplay.hang_watch import HangWatch
+from rnnplay.process.hang_watch import HangWatch
 from tests.tui.app_helpers import make_app
 
 
@@ -89,7 +89,7 @@ async def test_a_blocked_playground_writes_the_stacks_and_quits_after(
     assert report is not None and "_block_the_ui" in report.read_text()
 
 
-def test_the_real_app_arms_a_10_s_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_real_app_arms_a_10_s_watch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """run_app gives the app its watch (the limit of the issue: 10 s)."""
     import rnnplay.tui.app as app_module
 
@@ -100,9 +100,8 @@ def test_the_real_app_arms_a_10_s_watch(monkeypatch: pytest.MonkeyPatch) -> None
         return 0
 
     monkeypatch.setattr(app_module.RnnPlayApp, "run", fake_run)
-    from argparse import Namespace
-
+    from rnnplay.core.runs.options import PlaygroundOptions
     from tests.tui.app_helpers import tiny_config
 
-    code = app_module.run_app(Namespace(config=tiny_config(), runs_dir=None))
+    code = app_module.run_app(PlaygroundOptions(config=tiny_config(), runs_dir=str(tmp_path)))
     assert code == 0 and seen["watch"].limit_s == 10.0

@@ -13,25 +13,20 @@ every figure training derived (losses, perplexities, learning rates after a
 schedule, times, epochs: the ``Figure`` rules below) in the representation
 the schema gives it, so nothing a run reaches makes its own writer refuse.
 
-The schema is built from the validators of
-:mod:`rnnplay.core.store.validators` (``Int``, ``Float``, ``Figure``, ``Str``,
-``Obj``, ...). A failure is one :class:`CheckpointError`
+The schema is built from the small validators of :mod:`rnnplay.core.store.schema`
+(``Int``, ``Float``, ``Figure``, ``Str``, ``Obj``, ...). A failure is one :class:`CheckpointError`
 naming the field by its path (``meta.schedule.base_lr``) with its value
 shortened and escaped, so nothing from the file reaches a terminal raw.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import fields
 from typing import Any
 
-import numpy as np
-
 from rnnplay.core import limits
 from rnnplay.core.nn.config import upgrade_names
-from rnnplay.core.store.validators import (
+from rnnplay.core.store.schema import (
     AnyJSON,
     Bool,
     Check,
@@ -57,75 +52,12 @@ from rnnplay.core.train.config import (
 )
 from rnnplay.errors import CheckpointError, ConfigError, one_line
 
-__all__ = [
-    "TRAINER_KIND",
-    "SchemaError",
-    "check_header",
-    "checkpoint_error",
-    "dump_metadata",
-    "nesting_depth",
-    "parse_metadata",
-    "represent_header",
-]
-
 TRAINER_KIND = "rnnplay-trainer"
 """``meta["kind"]`` of a checkpoint that holds training state (resumable)."""
 
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_SCAN_CHUNK = 1 << 22
-
-
-# -- bounded parsing ------------------------------------------------------------------
-def nesting_depth(data: bytes) -> int:
-    """The deepest nesting of ``[``/``{`` in JSON text, strings skipped (linear, no recursion)."""
-    skeleton = np.frombuffer(_STRING.sub(b'""', data), dtype=np.uint8)
-    depth = deepest = 0
-    for start in range(0, skeleton.size, _SCAN_CHUNK):
-        chunk = skeleton[start : start + _SCAN_CHUNK]
-        step = (chunk == 0x5B).astype(np.int64) + (chunk == 0x7B)
-        step -= (chunk == 0x5D).astype(np.int64) + (chunk == 0x7D)
-        if not step.any():
-            continue
-        running = np.cumsum(step) + depth
-        deepest = max(deepest, int(running.max()))
-        depth = int(running[-1])
-    return deepest
-
-
-def parse_metadata(data: bytes) -> Any:
-    """The JSON value of ``data``; SchemaError when it is too big, too deep or not JSON."""
-    if len(data) > limits.MAX_META_BYTES:
-        raise SchemaError("", f"is {len(data)} bytes (limit {limits.MAX_META_BYTES})")
-    depth = nesting_depth(data)
-    if depth > limits.MAX_JSON_DEPTH:
-        raise SchemaError("", f"nests {depth} levels deep (limit {limits.MAX_JSON_DEPTH})")
-    try:
-        return json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise SchemaError("", "is not valid JSON (not UTF-8 text)") from None
-    except (ValueError, RecursionError):
-        raise SchemaError("", "is not valid JSON") from None
-
-
-def dump_metadata(header: dict[str, Any]) -> bytes:
-    """``header`` as the bytes the writer stores (the reader's limits applied)."""
-    try:
-        text = json.dumps(header, ensure_ascii=False, allow_nan=True)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise SchemaError("", f"is not JSON-serialisable ({exc})") from None
-    data = text.encode("utf-8")
-    if len(data) > limits.MAX_META_BYTES:
-        raise SchemaError("", f"is {len(data)} bytes (limit {limits.MAX_META_BYTES})")
-    depth = nesting_depth(data)
-    if depth > limits.MAX_JSON_DEPTH:
-        raise SchemaError("", f"nests {depth} levels deep (limit {limits.MAX_JSON_DEPTH})")
-    return data
-
-
-# -- the schema ---------------------------------------------------------------------------
 COUNT = Int(0, limits.MAX_COUNT)
 SIZE = Int(1, limits.MAX_WIDTH)
-# Figures: what training derived; the writer represents them (validators.Figure).
+# Figures: what training derived; the writer represents them (schema.Figure).
 LR = Figure(0.0, limits.MAX_LR)
 """A learning rate as a schedule left it."""
 TIME = Figure(0.0, limits.MAX_ELAPSED_S)
@@ -284,7 +216,7 @@ def header_rule(header: Any) -> Check:
 
 def represent_header(header: Any) -> Any:
     """``header`` as the writer stores it: every figure training derived in the
-    representation its rule gives (see :class:`~rnnplay.core.store.validators.Figure`);
+    representation its rule gives (see :class:`~rnnplay.core.store.schema.Figure`);
     a new object, ``header`` itself is left as it was."""
     return header_rule(header).represent(header)
 

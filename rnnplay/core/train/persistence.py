@@ -16,7 +16,7 @@ import numpy as np
 
 from rnnplay.core.data.corpus import Dataset
 from rnnplay.core.store.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from rnnplay.core.train.config import ConfigError, TrainConfig
+from rnnplay.core.train.config import PROCESS_SETTINGS, ConfigError, TrainConfig
 from rnnplay.core.train.optim import OPTIMIZERS
 from rnnplay.core.train.probes import weights_finite
 from rnnplay.errors import NumericalError
@@ -27,9 +27,14 @@ if TYPE_CHECKING:
 CHECKPOINT_KIND = "rnnplay-trainer"
 """``meta["kind"]`` of a checkpoint that holds training state (resumable)."""
 
-RESUME_OVERRIDES = frozenset(
-    {"epochs", "max_steps", "max_seconds", "eval_every", "out", "resume", "quiet", "lr", "clip"}
-)
+RESUME_OVERRIDES = PROCESS_SETTINGS | {
+    "epochs",
+    "max_steps",
+    "max_seconds",
+    "eval_every",
+    "lr",
+    "clip",
+}
 """Settings a resumed run may change; everything else must match the checkpoint."""
 
 
@@ -148,7 +153,7 @@ def restore(trainer: Trainer, meta: dict[str, Any], arrays: dict[str, np.ndarray
     layers = int(meta["state_layers"])
     if layers:
         state = []
-        expected = (trainer.config.batch, trainer.model.config["hidden"])
+        expected = (trainer.config.batch, trainer.model.config.hidden)
         for k in range(layers):
             entry = {"h": arrays[f"state.{k}.h"]}
             if f"state.{k}.c" in arrays:
