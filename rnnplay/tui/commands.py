@@ -35,7 +35,9 @@ class Palette(CommandPalette):
     chosen) makes it search while it is being taken down: when its list went
     away during the search, showing the results failed with
     NoMatches('CommandList') in the worker and took the app down (exit 1).
-    Here a palette whose parts are gone neither searches nor shows anything."""
+    The "No matches found" countdown did the same from its timer (the third
+    place the monkey found). Here a palette whose parts are gone neither
+    searches nor shows anything."""
 
     def _parts_gone(self) -> bool:
         return not self.is_attached or not self.query(CommandList)
@@ -45,6 +47,17 @@ class Palette(CommandPalette):
         if self._parts_gone():
             return  # nothing to show the results in
         await CommandPalette._gather_commands.__wrapped__(self, search_value)  # type: ignore[attr-defined]
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        super()._start_no_matches_countdown(search_value)
+        timer = self._no_matches_timer
+        if timer is None:
+            return
+        show = timer._callback  # Textual's own "No matches found", guarded below
+        timer.stop()
+        self._no_matches_timer = self.set_timer(
+            self._NO_MATCHES_COUNTDOWN, lambda: None if self._parts_gone() else show()
+        )
 
     def _watch__list_visible(self) -> None:
         if not self._parts_gone():

@@ -79,6 +79,7 @@ async def test_a_palette_search_after_its_list_is_gone_does_not_crash(tmp_path: 
         await pilot.pause(0.2)
         palette._list_visible = not palette._list_visible  # what showing results does
         palette._show_busy = not palette._show_busy
-        await pilot.pause(0.2)
+        palette._start_no_matches_countdown("zzz")  # and a search that found nothing
+        await pilot.pause(0.8)
         await pilot.press("escape", "escape", "q")
     assert app.crash is None and app.return_code == 0
