@@ -13,7 +13,9 @@ The dump is made by :func:`faulthandler.dump_traceback_later`, which runs in
 a C thread of its own and needs neither the GIL nor the event loop: it works
 even when the freeze is a C call that holds the GIL (a BLAS pool, a lock in
 an extension). Each beat re-arms it. A file that stayed empty (no freeze) is
-removed when the watch stops; one that holds a dump is kept and named.
+removed when the watch stops; one that holds a dump is kept and named. The
+file of a process killed before it could stop is removed by the next
+watch that starts (:func:`sweep`), unless it holds a dump.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import faulthandler
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -59,6 +62,7 @@ class HangWatch:
                 return True
             self._argv = list(argv if argv is not None else sys.argv)
             for folder in (crash_folder(), Path(tempfile.gettempdir())):
+                sweep(folder)
                 try:
                     folder.mkdir(parents=True, exist_ok=True)
                     fd, name = tempfile.mkstemp(prefix="rnnplay-hang-", suffix=".txt", dir=folder)
@@ -137,6 +141,38 @@ class HangWatch:
     def _arm(self) -> None:
         assert self._file is not None
         faulthandler.dump_traceback_later(self.limit_s, repeat=False, file=self._file)
+
+
+def sweep(folder: Path) -> int:
+    """Remove the reports in ``folder`` that a killed process left without a dump: the
+    file is made at start and only removed by :meth:`HangWatch.stop`, so a ``kill -9``
+    (or a terminal closed under it) leaves its header behind. A file whose writer is
+    alive, or that holds a dump, stays. Returns how many were removed."""
+    removed = 0
+    with contextlib.suppress(OSError):
+        for path in folder.glob("rnnplay-hang-*.txt"):
+            with contextlib.suppress(OSError, ValueError):
+                text = path.read_text(encoding="utf-8", errors="replace")[:8192]
+                match = _PID.search(text)
+                if match is None or "(most recent call first):" in text.split("\n\n", 1)[-1]:
+                    continue  # not ours to judge, or a real report
+                if not _alive(int(match.group(1))):
+                    path.unlink()
+                    removed += 1
+    return removed
+
+
+_PID = re.compile(r"^pid (\d+):", re.MULTILINE)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _thread_names() -> str:

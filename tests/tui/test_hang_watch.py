@@ -8,6 +8,7 @@ fraction of a second here) the stack of every thread goes to a
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -105,3 +106,31 @@ def test_the_real_app_arms_a_10_s_watch(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
     code = app_module.run_app(PlaygroundOptions(config=tiny_config(), runs_dir=str(tmp_path)))
     assert code == 0 and seen["watch"].limit_s == 10.0
+
+
+def test_a_killed_process_leaves_no_empty_report_behind(state_home: Path) -> None:
+    """The report file exists from the start (faulthandler needs it open), so a
+    process killed with -9 leaves its header; the next watch removes such files of
+    dead processes, never a real report or the file of a process still running."""
+    import subprocess
+    import sys
+
+    from rnnplay.process.hang_watch import sweep
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    state_home.mkdir(parents=True)
+    header = "rnnplay 0\nargv: []\npid {}: the event loop did not answer\nthreads: x\n\n"
+    empty = state_home / "rnnplay-hang-empty.txt"
+    empty.write_text(header.format(gone))
+    dumped = state_home / "rnnplay-hang-dumped.txt"
+    dumped.write_text(header.format(gone) + "Thread 0x1 (most recent call first):\n  File x\n")
+    living = state_home / "rnnplay-hang-living.txt"
+    living.write_text(header.format(os.getpid()))
+    watch = HangWatch(limit_s=5.0)
+    assert watch.start()
+    report = watch.path
+    watch.stop()
+    assert not empty.exists() and dumped.exists() and living.exists()
+    assert report is not None and not report.exists()  # its own, unused, went at stop
+    assert sweep(state_home) == 0
