@@ -36,7 +36,8 @@ class Palette(CommandPalette):
     away during the search, showing the results failed with
     NoMatches('CommandList') in the worker and took the app down (exit 1).
     The "No matches found" countdown did the same from its timer (the third
-    place the monkey found). Here a palette whose parts are gone neither
+    place the monkey found). PageUp/PageDown before the list was first drawn
+    failed in Textual's OptionList (KeyError), and is ignored here. Here a palette whose parts are gone neither
     searches nor shows anything."""
 
     def _parts_gone(self) -> bool:
@@ -58,6 +59,18 @@ class Palette(CommandPalette):
         self._no_matches_timer = self.set_timer(
             self._NO_MATCHES_COUNTDOWN, lambda: None if self._parts_gone() else show()
         )
+
+    def _action_command_list(self, action: str) -> None:
+        if self._parts_gone():
+            return
+        try:
+            super()._action_command_list(action)
+        except KeyError:
+            # Textual's OptionList pages through the lines it lays out when drawn; with
+            # commands found but the list not drawn yet (ctrl+p then PageUp at once, a
+            # hidden list) it has none. Nothing to page through yet.
+            if action not in ("page_up", "page_down"):
+                raise
 
     def _watch__list_visible(self) -> None:
         if not self._parts_gone():

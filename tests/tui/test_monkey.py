@@ -83,3 +83,29 @@ async def test_a_palette_search_after_its_list_is_gone_does_not_crash(tmp_path: 
         await pilot.pause(0.8)
         await pilot.press("escape", "escape", "q")
     assert app.crash is None and app.return_code == 0
+
+
+async def test_page_keys_in_a_palette_not_yet_drawn_do_not_crash(tmp_path: Path) -> None:
+    """Found by the soak (seeds 6003, 6005): ctrl+p then PageUp at once. The palette's
+    list had its commands but had not been drawn, so it knew no lines to page through:
+    KeyError in Textual's OptionList, exit 1."""
+    from textual.command import Command, CommandList, CommandPalette, Hit
+
+    from tests.tui.app_helpers import make_app
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        listing = palette.query_one(CommandList)
+        hits = [Command(f"entry {n}", Hit(1.0, f"entry {n}", lambda: None)) for n in range(3)]
+        palette._list_visible = False  # the list is hidden until the search shows it
+        await pilot.pause()
+        listing.clear_options().add_options(hits)  # commands arrive, not drawn yet
+        palette._action_command_list("page_up")
+        palette._action_command_list("page_down")
+        await pilot.pause()
+        await pilot.press("escape", "escape", "q")
+    assert app.crash is None and app.return_code == 0
