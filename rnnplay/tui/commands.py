@@ -37,8 +37,8 @@ class Palette(CommandPalette):
     NoMatches('CommandList') in the worker and took the app down (exit 1).
     The "No matches found" countdown did the same from its timer (the third
     place the monkey found). PageUp/PageDown before the list was first drawn
-    failed in Textual's OptionList (KeyError), and is ignored here. Here a palette whose parts are gone neither
-    searches nor shows anything."""
+    failed in Textual's OptionList (KeyError), and is ignored here. And a
+    palette whose parts are gone neither searches nor shows anything."""
 
     def _parts_gone(self) -> bool:
         return not self.is_attached or not self.query(CommandList)
