@@ -12,12 +12,14 @@ A mixin of :class:`~rnnplay.tui.app.RnnPlayApp`.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.command import CommandList, CommandPalette
 from textual.screen import Screen
 
@@ -59,6 +61,14 @@ class Palette(CommandPalette):
         self._no_matches_timer = self.set_timer(
             self._NO_MATCHES_COUNTDOWN, lambda: None if self._parts_gone() else show()
         )
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        """Close the palette, unless it is not the screen on top: a command chosen and
+        escape in quick succession closed it twice, and Textual's second close popped
+        the screen under it (with only the main view left: ScreenStackError, exit 1)."""
+        if self.app.screen is not self:
+            return AwaitComplete(asyncio.sleep(0))
+        return super().dismiss(result)
 
     def _action_command_list(self, action: str) -> None:
         if self._parts_gone():

@@ -109,3 +109,27 @@ async def test_page_keys_in_a_palette_not_yet_drawn_do_not_crash(tmp_path: Path)
         await pilot.pause()
         await pilot.press("escape", "escape", "q")
     assert app.crash is None and app.return_code == 0
+
+
+async def test_a_palette_closed_twice_leaves_the_screens_under_it(tmp_path: Path) -> None:
+    """Found by the soak (seed 7000): a command chosen and escape at once closed the
+    palette twice; Textual's second close popped the screen under it, and with only
+    the main view left that was ScreenStackError, exit 1 (over the help screen it
+    would have closed the help instead)."""
+    from textual.command import CommandPalette
+
+    from tests.tui.app_helpers import make_app
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        palette.dismiss()
+        await pilot.pause()
+        palette.dismiss()  # the late second close
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        await pilot.press("q")
+    assert app.crash is None and app.return_code == 0
