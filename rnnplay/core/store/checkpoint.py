@@ -47,7 +47,7 @@ from rnnplay.core.store.checkpoint_reader import (
     check_finite,
     load_checkpoint,
 )
-from rnnplay.core.store.manifest import check_header
+from rnnplay.core.store.manifest import check_header, represent_header
 from rnnplay.core.store.schema import SchemaError, dump_metadata
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer
 from rnnplay.errors import CheckpointError, one_line
@@ -150,7 +150,9 @@ def save_checkpoint(
         },
     }
     try:
-        data = dump_metadata(header)
+        # Figures training derived are stored as the schema represents them, so no
+        # value a run reaches can make its own writer refuse (and lose the run).
+        data = dump_metadata(represent_header(header))
         # What we write we can read: the reader's schema, checked on the JSON round trip.
         check_header(json.loads(data))
     except SchemaError as exc:
