@@ -25,7 +25,9 @@ threads.set_blas_threads(threads.env_threads() or 2)
 SLOW_MODULES = frozenset(
     {
         "tests/cli/test_train_run_folder.py",
+        "tests/cli/test_travel_hostile.py",
         "tests/core/test_checkpoint_summary.py",
+        "tests/core/test_torch_parity.py",
         "tests/reliability/test_determinism.py",
         "tests/reliability/test_edge_input.py",
         "tests/reliability/test_faults.py",

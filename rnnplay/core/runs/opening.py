@@ -81,28 +81,18 @@ def new_trainer(
 ) -> Trainer:
     """A fresh Trainer: the config prepared, its corpus read (ConfigError / CorpusError),
     or ``dataset`` used when the caller read it already (benchmarks train many models
-    on one corpus). ``model`` (with its ``vocab``) starts it from weights made
-    elsewhere (``rnnplay import``): the corpus must give that vocabulary, so that
-    the run resumes on it."""
+    on one corpus). ``model`` and its ``vocab`` (``rnnplay import``) start it from
+    those weights: the corpus must give that vocabulary, so the run resumes on it."""
     config = prepare_config(config, headless=headless)
     if dataset is None:
         dataset = config.load_dataset()
     if vocab is not None and dataset.vocab != vocab:
-        raise CheckpointError(_vocabulary_mismatch(config.corpus, dataset.vocab, vocab))
+        raise CheckpointError(
+            f"the corpus '{config.corpus}' gives a vocabulary other than the model's "
+            f"({vocab.difference(dataset.vocab, ('model', 'corpus'))}); name the text it was "
+            f"trained on with --corpus"
+        )
     return Trainer(with_absolute_paths(config), dataset, model=model)
-
-
-def _vocabulary_mismatch(corpus: str, got: Vocabulary, want: Vocabulary) -> str:
-    if got.level != want.level or len(got) != len(want):
-        found = f"{len(got)} {got.level}-level tokens"
-    else:
-        i = next(i for i, (a, b) in enumerate(zip(got.tokens, want.tokens, strict=True)) if a != b)
-        found = f"token {i} {got.tokens[i]!r} where the model has {want.tokens[i]!r}"
-    return (
-        f"the corpus '{corpus}' gives a vocabulary other than the model's ({found}, the "
-        f"model {len(want)} {want.level}-level tokens); name the text it was trained on "
-        f"with --corpus"
-    )
 
 
 def resume_trainer(checkpoint: str | os.PathLike[str], given: Mapping[str, Any] = ()) -> Trainer:
