@@ -56,37 +56,42 @@ class ReferenceLines:
         self.app = app
         self.orders = tuple(orders)
         self.cache = None if confine else cache_folder()
-        self._wanted: object = None
+        self._wanted: dict[str, object] = {}
         self.fitted = 0
         """How many sets of n-gram lines arrived (tests wait on it)."""
 
-    def show(self, dataset: Dataset, draw: Callable[[Lines], None]) -> None:
+    def show(self, dataset: Dataset, draw: Callable[[Lines], None], chart: str = "main") -> None:
         """``draw`` the base lines now, and all of them once the n-grams are fitted
-        (for this dataset only: a session replaced meanwhile drops them)."""
+        (if ``chart`` still shows this dataset then: a session replaced meanwhile
+        drops them)."""
         base = base_lines(dataset)
         draw(base)
-        self._wanted = dataset
+        self._wanted[chart] = dataset
         if not self.orders:
             return
         self.app.run_worker(
-            partial(self._fit, dataset, base, draw),
+            partial(self._fit, dataset, base, draw, chart),
             name="ngram references",
             group="references",
             thread=True,
             exit_on_error=False,
         )
 
-    def _fit(self, dataset: Dataset, base: Lines, draw: Callable[[Lines], None]) -> None:
+    def _fit(
+        self, dataset: Dataset, base: Lines, draw: Callable[[Lines], None], chart: str
+    ) -> None:
         try:
             lines = ngram_lines(dataset, self.orders, self.cache)
         except (MemoryError, ValueError):  # a reference is a nicety: the chart goes on
             return
         try:
-            self.app.call_from_thread(self._arrived, dataset, base + lines, draw)
+            self.app.call_from_thread(self._arrived, dataset, base + lines, draw, chart)
         except RuntimeError:  # the app has closed meanwhile
             return
 
-    def _arrived(self, dataset: Dataset, lines: Lines, draw: Callable[[Lines], None]) -> None:
-        if dataset is self._wanted:
+    def _arrived(
+        self, dataset: Dataset, lines: Lines, draw: Callable[[Lines], None], chart: str
+    ) -> None:
+        if dataset is self._wanted.get(chart):
             self.fitted += 1
             draw(lines)

@@ -238,6 +238,22 @@ async def test_the_loss_chart_draws_the_ngram_lines_once_fitted(apps, tmp_path):
         assert len(lines) == 4  # uniform and unigram too
 
 
+async def test_the_compare_view_draws_the_ngram_lines_too(apps, tmp_path):
+    from rnnplay.tui.screens.compare import CompareScreen
+
+    app = new_app(apps, tmp_path, ngram_orders=(2,))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.references.fitted == 1, timeout=60)
+        await pilot.press("m")
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        await pilot.press("n")  # one round: the race's folders and datasets exist
+        await wait_for(pilot, lambda: app.references.fitted == 2, timeout=60)
+        assert "2-gram (Kneser-Ney)" in dict(screen.references)
+        await pilot.press("escape")
+        await pilot.pause(0.5)
+
+
 def test_the_inspect_key_is_in_the_help_with_the_views_own_keys():
     rows = dict(help_rows(tabs=False))
     assert "Inspect" not in rows.get("i", "") or rows["i"].startswith("ask the model why")
