@@ -160,11 +160,14 @@ def help_rows(*, tabs: bool) -> list[tuple[str, str]]:
     return rows
 
 
-SCREEN_ACTIONS = frozenset({"help", "quit", "cycle_unit", "command_palette"})
+SCREEN_ACTIONS = frozenset(
+    {"help", "quit", "cycle_unit", "command_palette", "focus_next", "focus_previous"}
+)
 """The app's actions that still apply while the Compare view or the Runs screen is
 shown (their own keys, :data:`COMPARE_KEYS` and :data:`RUNS_KEYS`, are the screens'
-bindings). ``m`` and ``b`` are left out: they open those screens from the main view
-and would do nothing there, so they are neither run nor shown in their footers."""
+bindings); tab and shift+tab move the focus there too. ``m`` and ``b`` are left out:
+they open those screens from the main view and would do nothing there, so they are
+neither run nor shown in their footers."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,9 @@ class ScreenKey:
 
 COMPARE_KEYS: tuple[ScreenKey, ...] = (
     ScreenKey("space", "toggle_race", "Race", "space", "races / pauses", priority=True),
+    ScreenKey(
+        "enter", "tick", "Tick", "enter", "ticks a contender (up / down choose)", priority=True
+    ),
     ScreenKey("n", "step_round", "Round", "n", "one round (every contender one step)"),
     ScreenKey("u", "cycle_unit", "Unit", "u", "loss unit"),
     ScreenKey("escape", "leave", "Back", "esc", "back (the race ends)"),
