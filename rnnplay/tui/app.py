@@ -60,6 +60,7 @@ from rnnplay.tui.widgets.footer import FittingFooter
 from rnnplay.tui.widgets.gradient_flow import GradientFlow
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
 from rnnplay.tui.widgets.loss_chart import LossChart
+from rnnplay.tui.widgets.prime_note import PrimeNote
 from rnnplay.tui.widgets.sample_view import SampleView
 from rnnplay.tui.widgets.status import StatusPanel
 
@@ -157,6 +158,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
                         compact=True,
                         select_on_focus=False,
                     )
+                    yield PrimeNote(id="prime-note")
                 yield SampleView(id="sample", hint="no sample yet: press g to sample")
             yield NextTokenDistribution(id="distribution")
             yield HiddenHeatmap(id="heatmap")
@@ -170,6 +172,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
             lambda: self.set_interval(PROGRESS_TICK_S, self._show_pending_progress),
         )
         self.show_history()
+        self.readable_prime()  # a --prime the model cannot read is said at once
         self.install_hangup_handlers()  # SIGTERM/SIGHUP end the run as q does
         if self._start_sample:
             self.samples.request(self.session)

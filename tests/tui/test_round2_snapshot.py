@@ -1,0 +1,23 @@
+"""Snapshots of the views issue 24 (first use, round 2) changed, at 80x24 and 160x50.
+
+Regenerate with `--snapshot-update` and look at the PNGs (../shared/tools/svg2png).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.app_helpers import make_app, seed_mid_training
+
+SIZES = [(80, 24), (160, 50)]
+PRIME_KEYS = ["p", "T", "h", "at", "space", "l", "o", "v", "e"]
+
+
+def seeded(pilot) -> None:
+    seed_mid_training(pilot.app)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x50"])
+def test_prime_with_unknown_characters(snap_compare, size):
+    """The note after the prime names '@' and says it is left out."""
+    assert snap_compare(make_app(), terminal_size=size, run_before=seeded, press=PRIME_KEYS)
