@@ -21,3 +21,17 @@ def seeded(pilot) -> None:
 def test_prime_with_unknown_characters(snap_compare, size):
     """The note after the prime names '@' and says it is left out."""
     assert snap_compare(make_app(), terminal_size=size, run_before=seeded, press=PRIME_KEYS)
+
+
+def overfitting(pilot) -> None:
+    from rnnplay.tui.widgets.loss_chart import LossChart
+    from tests.tui.test_chart_range import overfitting_run
+
+    seed_mid_training(pilot.app)
+    pilot.app.query_one(LossChart).set_data(*overfitting_run())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x50"])
+def test_loss_chart_of_an_overfitting_run(snap_compare, size):
+    """Validation marks on top of the training line; the rise spans rows."""
+    assert snap_compare(make_app(), terminal_size=size, run_before=overfitting)
