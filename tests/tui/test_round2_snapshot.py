@@ -35,3 +35,22 @@ def overfitting(pilot) -> None:
 def test_loss_chart_of_an_overfitting_run(snap_compare, size):
     """Validation marks on top of the training line; the rise spans rows."""
     assert snap_compare(make_app(), terminal_size=size, run_before=overfitting)
+
+
+def word_sample(pilot) -> None:
+    from tests.tui.panel_apps import sample_steps
+
+    app = pilot.app
+    seed_mid_training(app)
+    view = app.query_one("#sample")
+    view.clear(prime="the love ")
+    view.extend(sample_steps(units=32)[:12])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x50"])
+def test_word_level_status_and_sample(snap_compare, size):
+    """Word level: the vocabulary size on the status; prime and words apart."""
+    from tests.tui.app_helpers import tiny_config
+
+    app = make_app(config=tiny_config(level="word", hidden=512, embed=256))
+    assert snap_compare(app, terminal_size=size, run_before=word_sample)
