@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Horizontal, Vertical
@@ -54,6 +55,7 @@ from rnnplay.tui.screens.compare import CompareScreen
 from rnnplay.tui.screens.runs import RunsScreen
 from rnnplay.tui.session import TrainingSession, builtin_corpus_names, make_trainer
 from rnnplay.tui.status_info import status_info, stop_notice
+from rnnplay.tui.typing_guard import TypingGuard
 from rnnplay.tui.widgets.controls import Controls, LiveSettings
 from rnnplay.tui.widgets.distribution import NextTokenDistribution
 from rnnplay.tui.widgets.footer import FittingFooter
@@ -130,12 +132,15 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         """The unit every loss is shown in (u cycles nats, bits, perplexity)."""
         self.last_checkpoint: str | None = None
         self.shutting_down = False
+        self.typing = TypingGuard(keys.command_keys())
 
     # -- composition ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         # The tab keys are written on the tabs: listed exactly where tabs exist.
         tabs = (Tab(f"{n} {title}", id=f"tab-{key}") for n, (key, title) in enumerate(TABS, 1))
-        yield Tabs(*tabs, id="tabs")
+        tab_strip = Tabs(*tabs, id="tabs")
+        tab_strip.can_focus = False  # 1-4 switch tabs; tab goes to the fields
+        yield tab_strip
         with Container(id="main", classes="wide"):
             status = StatusPanel(self.status_info(), id="status")
             status.border_title = "Status"
@@ -237,12 +242,29 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self._show_tab(key)
 
     def action_focus_next(self) -> None:
-        """Tab: from no field, the prime first (the field people want); then on in order."""
-        prime = self.query_one("#prime", Input)
-        if self.screen is self.screen_stack[0] and self.focused is None and prime.region:
-            prime.focus()
+        """Tab: from no field, the prime first (the field people want; on narrow
+        screens its tab is shown); then on in order."""
+        if self.screen is self.screen_stack[0] and self.focused is None:
+            self.action_focus_prime()
         else:
             super().action_focus_next()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Text typed with no field focused runs no command (:mod:`.typing_guard`)."""
+        if (
+            isinstance(event, events.Key)
+            and self.focused is None
+            and self.screen is self.screen_stack[0]
+            and self.typing.is_typing(event.key, event.character)
+        ):
+            self.notify(
+                "no field has the keys: press p (or tab) to type the prime",
+                title="typing?",
+                severity="warning",
+                timeout=3,
+            )
+            return
+        await super().on_event(event)
 
     def action_leave_field(self) -> None:
         self.screen.set_focus(None)

@@ -115,6 +115,11 @@ def bindings() -> list[Binding]:
     ]
 
 
+def command_keys() -> frozenset[str]:
+    """Every key name the main view binds (the typing guard's "keys that do something")."""
+    return frozenset(key.strip() for a in ACTIONS for key in a.keys.split(","))
+
+
 def applies(action: KeyAction, *, tabs: bool, field: bool = False) -> bool:
     """Whether ``action`` applies now (``tabs``: the panels are on tabs; ``field``:
     a field has focus)."""
