@@ -220,7 +220,9 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab keys apply (and are listed) only where there are tabs, "leave field"
-        only in a field."""
+        only in a field; behind "terminal too small" only quitting does."""
+        if isinstance(self.screen, TooSmallScreen):
+            return action == "quit"
         if (
             isinstance(self.screen, CompareScreen | RunsScreen)
             and action not in keys.SCREEN_ACTIONS
