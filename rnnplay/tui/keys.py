@@ -204,6 +204,7 @@ RUNS_KEYS: tuple[ScreenKey, ...] = (
     ScreenKey("space", "mark", "Mark", "space", "marks a run (curves overlaid)", priority=True),
     ScreenKey("o", "open_run", "Continue", "o", "continues it"),
     ScreenKey("g", "sample_run", "Sample", "g", "samples it"),
+    ScreenKey("d", "delete_run", "Delete", "d", "deletes it (asks; never a running run)"),
     ScreenKey("u", "cycle_unit", "Unit", "u", "loss unit"),
     ScreenKey("escape", "leave", "Back", "esc", "back"),
 )

@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from rnnplay.core.data.stats import reference_lines
@@ -34,6 +34,7 @@ from rnnplay.core.train.units import convert, format_loss, unit_label
 from rnnplay.errors import RnnplayError, one_line
 from rnnplay.tui.keys import COMPARE_KEYS, screen_bindings
 from rnnplay.tui.race_session import RaceProgress, RaceSession
+from rnnplay.tui.widgets.footer import FittingFooter
 from rnnplay.tui.widgets.overlay_chart import PALETTE, OverlayChart, Series
 from rnnplay.tui.widgets.pick_list import PickList
 
@@ -87,7 +88,7 @@ class CompareScreen(Screen[None]):
             yield OverlayChart(id="loss-overlay", hint="space: race, n: one round")
             yield OverlayChart(id="flow-overlay", log_y=True, hint="after a probe")
         yield Horizontal(id="samples")
-        yield Footer()
+        yield FittingFooter()  # whole keys only, most important first
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
