@@ -39,7 +39,7 @@ from rnnplay.process import signals, streams
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = ("train", "checkpoint", "corpora", "serve", "race", "runs")
+COMMANDS = ("train", "checkpoint", "inspection", "corpora", "serve", "race", "runs")
 """The modules of this package that register commands, in the order help lists them."""
 
 

@@ -21,8 +21,6 @@ from textual.screen import Screen
 
 from rnnplay.errors import RnnplayError, one_line
 from rnnplay.tui import keys
-from rnnplay.tui.screens.compare import CompareScreen
-from rnnplay.tui.screens.runs import RunsScreen
 
 if TYPE_CHECKING:
     from rnnplay.tui.app import RnnPlayApp
@@ -52,9 +50,8 @@ class PaletteCommands:
         yield SystemCommand(
             "Screenshot", "save an SVG of the screen in the run folder", self.action_screenshot
         )
-        on_own_keys = isinstance(screen, CompareScreen | RunsScreen)
         for action in keys.ACTIONS:
-            if on_own_keys and keys.action_name(action.action) not in keys.SCREEN_ACTIONS:
+            if not keys.works_over(screen, action.action):
                 continue  # the main view's keys do nothing over the Compare/Runs screens
             if action.in_palette and keys.applies(action, tabs=self.tabs_shown):
                 help_text = f"{action.display}: {action.description}"

@@ -175,6 +175,13 @@ they open those screens from the main view and would do nothing there, so they a
 neither run nor shown in their footers."""
 
 
+def works_over(screen: object, action: str) -> bool:
+    """Whether the app's ``action`` works over ``screen``: over a screen with keys of
+    its own (``OWN_KEYS``: Compare, Runs) only the SCREEN_ACTIONS do; the main view's
+    keys wait until it is left. The bindings and the palette both ask this."""
+    return not getattr(screen, "OWN_KEYS", False) or action_name(action) in SCREEN_ACTIONS
+
+
 @dataclass(frozen=True)
 class ScreenKey:
     """One key of the Compare view or the Runs screen (their footer and a help line)."""

@@ -15,7 +15,7 @@ from rnnplay.core import limits
 from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.nn.model import RNNLM
 from rnnplay.core.store.checkpoint import load_checkpoint, save_checkpoint
-from rnnplay.core.store.manifest import SchemaError, nesting_depth, parse_metadata
+from rnnplay.core.store.schema import SchemaError, nesting_depth, parse_metadata
 from rnnplay.core.train import memory
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.errors import CheckpointError, ConfigError

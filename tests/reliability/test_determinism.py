@@ -173,7 +173,7 @@ def test_the_playground_session_trains_like_the_cli(corpus_file: Path, tmp_path:
     out = cli_run(corpus_file, tmp_path, steps)
     expected = train_losses(read_metrics(out / "metrics.jsonl"))
 
-    from rnnplay.tui.session import TrainingSession
+    from rnnplay.tui.training import TrainingSession
 
     posted = []
     trainer = playground_trainer(corpus_file)

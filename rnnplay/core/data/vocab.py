@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from rnnplay.errors import PromptError
+
 UNK = "<unk>"
 EOS = "<eos>"
 LEVELS = ("char", "word")
@@ -184,6 +186,24 @@ class Vocabulary:
         if not isinstance(data["tokens"], list):
             raise ValueError("vocabulary 'tokens' must be a list")
         return cls(data["tokens"], data["level"])
+
+
+def encode_readable(vocab: Vocabulary, text: str, subject: str = "the text") -> np.ndarray:
+    """Token ids (int64) of a text a person typed for the model to read.
+
+    At char level every character must be in the vocabulary (even when it
+    has ``<unk>``: a character the model cannot read is a typo worth
+    reporting); at word level unseen words map to ``<unk>``, as during
+    evaluation. ``PromptError`` names what is missing, after ``subject``.
+    """
+    if vocab.level == "char" or vocab.unk_id is None:
+        missing = list(dict.fromkeys(vocab.unknown(text)))
+        if missing:
+            what = "characters" if vocab.level == "char" else "words"
+            shown = ", ".join(repr(t) for t in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            raise PromptError(f"{subject} has {what} the vocabulary lacks: {shown}{more}")
+    return np.asarray(vocab.encode(text), dtype=np.int64)
 
 
 def _most_frequent(counts: Counter[str], limit: int | None) -> list[str]:

@@ -168,6 +168,18 @@ class TimeRecurrent:
             return None
         return self._cache[0][1:].transpose(1, 0, 2)
 
+    state_names: tuple[str, ...] = ("h",)
+    """The names :meth:`states` returns, in order (the inspector's columns)."""
+
+    def states(self) -> dict[str, np.ndarray]:
+        """Every per-step quantity of the last forward worth looking at, as
+        (N, T, H) copies keyed by :attr:`state_names`: ``h`` always, plus a
+        cell's own (the LSTM's cell state and gates, the GRU's gates). Call it
+        before a backward pass, which may reuse the buffers."""
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}: no forward pass to report on")
+        return {"h": self._cache[0][1:].transpose(1, 0, 2).copy()}
+
     # -- what each cell defines ---------------------------------------------------
     def _steps_forward(self, pre: np.ndarray) -> np.ndarray:
         """Run the time loop from projections (T, N, G*H); return hs (N, T, H)."""

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnnplay.core.runs.race_folder import RACE_FILE
-from rnnplay.core.store.run_folder import RunFolder, read_run
+from rnnplay.core.store.run_folder import RunFolder
+from rnnplay.core.store.run_summaries import read_run
 from rnnplay.errors import RunError
 
 

@@ -46,7 +46,8 @@ from rnnplay.core.store.checkpoint_reader import (
     check_finite,
     load_checkpoint,
 )
-from rnnplay.core.store.manifest import SchemaError, check_header, dump_metadata
+from rnnplay.core.store.manifest import check_header
+from rnnplay.core.store.schema import SchemaError, dump_metadata
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer
 from rnnplay.errors import CheckpointError, one_line
 
@@ -114,10 +115,10 @@ def save_checkpoint(
     ``path`` is left exactly as it was.
     """
     path = Path(path)
-    if len(vocab) != model.config["vocab_size"]:
+    if len(vocab) != model.config.vocab_size:
         raise CheckpointError(
             f"cannot save: the vocabulary has {len(vocab)} tokens but the model "
-            f"expects {model.config['vocab_size']}"
+            f"expects {model.config.vocab_size}"
         )
     members: dict[str, np.ndarray] = {}
     for name, param in zip(model.param_names, model.params, strict=True):
@@ -139,7 +140,7 @@ def save_checkpoint(
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "rnnplay_version": rnnplay.__version__,
-        "model": model.config,
+        "model": model.config.to_json(),
         "vocab": vocab.to_json(),
         "optimizer": optim_info,
         "meta": meta if meta is not None else {},

@@ -163,7 +163,7 @@ def restore(trainer: Trainer, meta: dict[str, Any], arrays: dict[str, np.ndarray
     layers = int(meta["state_layers"])
     if layers:
         state = []
-        expected = (trainer.config.batch, trainer.model.config["hidden"])
+        expected = (trainer.config.batch, trainer.model.config.hidden)
         for k in range(layers):
             entry = {"h": arrays[f"state.{k}.h"]}
             if f"state.{k}.c" in arrays:
