@@ -26,6 +26,7 @@ from typing import Any
 
 from rnnplay.core.train.units import DEFAULT_UNIT, UNITS, format_loss
 from rnnplay.errors import EXIT_OK, UsageError
+from rnnplay.process import streams
 
 
 def register(commands: Any) -> None:
@@ -71,11 +72,13 @@ def run_runs(args: argparse.Namespace) -> int:
 
     rows = run_rows([d for d in dirs if d.exists()])
     if args.json:
-        print(json.dumps(rows, allow_nan=False))
+        streams.write_out(json.dumps(rows, allow_nan=False) + "\n")
         return EXIT_OK
     if not rows:
         where = ", ".join(str(d) for d in dirs)
-        print(f"no runs found in {where} (start one with 'rnnplay train' or 'rnnplay race')")
+        streams.write_out(
+            f"no runs found in {where} (start one with 'rnnplay train' or 'rnnplay race')\n"
+        )
         return EXIT_OK
     from rnnplay.cli.tables import print_table
 

@@ -33,6 +33,7 @@ from rnnplay.core.train.units import DEFAULT_UNIT, next_unit, unit_label
 from rnnplay.tui import keys
 from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
+from rnnplay.tui.exports import ExportActions
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.hangups import Hangups
 from rnnplay.tui.lifecycle import SessionChanges
@@ -83,7 +84,9 @@ thread time, which on a busy machine is taken from training."""
 TABS = (("train", "Train"), ("sample", "Sample"), ("network", "Network"), ("controls", "Controls"))
 
 
-class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteCommands, App[int]):
+class RnnPlayApp(
+    CrashToFile, Hangups, SessionChanges, LiveActions, ExportActions, PaletteCommands, App[int]
+):
     """The playground. ``trainer`` is the session it opens with (paused)."""
 
     CSS_PATH = "app.tcss"

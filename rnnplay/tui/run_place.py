@@ -29,6 +29,9 @@ from rnnplay.errors import CheckpointError
 
 MAX_LISTED = 50
 
+EXPORTS = "exports"
+"""Under runs_dir: where screenshots and exports go before the session has a run folder."""
+
 
 @dataclass(frozen=True)
 class FoundCheckpoint:
@@ -127,14 +130,19 @@ class RunPlace:
             self.run.close(status)
 
     def screenshot_folder(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Where a screenshot goes: ``path`` if given (checked when confined), else the
-        run folder; without one, the current folder, or when confined a run folder
+        """Where a screenshot, a saved sample or the curves go: ``path`` if given
+        (checked when confined), else the run folder; without one,
+        ``runs_dir/exports`` (never the current folder), or when confined a run folder
         claimed now (a served visitor writes nothing outside ``runs_dir``)."""
         if path is not None:
             return check_confined(path, self.runs_dir) if self.confine else Path(path)
         if self.folder is not None:
             return self.folder
-        return self.ensure_folder() if self.confine else Path.cwd()
+        if self.confine:
+            return self.ensure_folder()
+        exports = self.runs_dir / EXPORTS
+        exports.mkdir(parents=True, exist_ok=True)
+        return exports
 
     def check_readable(self, path: str | os.PathLike[str]) -> Path:
         """``path`` if this playground may open it, else a RunError saying why."""
