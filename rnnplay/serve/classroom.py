@@ -157,6 +157,17 @@ class Classroom(Server):
         """End every session before the server goes."""
         await asyncio.gather(*(session.stop() for session in list(self.sessions)))
 
+    def _seats(self) -> str:
+        return f"{self.seats_taken} of {self.max_sessions} seats taken"
+
+    @staticmethod
+    def _say(line: str) -> None:
+        """One line on the teacher's terminal: who joined or left (never fails)."""
+        try:
+            print(f"rnnplay serve: {line}", flush=True)
+        except (OSError, ValueError):
+            pass
+
     # -- pages -------------------------------------------------------------------
     @property
     def full(self) -> bool:
@@ -188,6 +199,7 @@ class Classroom(Server):
             await websocket.close()
             return websocket
         self.seats_taken += 1
+        visitor = request.remote or "a visitor"
         session = Session(
             self.argv,
             write_bytes=websocket.send_bytes,
@@ -200,6 +212,7 @@ class Classroom(Server):
             width = to_int(request.query.get("width", "80"), 80)
             height = to_int(request.query.get("height", "24"), 24)
             await session.start(width, height)
+            self._say(f"{visitor} joined ({self._seats()})")
             await self._process_messages(websocket, session)
         except asyncio.CancelledError:
             pass
@@ -209,6 +222,7 @@ class Classroom(Server):
             await asyncio.shield(session.stop())
             self.sessions.discard(session)
             self.seats_taken -= 1
+            self._say(f"{visitor} left ({self._seats()})")
             if not websocket.closed:
                 await websocket.close()
         return websocket

@@ -304,8 +304,9 @@ class RnnPlayApp(
         dataset = self.session.trainer.dataset
         chart.set_references((line.label, line.nats) for line in reference_lines(dataset))
         evals = self.session.past_evals()
-        if evals:
-            chart.set_data([], evals)
+        train = self.place.past_training(self.session.trainer.tokens_seen) if evals else []
+        if evals or train:
+            chart.set_data(train, evals)  # an opened checkpoint: both curves it came with
         self.refresh_status()
 
     def action_compare(self) -> None:

@@ -15,13 +15,14 @@ The open dialog lists the checkpoints of the runs found under ``runs_dir``
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from rnnplay.core.runs.opening import Run, check_confined, resume_trainer
 from rnnplay.core.runs.recorder import Recorder
-from rnnplay.core.store.run_folder import SAVES
+from rnnplay.core.store.run_folder import METRICS, SAVES
 from rnnplay.core.store.run_summaries import list_runs
 from rnnplay.core.store.summary import read_summary
 from rnnplay.core.train.trainer import Trainer
@@ -143,6 +144,31 @@ class RunPlace:
         exports = self.runs_dir / EXPORTS
         exports.mkdir(parents=True, exist_ok=True)
         return exports
+
+    def past_training(self, tokens_seen: int) -> list[tuple[int, float]]:
+        """(tokens, loss) of the training steps behind an opened checkpoint, read from
+        its run folder's metrics (up to the checkpoint's ``tokens_seen``); empty when
+        it is not in a run folder or nothing can be read."""
+        resumed = self.run.resumed_from if self.run is not None else None
+        if resumed is None:
+            return []
+        folder = Path(resumed).parent
+        if folder.name == SAVES:
+            folder = folder.parent
+        points: list[tuple[int, float]] = []
+        try:
+            lines = (folder / METRICS).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return []
+        for line in lines.splitlines():
+            try:
+                record = json.loads(line)
+                point = (int(record["tokens"]), float(record["loss"]))
+            except (ValueError, KeyError, TypeError):
+                continue
+            if record.get("kind") == "train" and point[0] <= tokens_seen:
+                points.append(point)
+        return points
 
     def check_readable(self, path: str | os.PathLike[str]) -> Path:
         """``path`` if this playground may open it, else a RunError saying why."""

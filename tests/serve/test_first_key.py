@@ -58,3 +58,21 @@ def test_the_page_says_where_keys_go(browser, tmp_path: Path) -> None:
         type_keys(browser, " ")
         text = wait_for_screen(browser, lambda t: (status_number(t, "step") or 0) > 0)
         assert (status_number(text, "step") or 0) > 0, text
+
+
+def test_the_teacher_sees_students_join_and_leave(browser, tmp_path: Path) -> None:
+    """'1 session at most' (not '1 sessions'); a line when a student joins or leaves."""
+    import signal
+
+    from tests.serve.harness import wait_until
+
+    with ServedClassroom(tmp_path / "runs", max_sessions=1) as classroom:
+        assert "(1 session at most," in classroom.banner
+        open_page(browser, classroom.url)
+        assert _ready(wait_for_screen(browser, _ready))
+        browser.get("about:blank")  # the student leaves
+        wait_until(lambda: not classroom.sessions(), 20)
+        assert classroom.stop(signal.SIGINT) == 130
+        output = classroom.output()
+    assert "joined (1 of 1 seats taken)" in output
+    assert "left (0 of 1 seats taken)" in output
