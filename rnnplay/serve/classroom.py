@@ -21,6 +21,7 @@ offline); textual-serve's terminal script and styles are served as shipped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -163,10 +164,8 @@ class Classroom(Server):
     @staticmethod
     def _say(line: str) -> None:
         """One line on the teacher's terminal: who joined or left (never fails)."""
-        try:
+        with contextlib.suppress(OSError, ValueError):
             print(f"rnnplay serve: {line}", flush=True)
-        except (OSError, ValueError):
-            pass
 
     # -- pages -------------------------------------------------------------------
     @property
