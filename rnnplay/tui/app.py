@@ -172,6 +172,7 @@ class RnnPlayApp(
         yield FittingFooter()  # whole keys only, most important first
 
     def on_mount(self) -> None:
+        self.samples.room = self.query_one(SampleView).room  # samples fill the panel
         self._apply_layout(self.size.width, self.size.height)
         self.set_interval(SAMPLE_TICK_S, self._show_pending_samples)
         self.set_timer(

@@ -57,3 +57,14 @@ async def test_ctrl_c_quits(tmp_path):
         await pilot.press("ctrl+c")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_a_sample_fills_a_large_sample_panel(tmp_path):
+    app = make_app(tmp_path, sample_tokens=None)
+    async with app.run_test(size=(160, 50)) as pilot:
+        view = app.query_one(SampleView)
+        assert view.room() > 400
+        await pilot.press("g")
+        await wait_for(pilot, lambda: view.token_count > 0 and not app.samples.active)
+        assert view.token_count > 200  # was always 200 characters
+        assert view.token_count >= min(view.room(), 800)
