@@ -30,6 +30,7 @@ from rnnplay.core.runs.options import PlaygroundOptions
 from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
 from rnnplay.core.train.trainer import Trainer
 from rnnplay.core.train.units import DEFAULT_UNIT, next_unit, unit_label
+from rnnplay.process.hang_watch import HangWatch
 from rnnplay.tui import keys
 from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
@@ -465,8 +466,10 @@ def run_app(options: PlaygroundOptions) -> int:
         start_sample=checkpoint is not None,
     )
     app.force_exit_after_s = 3.0  # after SIGTERM, should restoring the screen hang
+    app.hang_watch = HangWatch()  # a freeze of the UI writes every thread's stack
     try:
         result = app.run()
     finally:
         app.cancel_forced_exit()
+        app.stop_hang_watch(say=True)
     return exit_code(app, result)  # a crash: one line, traceback in a file, exit 1

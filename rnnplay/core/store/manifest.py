@@ -8,10 +8,13 @@ object against one schema (types, ranges from :mod:`rnnplay.core.limits`,
 finiteness, string and list sizes, required and unknown keys) before any
 other code reads a field. The writer runs the same :func:`check_header`
 on what it is about to save, so rnnplay never writes a checkpoint that it
-would refuse to read.
+would refuse to read; and before that :func:`represent_header`, which stores
+every figure training derived (losses, perplexities, learning rates after a
+schedule, times, epochs: the ``Figure`` rules below) in the representation
+the schema gives it, so nothing a run reaches makes its own writer refuse.
 
 The schema is built from the small validators of :mod:`rnnplay.core.store.schema`
-(``Int``, ``Float``, ``Str``, ``Obj``, ...). A failure is one :class:`CheckpointError`
+(``Int``, ``Float``, ``Figure``, ``Str``, ``Obj``, ...). A failure is one :class:`CheckpointError`
 naming the field by its path (``meta.schedule.base_lr``) with its value
 shortened and escaped, so nothing from the file reaches a terminal raw.
 """
@@ -27,6 +30,7 @@ from rnnplay.core.store.schema import (
     AnyJSON,
     Bool,
     Check,
+    Figure,
     Float,
     Int,
     ListOf,
@@ -53,8 +57,16 @@ TRAINER_KIND = "rnnplay-trainer"
 
 COUNT = Int(0, limits.MAX_COUNT)
 SIZE = Int(1, limits.MAX_WIDTH)
-LR = Float(0.0, limits.MAX_LR)
-TIME = Float(0.0, limits.MAX_ELAPSED_S)
+# Figures: what training derived; the writer represents them (schema.Figure).
+LR = Figure(0.0, limits.MAX_LR)
+"""A learning rate as a schedule left it."""
+TIME = Figure(0.0, limits.MAX_ELAPSED_S)
+EPOCH = Figure(0.0, limits.MAX_COUNT)
+LOSS = Figure(0.0, limits.MAX_LOSS)
+"""A loss in nats: stored saturated at MAX_LOSS ("at least") beyond it."""
+PPL = Figure(0.0, limits.MAX_LOSS, allow_inf=True)
+"""A perplexity, exp(loss): stored as inf ("overflowed") beyond MAX_LOSS, which
+any loss above 69 nats gives."""
 UINT128 = Int(0, 2**128 - 1)
 
 MODEL = Obj(
@@ -81,9 +93,9 @@ RNG = Obj(
 )
 
 SCHEDULE = Obj(
-    {"name": Str(16, SCHEDULES), "base_lr": Float(1e-300, limits.MAX_LR)},
+    {"name": Str(16, SCHEDULES), "base_lr": Figure(1e-300, limits.MAX_LR)},
     {
-        "best_ppl": Optional(Float(0.0, limits.MAX_LOSS, allow_inf=True)),
+        "best_ppl": Optional(PPL),
         "warmup_steps": COUNT,
         "total_steps": Optional(COUNT),
         "min_ratio": Float(0.0, 1.0),
@@ -102,10 +114,10 @@ BATCHER = Obj(
 )
 
 RECORD = Obj(
-    {"kind": Str(16, ("eval", "test")), "step": COUNT, "tokens": COUNT, "loss": Float(0.0, 1e30)},
+    {"kind": Str(16, ("eval", "test")), "step": COUNT, "tokens": COUNT, "loss": LOSS},
     {
-        "epoch": Float(0.0, limits.MAX_COUNT),
-        "ppl": Float(0.0, limits.MAX_LOSS, allow_inf=True),
+        "epoch": EPOCH,
+        "ppl": PPL,
         "lr": LR,
         "elapsed_s": TIME,
     },
@@ -143,19 +155,19 @@ TRAINER_META = Obj(
         "kind": Str(64),
         "config": CONFIG,
         "step": COUNT,
-        "epoch": Float(0.0, limits.MAX_COUNT),
+        "epoch": EPOCH,
         "tokens": COUNT,
         "elapsed_s": TIME,
         "lr": LR,
         "schedule": SCHEDULE,
-        "best_val_loss": Optional(Float(0.0, limits.MAX_LOSS)),
+        "best_val_loss": Optional(LOSS),
         "batcher": BATCHER,
         "rng": RNG,
         "state_layers": Int(0, limits.MAX_LAYERS),
     },
     {
         "history": ListOf(RECORD, limits.MAX_HISTORY),
-        "train_loss": Optional(Float(0.0, limits.MAX_LOSS)),
+        "train_loss": Optional(LOSS),
     },
     extra=AnyJSON(),
 )
@@ -196,11 +208,23 @@ HEADER_FIELDS: dict[str, Check] = {
 """The header's fields but ``meta``, whose rule depends on its kind."""
 
 
+def header_rule(header: Any) -> Check:
+    """The schema of the whole header ``header`` (its ``meta``'s rule depends on its kind)."""
+    meta = header.get("meta") if isinstance(header, dict) else None
+    return Obj({**HEADER_FIELDS, "meta": _meta_rule(meta)})
+
+
+def represent_header(header: Any) -> Any:
+    """``header`` as the writer stores it: every figure training derived in the
+    representation its rule gives (see :class:`~rnnplay.core.store.schema.Figure`);
+    a new object, ``header`` itself is left as it was."""
+    return header_rule(header).represent(header)
+
+
 def check_header(header: Any) -> None:
     """Validate a whole checkpoint header (what ``meta.json`` holds); SchemaError if not."""
     header = _with_current_names(header)
-    meta = header.get("meta") if isinstance(header, dict) else None
-    Obj({**HEADER_FIELDS, "meta": _meta_rule(meta)}).check(header, "")
+    header_rule(header).check(header, "")
 
 
 def _with_current_names(header: Any) -> Any:

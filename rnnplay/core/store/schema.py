@@ -102,6 +102,10 @@ class Check:
     def check(self, value: Any, path: str) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def represent(self, value: Any) -> Any:
+        """What a writer stores for ``value`` (the identity but for figures inside)."""
+        return value
+
 
 class Int(Check):
     def __init__(self, lo: int, hi: int) -> None:
@@ -131,6 +135,26 @@ class Float(Check):
             raise SchemaError(path, f"must lie in [{self.lo:g}, {self.hi:g}], got {shown(value)}")
 
 
+class Figure(Float):
+    """A number training derived (a loss, a perplexity, a learning rate after a
+    schedule, a time, an epoch count): the reader checks it as a :class:`Float`;
+    the writer stores it through :meth:`represent`, which maps whatever training
+    produced into the range: above ``hi`` a figure is stored as ``inf`` where the
+    reader takes ``inf`` to mean "overflowed" (a perplexity past 1e30), else as
+    ``hi`` (saturated: "at least this"); below ``lo`` (a rounding of the last bit,
+    a rate that underflowed) as ``lo``. NaN and anything that is not a number
+    are left alone: they are bugs of the writer, which the check then names."""
+
+    def represent(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            return value
+        if value > self.hi:
+            return math.inf if self.allow_inf else self.hi
+        if value < self.lo:
+            return self.lo
+        return value
+
+
 class Str(Check):
     def __init__(self, max_chars: int = 4096, choices: tuple[str, ...] | None = None) -> None:
         self.max_chars, self.choices = max_chars, choices
@@ -158,6 +182,11 @@ class Optional(Check):
         if value is not None:
             self.inner.check(value, path)
 
+    def represent(self, value: Any) -> Any:
+        if isinstance(self.inner, Figure) and isinstance(value, float) and value != value:
+            return None  # an optional figure that came out NaN: "no figure"
+        return None if value is None else self.inner.represent(value)
+
 
 class ListOf(Check):
     def __init__(self, item: Check, max_items: int = limits.MAX_LIST_ITEMS) -> None:
@@ -170,6 +199,11 @@ class ListOf(Check):
             raise SchemaError(path, f"has {len(value)} items (limit {self.max_items})")
         for i, item in enumerate(value):
             self.item.check(item, f"{path}[{i}]")
+
+    def represent(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        return [self.item.represent(item) for item in value]
 
 
 class Tokens(Check):
@@ -246,6 +280,15 @@ class Obj(Check):
             name = shown(key, 30) if key in unknown else key
             rule.check(item, f"{path}.{name}" if path else name)
 
+    def represent(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for key, item in value.items():
+            rule = self.required.get(key) or self.optional.get(key) or self.extra
+            out[key] = item if rule is None else rule.represent(item)
+        return out
+
 
 class Where(Check):
     """``rule`` plus a check of the whole value (``test`` returns a problem or None)."""
@@ -258,6 +301,9 @@ class Where(Check):
         problem = self.test(value)
         if problem:
             raise SchemaError(path, problem)
+
+    def represent(self, value: Any) -> Any:
+        return self.rule.represent(value)
 
 
 # -- the schema ---------------------------------------------------------------------------
