@@ -17,7 +17,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Horizontal, Vertical
@@ -37,6 +36,7 @@ from rnnplay.tui.crash_guard import CrashToFile, exit_code
 from rnnplay.tui.exports import ExportActions
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.hangups import Hangups
+from rnnplay.tui.keyboard_focus import KeyboardFocus
 from rnnplay.tui.lifecycle import SessionChanges
 from rnnplay.tui.live_actions import LiveActions
 from rnnplay.tui.messages import (
@@ -86,7 +86,14 @@ TABS = (("train", "Train"), ("sample", "Sample"), ("network", "Network"), ("cont
 
 
 class RnnPlayApp(
-    CrashToFile, Hangups, SessionChanges, LiveActions, ExportActions, PaletteCommands, App[int]
+    CrashToFile,
+    Hangups,
+    SessionChanges,
+    LiveActions,
+    ExportActions,
+    KeyboardFocus,
+    PaletteCommands,
+    App[int],
 ):
     """The playground. ``trainer`` is the session it opens with (paused)."""
 
@@ -243,40 +250,6 @@ class RnnPlayApp(
 
     def action_show_tab(self, key: str) -> None:
         self._show_tab(key)
-
-    def action_focus_next(self) -> None:
-        """Tab: from no field, the prime first (the field people want; on narrow
-        screens its tab is shown); then on in order."""
-        if self.screen is self.screen_stack[0] and self.focused is None:
-            self.action_focus_prime()
-        else:
-            super().action_focus_next()
-
-    async def on_event(self, event: events.Event) -> None:
-        """Text typed with no field focused runs no command (:mod:`.typing_guard`)."""
-        if (
-            isinstance(event, events.Key)
-            and self.focused is None
-            and self.screen is self.screen_stack[0]
-            and self.typing.is_typing(event.key, event.character)
-        ):
-            self.notify(
-                "no field has the keys: press p (or tab) to type the prime",
-                title="typing?",
-                severity="warning",
-                timeout=3,
-            )
-            return
-        await super().on_event(event)
-
-    def action_leave_field(self) -> None:
-        self.screen.set_focus(None)
-
-    def action_focus_prime(self) -> None:
-        """p: jump to the prime (on narrow screens its tab is shown first)."""
-        if self.tabs_shown:
-            self._show_tab("sample")
-        self.query_one("#prime", Input).focus()
 
     # -- what the panels show ------------------------------------------------------------
     def live_settings(self) -> LiveSettings:

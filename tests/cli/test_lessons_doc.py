@@ -40,12 +40,13 @@ def test_lesson_2_runs_twice_with_the_same_samples(tmp_path: Path):
     (shim / "rnnplay").write_text(f'#!/bin/sh\nexec {sys.executable} -m rnnplay "$@"\n')
     (shim / "rnnplay").chmod(0o755)
     env = dict(os.environ, PYTHONPATH=str(ROOT), PATH=f"{shim}:{os.environ['PATH']}")
-    runs = [
-        subprocess.run(
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             ["bash", "-e", "-c", shrunk], cwd=tmp_path, env=env, capture_output=True,
             text=True, timeout=300,
         )  # fmt: skip
-        for _ in range(2)
-    ]
+
+    runs = [run(), run()]
     assert [r.returncode for r in runs] == [0, 0], runs[1].stderr
     assert runs[0].stdout == runs[1].stdout and "== temperature 1.5" in runs[0].stdout
