@@ -6,7 +6,8 @@ rises by 0.1 nats (overfitting) stays flat on a 0-5 axis. So once a curve
 has run a while, its warm-up (the first :data:`WARM_UP` of the x range) is
 left out of the range (it is clipped at the top), every validation point
 after it counts, and a reference line counts only when it lies near that
-data (else it would stretch the axis again).
+data (else it would stretch the axis again); before any warm-up is left out
+(the first points) every reference line counts: they say where a model starts.
 """
 
 from __future__ import annotations
@@ -39,12 +40,20 @@ def focus_range(
     x_low, x_high = min(xs), max(xs)
     cut = x_low + WARM_UP * (x_high - x_low)
     kept: list[float] = []
+    warmed_up = False
     for curve in finite:
         later = [y for x, y in curve if x >= cut]
-        kept += later if len(later) >= MIN_LATER_POINTS else [y for _, y in curve]
+        if len(later) >= MIN_LATER_POINTS and len(later) < len(curve):
+            warmed_up = True
+            kept += later
+        else:
+            kept += [y for _, y in curve]
     low, high = min(kept), max(kept)
     reach = REFERENCE_REACH * max(high - low, 1e-9)
     for value in references:
-        if math.isfinite(value) and low - reach <= value <= high + reach:
+        # Early on every reference counts (they say where a model starts);
+        # later only those near the data.
+        near = low - reach <= value <= high + reach
+        if math.isfinite(value) and (near or not warmed_up):
             low, high = min(low, value), max(high, value)
     return low, high
