@@ -237,10 +237,49 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 class RnnplayParser(argparse.ArgumentParser):
-    """argparse whose errors are one line (no usage block) and exit code 2."""
+    """argparse whose errors are one line (no usage block) and exit code 2.
+
+    A mistyped flag is named with the closest real one: ``rnnplay --hiden 128``
+    said "invalid choice: '128'" (argparse took 128 for the command), now
+    "unknown flag '--hiden' (did you mean '--hidden'?)".
+    """
+
+    _argv: list[str] | None = None
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        import sys
+
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_args(args, namespace)
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        unknown = self._unknown_flag()
+        if unknown is not None:
+            message = unknown
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def _unknown_flag(self) -> str | None:
+        """ "unknown flag '--x' (did you mean '--y'?)" for the first flag no parser knows."""
+        import difflib
+
+        known = set(_option_strings(self))
+        for token in self._argv or ():
+            flag = token.split("=", 1)[0]
+            if flag.startswith("--") and len(flag) > 2 and flag not in known:
+                close = difflib.get_close_matches(flag, sorted(known), n=1, cutoff=0.7)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                return f"unknown flag '{flag}'{hint}"
+        return None
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every option string of ``parser`` and of its subcommands' parsers."""
+    found = list(parser._option_string_actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _option_strings(sub)
+    return found
 
 
 def add_version(parser: argparse.ArgumentParser) -> None:

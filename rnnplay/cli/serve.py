@@ -131,7 +131,7 @@ def run_serve(args: argparse.Namespace) -> int:
     classroom = Classroom(argv, host=args.host, port=args.port, max_sessions=args.max_sessions)
     url = f"http://{_url_host(args.host)}:{args.port}/"
     print(
-        f"rnnplay: serving the playground on {url} ({args.max_sessions} sessions at most, "
+        f"rnnplay: serving the playground on {url} ({_sessions(args.max_sessions)} at most, "
         f"runs in {runs_dir}); Ctrl-C stops it",
         flush=True,
     )
@@ -203,3 +203,8 @@ def _url_host(host: str) -> str:
 def describe(argv: list[str]) -> str:
     """A session command line as one shell-quoted string (for logs)."""
     return shlex.join(argv)
+
+
+def _sessions(count: int) -> str:
+    """'1 session', '4 sessions'."""
+    return f"{count} session" + ("" if count == 1 else "s")

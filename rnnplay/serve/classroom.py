@@ -21,6 +21,7 @@ offline); textual-serve's terminal script and styles are served as shipped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -157,6 +158,15 @@ class Classroom(Server):
         """End every session before the server goes."""
         await asyncio.gather(*(session.stop() for session in list(self.sessions)))
 
+    def _seats(self) -> str:
+        return f"{self.seats_taken} of {self.max_sessions} seats taken"
+
+    @staticmethod
+    def _say(line: str) -> None:
+        """One line on the teacher's terminal: who joined or left (never fails)."""
+        with contextlib.suppress(OSError, ValueError):
+            print(f"rnnplay serve: {line}", flush=True)
+
     # -- pages -------------------------------------------------------------------
     @property
     def full(self) -> bool:
@@ -188,6 +198,7 @@ class Classroom(Server):
             await websocket.close()
             return websocket
         self.seats_taken += 1
+        visitor = request.remote or "a visitor"
         session = Session(
             self.argv,
             write_bytes=websocket.send_bytes,
@@ -200,6 +211,7 @@ class Classroom(Server):
             width = to_int(request.query.get("width", "80"), 80)
             height = to_int(request.query.get("height", "24"), 24)
             await session.start(width, height)
+            self._say(f"{visitor} joined ({self._seats()})")
             await self._process_messages(websocket, session)
         except asyncio.CancelledError:
             pass
@@ -209,6 +221,7 @@ class Classroom(Server):
             await asyncio.shield(session.stop())
             self.sessions.discard(session)
             self.seats_taken -= 1
+            self._say(f"{visitor} left ({self._seats()})")
             if not websocket.closed:
                 await websocket.close()
         return websocket

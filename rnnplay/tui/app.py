@@ -32,8 +32,10 @@ from rnnplay.process.hang_watch import HangWatch
 from rnnplay.tui import keys
 from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
+from rnnplay.tui.exports import ExportActions
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.hangups import Hangups
+from rnnplay.tui.keyboard_focus import KeyboardFocus
 from rnnplay.tui.lifecycle import SessionChanges
 from rnnplay.tui.live_actions import LiveActions
 from rnnplay.tui.messages import (
@@ -55,12 +57,14 @@ from rnnplay.tui.screens.compare import CompareScreen
 from rnnplay.tui.screens.runs import RunsScreen
 from rnnplay.tui.status_info import status_info, stop_notice
 from rnnplay.tui.training import TrainingSession, builtin_corpus_names, make_trainer
+from rnnplay.tui.typing_guard import TypingGuard
 from rnnplay.tui.widgets.controls import Controls, LiveSettings
 from rnnplay.tui.widgets.distribution import NextTokenDistribution
 from rnnplay.tui.widgets.footer import FittingFooter
 from rnnplay.tui.widgets.gradient_flow import GradientFlow
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
 from rnnplay.tui.widgets.loss_chart import LossChart
+from rnnplay.tui.widgets.prime_note import PrimeNote
 from rnnplay.tui.widgets.sample_view import SampleView
 from rnnplay.tui.widgets.status import StatusPanel
 
@@ -81,7 +85,16 @@ thread time, which on a busy machine is taken from training."""
 TABS = (("train", "Train"), ("sample", "Sample"), ("network", "Network"), ("controls", "Controls"))
 
 
-class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteCommands, App[int]):
+class RnnPlayApp(
+    CrashToFile,
+    Hangups,
+    SessionChanges,
+    LiveActions,
+    ExportActions,
+    KeyboardFocus,
+    PaletteCommands,
+    App[int],
+):
     """The playground. ``trainer`` is the session it opens with (paused)."""
 
     CSS_PATH = "app.tcss"
@@ -132,12 +145,15 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         """The unit every loss is shown in (u cycles nats, bits, perplexity)."""
         self.last_checkpoint: str | None = None
         self.shutting_down = False
+        self.typing = TypingGuard(keys.command_keys())
 
     # -- composition ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         # The tab keys are written on the tabs: listed exactly where tabs exist.
         tabs = (Tab(f"{n} {title}", id=f"tab-{key}") for n, (key, title) in enumerate(TABS, 1))
-        yield Tabs(*tabs, id="tabs")
+        tab_strip = Tabs(*tabs, id="tabs")
+        tab_strip.can_focus = False  # 1-4 switch tabs; tab goes to the fields
+        yield tab_strip
         with Container(id="main", classes="wide"):
             status = StatusPanel(self.status_info(), id="status")
             status.border_title = "Status"
@@ -160,12 +176,14 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
                         compact=True,
                         select_on_focus=False,
                     )
+                    yield PrimeNote(id="prime-note")
                 yield SampleView(id="sample", hint="no sample yet: press g to sample")
             yield NextTokenDistribution(id="distribution")
             yield HiddenHeatmap(id="heatmap")
         yield FittingFooter()  # whole keys only, most important first
 
     def on_mount(self) -> None:
+        self.samples.room = self.query_one(SampleView).room  # samples fill the panel
         self._apply_layout(self.size.width, self.size.height)
         self.set_interval(SAMPLE_TICK_S, self._show_pending_samples)
         self.set_timer(
@@ -173,6 +191,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
             lambda: self.set_interval(PROGRESS_TICK_S, self._show_pending_progress),
         )
         self.show_history()
+        self.readable_prime()  # a --prime the model cannot read is said at once
         self.install_hangup_handlers()  # SIGTERM/SIGHUP end the run as q does
         if self._start_sample:
             self.samples.request(self.session)
@@ -215,7 +234,9 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab keys apply (and are listed) only where there are tabs, "leave field"
-        only in a field."""
+        only in a field; behind "terminal too small" only quitting does."""
+        if isinstance(self.screen, TooSmallScreen):
+            return action == "quit"
         if not keys.works_over(self.screen, action):
             return False  # the main view's keys wait until the screen is left
         if action in keys.TAB_ONLY_ACTIONS:
@@ -232,23 +253,6 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
 
     def action_show_tab(self, key: str) -> None:
         self._show_tab(key)
-
-    def action_focus_next(self) -> None:
-        """Tab: from no field, the prime first (the field people want); then on in order."""
-        prime = self.query_one("#prime", Input)
-        if self.screen is self.screen_stack[0] and self.focused is None and prime.region:
-            prime.focus()
-        else:
-            super().action_focus_next()
-
-    def action_leave_field(self) -> None:
-        self.screen.set_focus(None)
-
-    def action_focus_prime(self) -> None:
-        """p: jump to the prime (on narrow screens its tab is shown first)."""
-        if self.tabs_shown:
-            self._show_tab("sample")
-        self.query_one("#prime", Input).focus()
 
     # -- what the panels show ------------------------------------------------------------
     def live_settings(self) -> LiveSettings:
@@ -277,8 +281,9 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         chart = self.query_one(LossChart)
         self.references.show(self.session.trainer.dataset, chart.set_references)
         evals = self.session.past_evals()
-        if evals:
-            chart.set_data([], evals)
+        train = self.place.past_training(self.session.trainer.tokens_seen) if evals else []
+        if evals or train:
+            chart.set_data(train, evals)  # an opened checkpoint: both curves it came with
         self.refresh_status()
 
     def action_compare(self) -> None:

@@ -97,7 +97,7 @@ class PaletteCommands:
     def action_screenshot(
         self: RnnPlayApp, filename: str | None = None, path: str | None = None
     ) -> None:
-        """Save an SVG of the screen into the run folder (or the current folder) and say where."""
+        """Save an SVG of the screen into the run folder (or runs_dir/exports) and say where."""
         try:
             folder = self.place.screenshot_folder(path or None)
             written = self.save_screenshot(filename, str(folder))

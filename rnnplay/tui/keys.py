@@ -47,7 +47,8 @@ class KeyAction:
 ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("help", "question_mark", "Help", "keys and what each panel shows", "?",
               footer="Help", key_display="?"),
-    KeyAction("quit", "q", "Quit", "stop training and leave", "q", footer="Quit"),
+    KeyAction("quit", "q,ctrl+c", "Quit", "stop training and leave (ctrl+c too)", "q",
+              footer="Quit"),
     KeyAction("toggle_training", "space", "Start / pause training",
               "train or pause (a pause waits for the current step)", "space", footer="Train"),
     KeyAction("step_once", "n", "One training step", "train on one batch and show its loss",
@@ -80,6 +81,10 @@ ACTIONS: tuple[KeyAction, ...] = (
               footer="Compare"),
     KeyAction("runs", "b", "Browse runs", "the run folders, their curves; continue one",
               "b", footer="Runs"),
+    KeyAction("save_sample", "w", "Write the sample", "save the sample shown to a text file",
+              "w"),
+    KeyAction("export_curves", "e", "Export the curves",
+              "save the loss curves to a CSV file (tokens, loss in nats)", "e"),
     KeyAction("select_unit(-1)", "up", "Previous hidden unit", "select the unit above", "up"),
     KeyAction("select_unit(1)", "down", "Next hidden unit", "select the unit below", "down"),
     KeyAction("toggle_colour", "c", "Colour sample", "colour by probability or by the unit",
@@ -116,6 +121,11 @@ def bindings() -> list[Binding]:
         )
         for a in ACTIONS
     ]
+
+
+def command_keys() -> frozenset[str]:
+    """Every key name the main view binds (the typing guard's "keys that do something")."""
+    return frozenset(key.strip() for a in ACTIONS for key in a.keys.split(","))
 
 
 def applies(action: KeyAction, *, tabs: bool, field: bool = False) -> bool:
@@ -163,7 +173,14 @@ def help_rows(*, tabs: bool) -> list[tuple[str, str]]:
     return rows
 
 
-SCREEN_ACTIONS = frozenset({"help", "quit", "cycle_unit", "command_palette"})
+SCREEN_ACTIONS = frozenset(
+    {"help", "quit", "cycle_unit", "command_palette", "focus_next", "focus_previous"}
+)
+"""The app's actions that still apply while the Compare view or the Runs screen is
+shown (their own keys, :data:`COMPARE_KEYS` and :data:`RUNS_KEYS`, are the screens'
+bindings); tab and shift+tab move the focus there too. ``m`` and ``b`` are left out:
+they open those screens from the main view and would do nothing there, so they are
+neither run nor shown in their footers."""
 
 
 def works_over(screen: object, action: str) -> bool:
@@ -171,12 +188,6 @@ def works_over(screen: object, action: str) -> bool:
     its own (``OWN_KEYS``: Compare, Runs) only the SCREEN_ACTIONS do; the main view's
     keys wait until it is left. The bindings and the palette both ask this."""
     return not getattr(screen, "OWN_KEYS", False) or action_name(action) in SCREEN_ACTIONS
-
-
-"""The app's actions that still apply while the Compare view or the Runs screen is
-shown (their own keys, :data:`COMPARE_KEYS` and :data:`RUNS_KEYS`, are the screens'
-bindings). ``m`` and ``b`` are left out: they open those screens from the main view
-and would do nothing there, so they are neither run nor shown in their footers."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +207,9 @@ class ScreenKey:
 
 COMPARE_KEYS: tuple[ScreenKey, ...] = (
     ScreenKey("space", "toggle_race", "Race", "space", "races / pauses", priority=True),
+    ScreenKey(
+        "enter", "tick", "Tick", "enter", "ticks a contender (up / down choose)", priority=True
+    ),
     ScreenKey("n", "step_round", "Round", "n", "one round (every contender one step)"),
     ScreenKey("u", "cycle_unit", "Unit", "u", "loss unit"),
     ScreenKey("escape", "leave", "Back", "esc", "back (the race ends)"),
@@ -207,6 +221,7 @@ RUNS_KEYS: tuple[ScreenKey, ...] = (
     ScreenKey("space", "mark", "Mark", "space", "marks a run (curves overlaid)", priority=True),
     ScreenKey("o", "open_run", "Continue", "o", "continues it"),
     ScreenKey("g", "sample_run", "Sample", "g", "samples it"),
+    ScreenKey("d", "delete_run", "Delete", "d", "deletes it (asks; never a running run)"),
     ScreenKey("u", "cycle_unit", "Unit", "u", "loss unit"),
     ScreenKey("escape", "leave", "Back", "esc", "back"),
 )

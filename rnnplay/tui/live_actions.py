@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from rnnplay.core.sampling.prime import readable_prime
 from rnnplay.tui.bounds import lr_in_bounds, next_temperature
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens, WeightsSnapshot
 from rnnplay.tui.screens.inspect import InspectScreen
 from rnnplay.tui.widgets.controls import Controls
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
+from rnnplay.tui.widgets.prime_note import PrimeNote
 from rnnplay.tui.widgets.sample_view import SampleView
 
 if TYPE_CHECKING:
@@ -76,9 +78,21 @@ class LiveActions:
             self.screen.set_focus(None)
             self.action_new_sample()
 
+    def on_input_changed(self: RnnPlayApp, event: Input.Changed) -> None:
+        if event.input.id == "prime":
+            self.readable_prime()
+
+    def readable_prime(self: RnnPlayApp) -> str:
+        """The prime as far as the model can read it; the note beside the field says
+        what was left out (a prime is never refused: samples go on from the rest)."""
+        vocab = self.session.trainer.dataset.vocab
+        prime = readable_prime(vocab, self.query_one("#prime", Input).value)
+        self.query_one(PrimeNote).show(prime)
+        return prime.text
+
     @from_session
     def on_weights_snapshot(self: RnnPlayApp, message: WeightsSnapshot) -> None:
-        self.samples.start(self.session, message.model, self.query_one("#prime", Input).value)
+        self.samples.start(self.session, message.model, self.readable_prime())
 
     def on_sample_started(self: RnnPlayApp, message: SampleStarted) -> None:
         self.samples.started(message)

@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, SelectionList, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from rnnplay.core.data.stats import reference_lines
@@ -34,7 +34,9 @@ from rnnplay.core.train.units import convert, format_loss, unit_label
 from rnnplay.errors import RnnplayError, one_line
 from rnnplay.tui.keys import COMPARE_KEYS, screen_bindings
 from rnnplay.tui.race_worker import RaceProgress, RaceWorker
+from rnnplay.tui.widgets.footer import FittingFooter
 from rnnplay.tui.widgets.overlay_chart import PALETTE, OverlayChart, Series
+from rnnplay.tui.widgets.pick_list import PickList
 
 if TYPE_CHECKING:
     from rnnplay.tui.app import RnnPlayApp
@@ -77,9 +79,9 @@ class CompareScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        picker = SelectionList[str](*pick_options(self.rnnplay.session.config.hidden), id="pick")
+        picker = PickList(*pick_options(self.rnnplay.session.config.hidden), id="pick")
         picker.border_title = (
-            f"Contenders ({MIN_CONTENDERS}-{MAX_CONTENDERS}): enter toggles (tab to reach), "
+            f"Contenders ({MIN_CONTENDERS}-{MAX_CONTENDERS}): up/down choose, enter ticks, "
             "space races"
         )
         yield picker
@@ -88,7 +90,7 @@ class CompareScreen(Screen[None]):
             yield OverlayChart(id="loss-overlay", hint="space: race, n: one round")
             yield OverlayChart(id="flow-overlay", log_y=True, hint="after a probe")
         yield Horizontal(id="samples")
-        yield Footer()
+        yield FittingFooter()  # whole keys only, most important first
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -97,6 +99,7 @@ class CompareScreen(Screen[None]):
         self.query_one("#loss-overlay").border_title = self._loss_title()
         self.query_one("#flow-overlay").border_title = "Gradient flow"
         self.set_interval(0.25, self._redraw_if_dirty)
+        self.query_one(PickList).focus()  # up/down and enter work at once, no mouse
 
     def _loss_title(self) -> str:
         return f"Loss ({unit_label(self.rnnplay.unit)}) vs tokens seen"
@@ -104,7 +107,7 @@ class CompareScreen(Screen[None]):
     # -- starting ---------------------------------------------------------------------
     def picked(self) -> list[str]:
         """The picked contenders' values, in the picker's order ("lstm", "lstm@64")."""
-        selected = set(self.query_one(SelectionList).selected)
+        selected = set(self.query_one(PickList).selected)
         options = pick_options(self.rnnplay.session.config.hidden)
         return [value for _, value, _ in options if value in selected]
 
@@ -136,7 +139,7 @@ class CompareScreen(Screen[None]):
         self.train = [[] for _ in self.names]
         self.evals = [[] for _ in self.names]
         self.references = [(line.label, line.nats) for line in references]
-        self.query_one(SelectionList).display = False
+        self.query_one(PickList).display = False
         self.query_one(DataTable).display = True
         samples = self.query_one("#samples")
         for index, name in enumerate(self.names):
@@ -154,6 +157,19 @@ class CompareScreen(Screen[None]):
             self.query_one(f"#sample-{index}", Static).update(_printable(text))
 
     # -- keys -------------------------------------------------------------------------
+    def action_tick(self) -> None:
+        """enter: tick or untick the contender under the cursor (before the race)."""
+        picker = self.query_one(PickList)
+        if picker.display:
+            picker.focus()
+            picker.toggle_highlighted()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """enter ticks (and is listed) only while the contenders can be picked."""
+        if action == "tick":
+            return self.session is None
+        return True
+
     def action_toggle_race(self) -> None:
         if self.session is not None and self.session.running:
             self.session.request_stop()

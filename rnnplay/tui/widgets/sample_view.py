@@ -341,6 +341,11 @@ class SampleView(ThemeStyles, Widget):
         self._paragraphs, self._paragraphs_context = used, context
         return [line for lines in reversed(blocks) for line in lines]
 
+    def room(self) -> int:
+        """Characters the panel shows at once (its text rows times its width)."""
+        width, height = self.size
+        return max(width, 0) * self._text_row_count(height)
+
     @staticmethod
     def _text_row_count(height: int) -> int:
         """Rows for text: all but the legend's last row (when there is room for both)."""
