@@ -5,6 +5,7 @@
     rnnplay sample CHECKPOINT ...                  print generated text
     rnnplay eval CHECKPOINT [--corpus NAME|PATH]   perplexity of a text
     rnnplay race | runs | serve | corpora          see each command's --help
+    rnnplay lessons | board                        lessons, and the class board
 
 Each command lives in a module of this package with the same
 ``register(commands)``, which adds its parser and sets its handler
@@ -39,7 +40,7 @@ from rnnplay.process import signals, streams
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = ("train", "checkpoint", "corpora", "serve", "race", "runs")
+COMMANDS = ("train", "checkpoint", "corpora", "lessons", "serve", "race", "runs")
 """The modules of this package that register commands, in the order help lists them."""
 
 

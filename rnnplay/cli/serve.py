@@ -82,6 +82,7 @@ def session_options(args: argparse.Namespace, runs_dir: Path):  # -> PlaygroundO
     """What every served session opens: the playground settings typed, file paths made
     absolute (a session runs inside the runs directory), confined to ``runs_dir``."""
     from rnnplay.cli.flags import config_from_args, given_settings
+    from rnnplay.cli.playground import lesson_source
     from rnnplay.core.data.corpus import BUILTIN_CORPORA
     from rnnplay.core.runs.options import PlaygroundOptions
 
@@ -100,6 +101,7 @@ def session_options(args: argparse.Namespace, runs_dir: Path):  # -> PlaygroundO
         checkpoint=None if checkpoint is None else str(Path(checkpoint).expanduser().resolve()),
         runs_dir=str(runs_dir.resolve()),
         confine_paths=True,
+        lesson=lesson_source(args),
     )
 
 
