@@ -40,7 +40,7 @@ from rnnplay.process import signals, streams
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = ("train", "checkpoint", "corpora", "lessons", "serve", "race", "runs")
+COMMANDS = ("train", "checkpoint", "corpora", "lessons", "serve", "board", "race", "runs")
 """The modules of this package that register commands, in the order help lists them."""
 
 

@@ -40,7 +40,9 @@ def register(commands: Any) -> None:
         "serve",
         help="serve the playground to web browsers (a classroom)",
         description="Serve the playground to web browsers: each tab gets its own session "
-        "with the corpus, model and settings given here, its files under --runs-dir. "
+        "with the corpus, model and settings given here (or --lesson NAME|FILE: every student "
+        "gets that lesson, what it hides unavailable), its files under --runs-dir. The class "
+        "board's secret address is printed at start (also: rnnplay board RUNS_DIR). "
         "Needs the serve extra: pip install 'rnnplay[serve]'. Ctrl-C ends every session.",
     )
     server = serve.add_argument_group("server")
@@ -129,12 +131,25 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from rnnplay.serve.classroom import Classroom
 
-    argv = session_argv(session_options(args, runs_dir))
-    classroom = Classroom(argv, host=args.host, port=args.port, max_sessions=args.max_sessions)
+    options = session_options(args, runs_dir)
+    board_argv = [sys.executable, "-m", "rnnplay.serve.board_session", options.runs_dir]
+    classroom = Classroom(
+        session_argv(options),
+        host=args.host,
+        port=args.port,
+        max_sessions=args.max_sessions,
+        board_argv=board_argv,
+    )
     url = f"http://{_url_host(args.host)}:{args.port}/"
+    lesson = f", lesson {options.lesson}" if options.lesson else ""
     print(
         f"rnnplay: serving the playground on {url} ({args.max_sessions} sessions at most, "
-        f"runs in {runs_dir}); Ctrl-C stops it",
+        f"runs in {runs_dir}{lesson}); Ctrl-C stops it",
+        flush=True,
+    )
+    print(
+        f"rnnplay: the class board, for you only (do not share this address): "
+        f"{url.rstrip('/')}{classroom.board_path}",
         flush=True,
     )
     if not is_loopback(args.host):

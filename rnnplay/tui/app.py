@@ -24,6 +24,7 @@ from textual.events import Resize
 from textual.widgets import Input, Label, Select, Tab, Tabs
 
 from rnnplay.core.data.stats import reference_lines
+from rnnplay.core.lessons.schema import Lesson
 from rnnplay.core.runs.opening import Run
 from rnnplay.core.runs.options import PlaygroundOptions
 from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
@@ -34,6 +35,7 @@ from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.hangups import Hangups
+from rnnplay.tui.lesson_guide import BOARD_NOTE_S, LessonGuide
 from rnnplay.tui.lifecycle import FINISHING, SessionChanges
 from rnnplay.tui.live_actions import LiveActions
 from rnnplay.tui.messages import (
@@ -59,6 +61,7 @@ from rnnplay.tui.widgets.distribution import NextTokenDistribution
 from rnnplay.tui.widgets.footer import FittingFooter
 from rnnplay.tui.widgets.gradient_flow import GradientFlow
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
+from rnnplay.tui.widgets.lesson_panel import LessonPanel
 from rnnplay.tui.widgets.loss_chart import LossChart
 from rnnplay.tui.widgets.sample_view import SampleView
 from rnnplay.tui.widgets.status import StatusPanel
@@ -80,8 +83,11 @@ thread time, which on a busy machine is taken from training."""
 TABS = (("train", "Train"), ("sample", "Sample"), ("network", "Network"), ("controls", "Controls"))
 
 
-class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteCommands, App[int]):
-    """The playground. ``trainer`` is the session it opens with (paused)."""
+class RnnPlayApp(
+    CrashToFile, Hangups, SessionChanges, LiveActions, PaletteCommands, LessonGuide, App[int]
+):
+    """The playground. ``trainer`` is the session it opens with (paused); ``lesson``
+    adds its card panel and takes away what it hides (:mod:`rnnplay.tui.lesson_guide`)."""
 
     CSS_PATH = "app.tcss"
     TITLE = "rnnplay"
@@ -104,6 +110,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         sample_tokens: int | None = None,
         auto_sample: bool = True,
         start_sample: bool = False,
+        lesson: Lesson | None = None,
     ) -> None:
         """``run`` is the front door's run of ``trainer`` (made here when not given);
         ``checkpoint_dir`` is the older name of ``runs_dir``; ``start_sample``
@@ -129,12 +136,15 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         """The unit every loss is shown in (u cycles nats, bits, perplexity)."""
         self.last_checkpoint: str | None = None
         self.shutting_down = False
+        self.setup_lesson(lesson)
 
     # -- composition ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         # The tab keys are written on the tabs: listed exactly where tabs exist.
         tabs = (Tab(f"{n} {title}", id=f"tab-{key}") for n, (key, title) in enumerate(TABS, 1))
         yield Tabs(*tabs, id="tabs")
+        if self.lesson is not None:
+            yield LessonPanel(self.lesson, id="lesson")
         with Container(id="main", classes="wide"):
             status = StatusPanel(self.status_info(), id="status")
             status.border_title = "Status"
@@ -163,6 +173,8 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         yield FittingFooter()  # whole keys only, most important first
 
     def on_mount(self) -> None:
+        self.apply_hiding()
+        self.set_interval(BOARD_NOTE_S, self.write_board_note)
         self._apply_layout(self.size.width, self.size.height)
         self.set_interval(SAMPLE_TICK_S, self._show_pending_samples)
         self.set_timer(
@@ -218,6 +230,10 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
             and action not in keys.SCREEN_ACTIONS
         ):
             return False  # the main view's keys wait until the screen is left
+        if action in self.hidden:
+            return False  # the lesson took this key away
+        if action in keys.LESSON_ONLY_ACTIONS:
+            return self.lesson is not None
         if action in keys.TAB_ONLY_ACTIONS:
             return self.tabs_shown
         if action in keys.FIELD_ONLY_ACTIONS:
@@ -270,6 +286,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     def refresh_status(self) -> None:
         self._status_dirty = False
         self.query_one(StatusPanel).update_info(self.status_info())
+        self.refresh_lesson()
 
     def show_history(self) -> None:
         """A resumed session's past validation results, on the loss chart, with the
@@ -280,6 +297,8 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         evals = self.session.past_evals()
         if evals:
             chart.set_data([], evals)
+        for _tokens, loss in evals:
+            self.note_eval(loss)
         self.refresh_status()
 
     def action_compare(self) -> None:
@@ -305,6 +324,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
 
     def clear_panels(self) -> None:
         self._pending_points = []
+        self.best_val = self.grad_flow = None
         self.samples.forget()
         self.query_one(LossChart).reset_data()
         self.query_one(GradientFlow).reset()
@@ -353,6 +373,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     @from_session
     def on_evaluated(self, message: Evaluated) -> None:
         self._show_pending()
+        self.note_eval(message.event.loss)
         self.query_one(LossChart).add_eval(message.event.tokens, message.event.loss)
         self.refresh_status()
 
@@ -377,6 +398,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
 
     @from_session
     def on_grad_flow_measured(self, message: GradFlowMeasured) -> None:
+        self.note_grad_flow(message.norms)
         self.query_one(GradientFlow).update(message.norms)
 
     # -- saving ------------------------------------------------------------------------
@@ -391,7 +413,8 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     # -- help, quit, palette ------------------------------------------------------------
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(tabs=self.tabs_shown))
+            lesson = self.lesson is not None
+            self.push_screen(HelpScreen(tabs=self.tabs_shown, lesson=lesson, hidden=self.hidden))
 
     async def action_quit(self) -> None:
         """q: stop the training and sampling threads (within a step or two), then exit."""
@@ -420,8 +443,10 @@ def run_app(options: PlaygroundOptions) -> int:
     before the screen changes. An opened checkpoint shows its figures and starts a
     sample.
     """
+    from rnnplay.core.lessons.loader import load_lesson
     from rnnplay.core.runs.opening import open_playground
 
+    lesson = None if options.lesson is None else load_lesson(options.lesson)
     checkpoint, runs_dir, confine = options.checkpoint, options.runs_dir, options.confine_paths
     run = open_playground(
         options.config,
@@ -436,6 +461,7 @@ def run_app(options: PlaygroundOptions) -> int:
         runs_dir=runs_dir,
         confine_paths=confine,
         start_sample=checkpoint is not None,
+        lesson=lesson,
     )
     app.force_exit_after_s = 3.0  # after SIGTERM, should restoring the screen hang
     try:

@@ -68,6 +68,8 @@ class ServedClassroom:
         self.argv = argv + list(flags or SMALL_MODEL)
         self.process: subprocess.Popen[str] | None = None
         self.banner = ""
+        self.board_url = ""
+        """The class board's secret address, from the second line serve prints."""
 
     def __enter__(self) -> ServedClassroom:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -79,6 +81,8 @@ class ServedClassroom:
         if "serving the playground" not in self.banner:
             self.process.kill()
             raise RuntimeError(f"rnnplay serve did not start: {self.banner!r}")
+        board_line = self.process.stdout.readline()
+        self.board_url = board_line.rsplit(" ", 1)[-1].strip()
         if not wait_until(self._listening, 10):
             raise RuntimeError("rnnplay serve is not listening")
         return self
