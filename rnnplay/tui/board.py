@@ -35,6 +35,9 @@ COLOURS = (
 """One colour per session, round again after eight."""
 
 COLUMNS = ("", "session", "status", "steps", "loss", "best val", "card", "sample")
+NARROW_COLUMNS = ("", "session", "steps", "best val", "card", "sample")
+WIDE = 120
+"""From this width on the table has every column and the card's text."""
 
 
 class Reader(Protocol):
@@ -48,9 +51,9 @@ class BoardApp(App[int]):
     CSS = """
     Screen { layout: vertical; }
     #board-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
-    #board-chart { height: 1fr; min-height: 6; border: round $border-blurred;
-                   border-title-color: $text-muted; }
-    #board-table { height: 1fr; min-height: 4; }
+    #board-chart { height: 3fr; min-height: 6; border: round $border-blurred;
+                   border-title-color: $text-muted; border-subtitle-color: $text; }
+    #board-table { height: 2fr; min-height: 4; scrollbar-size-horizontal: 0; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("u", "cycle_unit", "Unit"),
@@ -73,6 +76,7 @@ class BoardApp(App[int]):
         self.refresh_s = refresh_s
         self.unit = DEFAULT_UNIT
         self.rows: list[BoardRow] = []
+        self._columns: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="board-title")
@@ -81,7 +85,6 @@ class BoardApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
         self.action_refresh_now()
         self.set_interval(self.refresh_s, self.action_refresh_now)
 
@@ -108,22 +111,39 @@ class BoardApp(App[int]):
             points = [(x, convert(v, self.unit)) for x, v in row.train]
             series.append(Series(row.name, COLOURS[n % len(COLOURS)], points))
         chart.set_series(series)
+        self._fill_table(rows)
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _fill_table(self, rows: list[BoardRow]) -> None:
         table = self.query_one(DataTable)
-        table.clear()
+        wide = self.size.width >= WIDE
+        columns = COLUMNS if wide else NARROW_COLUMNS
+        if columns != self._columns:
+            table.clear(columns=True)
+            table.add_columns(*columns)
+            self._columns = columns
+        else:
+            table.clear()
+        sample_width = max(self.size.width - (110 if wide else 36), 12)
         for n, row in enumerate(rows):
             card = ""
             if row.card is not None:
-                card = f"{row.card}/{row.cards or '?'} {row.card_text or ''}"
-            table.add_row(
-                f"[{COLOURS[n % len(COLOURS)]}]\u2501\u2501[/]",
-                row.name,
-                row.status,
-                str(row.steps),
-                format_loss(row.train_loss, self.unit),
-                format_loss(row.best_val, self.unit),
-                _clip(card, 48),
-                _clip(row.sample or "", 60),
-            )
+                card = f"{row.card}/{row.cards or '?'}"
+                if wide and row.card_text:
+                    card += f" {row.card_text}"
+            cells = {
+                "": f"[{COLOURS[n % len(COLOURS)]}]\u2501\u2501[/]",
+                "session": _clip(row.name, 16),
+                "status": row.status,
+                "steps": str(row.steps),
+                "loss": format_loss(row.train_loss, self.unit),
+                "best val": format_loss(row.best_val, self.unit),
+                "card": _clip(card, 48),
+                "sample": _clip(row.sample or "", sample_width),
+            }
+            table.add_row(*(cells[name] for name in columns))
 
 
 def _clip(text: str, width: int) -> str:

@@ -143,3 +143,29 @@ def test_a_setup_line_without_a_lesson_reproduces_the_config(changes) -> None:
     config = TrainConfig(**changes).validate()
     argv = shlex.split(setup_line(config))[1:]
     assert options_from_args(build_parser().parse_args(argv)).config == config
+
+
+def lesson_snapshot_app():
+    lesson = load_lesson("vanishing-gradients")
+    from tests.tui.app_helpers import tiny_config
+
+    return make_app(config=tiny_config(cell="rnn", bptt=64), lesson=lesson)
+
+
+def seeded_lesson(pilot) -> None:
+    from tests.tui.app_helpers import seed_mid_training
+    from tests.tui.panel_apps import decaying_norms
+
+    seed_mid_training(pilot.app)
+    pilot.app.note_eval(1.71)
+    pilot.app.note_grad_flow([decaying_norms(64, 0.7)])
+    pilot.app.query_one(LessonPanel).move(1)
+    pilot.app.refresh_lesson()
+
+
+def test_lesson_panel_80x24(snap_compare):
+    assert snap_compare(lesson_snapshot_app(), terminal_size=(80, 24), run_before=seeded_lesson)
+
+
+def test_lesson_panel_160x50(snap_compare):
+    assert snap_compare(lesson_snapshot_app(), terminal_size=(160, 50), run_before=seeded_lesson)
