@@ -147,11 +147,6 @@ def run_serve(args: argparse.Namespace) -> int:
         f"runs in {runs_dir}{lesson}); Ctrl-C stops it",
         flush=True,
     )
-    print(
-        f"rnnplay: the class board, for you only (do not share this address): "
-        f"{url.rstrip('/')}{classroom.board_path}",
-        flush=True,
-    )
     if not is_loopback(args.host):
         print(
             f"rnnplay: the playground is reachable from the network at "
@@ -159,6 +154,12 @@ def run_serve(args: argparse.Namespace) -> int:
             "who can reach this machine can open a session",
             flush=True,
         )
+    board_host = "127.0.0.1" if args.host in ("", "0.0.0.0", "::") else _url_host(args.host)
+    print(
+        f"rnnplay: the class board, for you only (do not share this address): "
+        f"http://{board_host}:{args.port}{classroom.board_path}",
+        flush=True,
+    )
     return classroom.run(on_bind_error=lambda error: _bind_failed(args.host, args.port, error))
 
 

@@ -81,8 +81,11 @@ class ServedClassroom:
         if "serving the playground" not in self.banner:
             self.process.kill()
             raise RuntimeError(f"rnnplay serve did not start: {self.banner!r}")
-        board_line = self.process.stdout.readline()
-        self.board_url = board_line.rsplit(" ", 1)[-1].strip()
+        for _ in range(3):  # the network notice, if any, then the board's address
+            line = self.process.stdout.readline()
+            if "class board" in line:
+                self.board_url = line.rsplit(" ", 1)[-1].strip()
+                break
         if not wait_until(self._listening, 10):
             raise RuntimeError("rnnplay serve is not listening")
         return self
