@@ -58,8 +58,10 @@ def test_three_students_and_the_board(browser, artifacts: Path, tmp_path: Path) 
         assert "3 sessions" in first
         later = wait_for_screen(
             browser,
-            lambda t: len(board_rows(t)) == 3
-            and all(board_rows(t)[name][0] > before[name][0] for name in before),
+            lambda t: (
+                len(board_rows(t)) == 3
+                and all(board_rows(t)[name][0] > before[name][0] for name in before)
+            ),
             timeout=60,
         )
         assert all(board_rows(later)[name][0] > before[name][0] for name in before), later

@@ -6,11 +6,33 @@ import json
 import math
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable
 
+from rnnplay.cli import main
 from rnnplay.core.runs.board import BoardReader, BoardRow, read_board_status, write_board_status
 from rnnplay.tui.board import BoardApp
-from tests.cli.conftest import TINY, cli, corpus  # noqa: F401  (fixtures)
+from tests.cli.conftest import TEXT, TINY, Result
+
+
+@pytest.fixture
+def cli(capsys):
+    """``rnnplay`` in-process, as tests/cli's fixture of the same name."""
+
+    def run(*argv) -> Result:
+        capsys.readouterr()
+        code = main([str(a) for a in argv])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    return path
 
 
 def train_run(cli, corpus: Path, out: Path, steps: int) -> None:
