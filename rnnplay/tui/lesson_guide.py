@@ -41,7 +41,6 @@ CONTROL_KEYS = {"lr": "lr", "temperature": "temperature"}
 PANEL_KEYS = {
     "sample": ("sample", "prime"),
     "heatmap": ("select-unit", "sort"),
-    "controls": ("lr", "temperature"),
 }
 """A hidden panel also takes away the keys that only act on it."""
 

@@ -68,6 +68,10 @@ def test_three_students_and_the_board(browser, artifacts: Path, tmp_path: Path) 
         shot = save_screenshot(browser, artifacts / "board-three-students.png")
         print(f"screenshot of the board: {shot}")
 
+        # A student's tab, as the student sees it (the lesson panel on card 3).
+        browser.switch_to.window(tabs[2])
+        save_screenshot(browser, artifacts / "lesson-student.png")
+
         # A student who tries the board's address (without its token) is refused.
         browser.switch_to.window(tabs[0])
         for guess in ("board", "board/", "board/guess"):
