@@ -169,3 +169,12 @@ def test_lesson_panel_80x24(snap_compare):
 
 def test_lesson_panel_160x50(snap_compare):
     assert snap_compare(lesson_snapshot_app(), terminal_size=(160, 50), run_before=seeded_lesson)
+
+
+def test_a_lessons_race_picks_the_compare_views_contenders() -> None:
+    from rnnplay.tui.screens.compare import pick_options
+
+    rows = pick_options(64, ("gru", "lstm@128", "rnn@32"))
+    picked = [value for _label, value, on in rows if on]
+    assert picked == ["gru", "lstm@128", "rnn@32"]
+    assert [value for _l, value, on in pick_options(64) if on] == ["rnn", "lstm", "gru"]
