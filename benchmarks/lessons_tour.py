@@ -22,7 +22,7 @@ SECOND_RUNS = {
     "bptt-window": {"bptt": 64},
     "overfitting-dropout": {"dropout": 0.5},
     "exploding-gradients": {"clip": 1.0},
-    "learning-rate": {"lr": 0.1 / 16},
+    "learning-rate": {"lr": 0.5 / 16},
     "char-vs-word": {"level": "word"},
 }
 """The setting a lesson's cards ask the student to change for its second run."""
