@@ -149,7 +149,8 @@ def plan_contenders(args: argparse.Namespace) -> list[TrainConfig]:
 def run_race(args: argparse.Namespace) -> int:
     """The ``race`` command: plan, open, race, save, print. Returns the exit code."""
     from rnnplay.core.race.contenders import contender_names
-    from rnnplay.core.race.rotation import ContenderEvent, Race
+    from rnnplay.core.race.events import ContenderEvent
+    from rnnplay.core.race.rotation import Race
     from rnnplay.core.runs.race_folder import RACE_FILE, open_race_runs
     from rnnplay.core.runs.race_record import (
         contender_recorders,

@@ -8,7 +8,7 @@ folder (``runs/race-1/``, holding ``race.json``) is a folder of its
 contenders' runs, so they are listed too, named ``race-1/lstm``. Runs made
 by ``train``, ``race`` and the playground look alike: the table reads each
 folder's manifest (``run.json``) and ``metrics.jsonl`` through
-:func:`rnnplay.core.store.run_folder.list_runs`, without locking anything.
+:func:`rnnplay.core.store.run_summaries.list_runs`, without locking anything.
 Columns: name, model, corpus, steps, best validation loss (``--units``),
 training time, created, status. ``--json`` prints the same as a JSON list.
 """

@@ -108,8 +108,8 @@ def session_options(args: argparse.Namespace, runs_dir: Path):  # -> PlaygroundO
 
 
 def session_argv(options) -> list[str]:  # options: PlaygroundOptions
-    """The command line of one served session (``rnnplay.serve.session``)."""
-    return [sys.executable, "-m", "rnnplay.serve.session", "--options", options.to_json()]
+    """The command line of one served session (``rnnplay.serve.tab``)."""
+    return [sys.executable, "-m", "rnnplay.serve.tab", "--options", options.to_json()]
 
 
 def run_serve(args: argparse.Namespace) -> int:

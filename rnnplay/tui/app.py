@@ -1,8 +1,8 @@
 """The rnnplay playground: watch a recurrent network learn to write, live.
 
 This module is the layout and the wiring. The engine side lives in
-:mod:`rnnplay.tui.session` (one Trainer run in a thread worker), the samples
-in :mod:`rnnplay.tui.sample_runs`, the keys in :mod:`rnnplay.tui.keys`
+:mod:`rnnplay.tui.training` (one Trainer run in a thread worker), the samples
+in :mod:`rnnplay.tui.sample_passes`, the keys in :mod:`rnnplay.tui.keys`
 (bindings, command palette and help all come from that one table) and the
 run folder in :mod:`rnnplay.tui.run_place`. Worker threads only post
 messages; every widget is updated here, on the UI thread, on two ticks.
@@ -30,13 +30,14 @@ from rnnplay.core.runs.options import PlaygroundOptions
 from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
 from rnnplay.core.train.trainer import Trainer
 from rnnplay.core.train.units import DEFAULT_UNIT, next_unit, unit_label
+from rnnplay.process.hang_watch import HangWatch
 from rnnplay.tui import keys
 from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.hangups import Hangups
 from rnnplay.tui.lesson_guide import BOARD_NOTE_S, LessonGuide
-from rnnplay.tui.lifecycle import FINISHING, SessionChanges
+from rnnplay.tui.lifecycle import SessionChanges
 from rnnplay.tui.live_actions import LiveActions
 from rnnplay.tui.messages import (
     CheckpointFailed,
@@ -49,13 +50,13 @@ from rnnplay.tui.messages import (
 )
 from rnnplay.tui.no_color import use_tolerant_filters
 from rnnplay.tui.run_place import RunPlace
-from rnnplay.tui.sample_runs import SampleRuns
+from rnnplay.tui.sample_passes import SamplePasses
 from rnnplay.tui.sampling import SampleSettings
 from rnnplay.tui.screens import HelpScreen, TooSmallScreen
 from rnnplay.tui.screens.compare import CompareScreen
 from rnnplay.tui.screens.runs import RunsScreen
-from rnnplay.tui.session import TrainingSession, builtin_corpus_names, make_trainer
 from rnnplay.tui.status_info import status_info, stop_notice
+from rnnplay.tui.training import TrainingSession, builtin_corpus_names, make_trainer
 from rnnplay.tui.widgets.controls import Controls, LiveSettings
 from rnnplay.tui.widgets.distribution import NextTokenDistribution
 from rnnplay.tui.widgets.footer import FittingFooter
@@ -118,7 +119,7 @@ class RnnPlayApp(
         super().__init__()
         use_tolerant_filters(self)  # NO_COLOR=1 (rnnplay/tui/no_color.py)
         self.sample_settings = SampleSettings(temperature, top_k)
-        self.samples = SampleRuns(
+        self.samples = SamplePasses(
             self, self.sample_settings, pace_s=sample_pace_s, tokens=sample_tokens, auto=auto_sample
         )
         self.place = RunPlace(runs_dir or checkpoint_dir or "runs", confine=confine_paths, run=run)
@@ -131,7 +132,6 @@ class RnnPlayApp(
         self._wide = True
         self._pending_points: list[tuple[int, float]] = []
         self._status_dirty = False
-        self.busy: str | None = None
         self.unit = DEFAULT_UNIT
         """The unit every loss is shown in (u cycles nats, bits, perplexity)."""
         self.last_checkpoint: str | None = None
@@ -225,10 +225,7 @@ class RnnPlayApp(
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab keys apply (and are listed) only where there are tabs, "leave field"
         only in a field."""
-        if (
-            isinstance(self.screen, CompareScreen | RunsScreen)
-            and action not in keys.SCREEN_ACTIONS
-        ):
+        if not keys.works_over(self.screen, action):
             return False  # the main view's keys wait until the screen is left
         if action in self.hidden:
             return False  # the lesson took this key away
@@ -386,8 +383,7 @@ class RnnPlayApp(
 
     @from_session
     def on_training_stopped(self, message: TrainingStopped) -> None:
-        if self.busy == FINISHING and not self.changing:
-            self.busy = None
+        self.loop_stopped()
         self._show_pending()
         self.query_one(LossChart).flush()
         self.refresh_status()
@@ -464,8 +460,10 @@ def run_app(options: PlaygroundOptions) -> int:
         lesson=lesson,
     )
     app.force_exit_after_s = 3.0  # after SIGTERM, should restoring the screen hang
+    app.hang_watch = HangWatch()  # a freeze of the UI writes every thread's stack
     try:
         result = app.run()
     finally:
         app.cancel_forced_exit()
+        app.stop_hang_watch(say=True)
     return exit_code(app, result)  # a crash: one line, traceback in a file, exit 1

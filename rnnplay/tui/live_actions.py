@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from rnnplay.tui.bounds import lr_in_bounds, next_temperature
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens, WeightsSnapshot
-from rnnplay.tui.settings import lr_in_bounds, next_temperature
 from rnnplay.tui.widgets.controls import Controls
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
 from rnnplay.tui.widgets.sample_view import SampleView
@@ -75,7 +75,7 @@ class LiveActions:
 
     @from_session
     def on_weights_snapshot(self: RnnPlayApp, message: WeightsSnapshot) -> None:
-        self.samples.start(self.session, message.params, self.query_one("#prime", Input).value)
+        self.samples.start(self.session, message.model, self.query_one("#prime", Input).value)
 
     def on_sample_started(self: RnnPlayApp, message: SampleStarted) -> None:
         self.samples.started(message)

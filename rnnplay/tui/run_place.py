@@ -21,7 +21,8 @@ from pathlib import Path
 
 from rnnplay.core.runs.opening import Run, check_confined, resume_trainer
 from rnnplay.core.runs.recorder import Recorder
-from rnnplay.core.store.run_folder import SAVES, list_runs
+from rnnplay.core.store.run_folder import SAVES
+from rnnplay.core.store.run_summaries import list_runs
 from rnnplay.core.store.summary import read_summary
 from rnnplay.core.train.trainer import Trainer
 from rnnplay.errors import CheckpointError

@@ -22,7 +22,7 @@ def _serve_args(*argv: str):
 def _session_options(args, runs_dir: Path) -> PlaygroundOptions:
     """What a served session reads back from the command line the server gives it."""
     argv = command.session_argv(command.session_options(args, runs_dir))
-    assert argv[:4] == [sys.executable, "-m", "rnnplay.serve.session", "--options"]
+    assert argv[:4] == [sys.executable, "-m", "rnnplay.serve.tab", "--options"]
     assert len(argv) == 5
     return PlaygroundOptions.from_json(argv[4])
 
@@ -64,9 +64,9 @@ def test_untyped_flags_stay_untyped(tmp_path: Path) -> None:
 
 
 def test_a_session_refuses_options_it_did_not_write(capsys) -> None:
-    from rnnplay.serve import session
+    from rnnplay.serve import tab
 
-    assert session.main(["--options", '{"config": {}}']) == 2
+    assert tab.main(["--options", '{"config": {}}']) == 2
     assert "session options" in capsys.readouterr().err
 
 

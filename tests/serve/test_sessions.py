@@ -50,7 +50,7 @@ def test_a_session_runs_confined_with_one_blas_thread_and_ends_with_its_tab(tmp_
         client, websocket = await _open_terminal(classroom.url)
         (pid,) = classroom.sessions()
         argv = _cmdline(pid)
-        assert argv[1:4] == ["-m", "rnnplay.serve.session", "--options"]
+        assert argv[1:4] == ["-m", "rnnplay.serve.tab", "--options"]
         options = PlaygroundOptions.from_json(argv[4])
         assert options.runs_dir == str((tmp_path / "runs").resolve())
         assert options.confine_paths and options.config.hidden == 32

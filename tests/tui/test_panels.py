@@ -151,7 +151,7 @@ async def test_sort_by_variance_orders_rows_by_variance():
         shown = unit_labels(heatmap)
         assert shown == expected[: len(shown)]
         assert np.all(np.diff(variance[shown]) <= 0)
-        # Sorting shows the top: the highest-variance unit is selected (issue 11).
+        # Sorting shows the top: the highest-variance unit is selected.
         assert heatmap.page_top == 0
         assert heatmap.selected_unit == expected[0]
         assert heatmap.visible_units()[0] == expected[0]

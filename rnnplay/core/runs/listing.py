@@ -4,7 +4,7 @@ playground's Runs screen alike.
 Each directory searched is a run folder itself or a folder of them
 (``runs/``); a race's folder (holding ``race.json``) is a folder of its
 contenders' runs, listed as ``race-1/lstm``. Rows come from each folder's
-manifest and metrics (:func:`rnnplay.core.store.run_folder.list_runs`),
+manifest and metrics (:func:`rnnplay.core.store.run_summaries.list_runs`),
 read without locking anything.
 """
 
@@ -62,7 +62,7 @@ def run_rows(dirs: list[Path]) -> list[dict[str, Any]]:
     """One JSON-ready dict per run found, newest first."""
     from rnnplay.core.race.contenders import model_summary
     from rnnplay.core.runs.race_folder import RACE_FILE
-    from rnnplay.core.store.run_folder import list_runs
+    from rnnplay.core.store.run_summaries import list_runs
 
     summaries = list_runs(search_dirs(dirs))
     rows = []

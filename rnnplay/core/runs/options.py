@@ -2,7 +2,7 @@
 
 The bare ``rnnplay`` command builds :class:`PlaygroundOptions` from its flags;
 ``rnnplay serve`` hands the same object, as JSON, to each tab's session process
-(``python -m rnnplay.serve.session --options JSON``). The playground
+(``python -m rnnplay.serve.tab --options JSON``). The playground
 (``rnnplay.tui.app.run_app``) reads nothing else, so no face needs another
 face's parser. Light at import (no NumPy): ``rnnplay --help`` loads it.
 """

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from rnnplay.core.data.stats import reference_lines
-from rnnplay.core.race.rotation import ContenderEvent, Race
+from rnnplay.core.race.events import ContenderEvent
+from rnnplay.core.race.rotation import Race
 from rnnplay.core.runs.opening import Run
 from rnnplay.core.runs.recorder import Recorder
 from rnnplay.core.train.events import EvalEvent, StepEvent, StopEvent

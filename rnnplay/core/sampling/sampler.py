@@ -1,11 +1,12 @@
 """Sampler: generate text one token at a time from a trained (or training) RNNLM.
 
-The sampler runs the model on a *twin*: a shallow copy of the RNNLM whose
-layers share the model's parameter arrays but carry their own hidden state,
-caches and train/eval mode. So sampling sees every weight update the moment
-the optimizer makes it (the TUI samples while the model learns), yet never
+The sampler runs the model through a :class:`~rnnplay.core.nn.stepper.Stepper`,
+a twin whose layers carry their own hidden state, caches and eval mode. With
+the default ``weights="live"`` it shares the model's parameter arrays, so
+sampling sees every weight update the moment the optimizer makes it, yet never
 touches what training depends on: the model's carried state, its layer
 caches, its dropout RNG and its train/eval mode stay exactly as they were.
+``weights="copy"`` samples from a snapshot instead.
 Randomness comes from the sampler's own ``np.random.Generator``, so a seeded
 sampler repeats itself and never shifts the training RNG.
 
@@ -24,7 +25,6 @@ renormalised. ``greedy`` takes its most likely token instead of drawing.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,8 +32,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rnnplay.core.data.vocab import encode_readable
 from rnnplay.core.nn.model import RNNLM
-from rnnplay.errors import NumericalError, PromptError
+from rnnplay.core.nn.stepper import Stepper, Weights
+from rnnplay.errors import NumericalError
 
 if TYPE_CHECKING:
     from rnnplay.core.data.vocab import Vocabulary
@@ -90,25 +92,6 @@ def _check_top_p(value: float | None) -> float | None:
     return float(value)
 
 
-def _twin(model: RNNLM) -> RNNLM:
-    """A copy of ``model`` that shares its parameter arrays and nothing else.
-
-    Shallow copies of the layers keep references to the same ``params`` lists
-    (so updates made in place by an optimizer show through) while every
-    attribute a forward pass rebinds (hidden state, caches, dropout masks,
-    train flag) becomes the twin's own. The twin never runs backward, so the
-    shared ``grads`` lists are never written.
-    """
-    twin = copy.copy(model)
-    twin.embed = copy.copy(model.embed)
-    twin.recurrent = [copy.copy(layer) for layer in model.recurrent]
-    twin.dropouts = [copy.copy(layer) for layer in model.dropouts]
-    twin.output = copy.copy(model.output)
-    twin.eval()
-    twin.reset_state()
-    return twin
-
-
 class Sampler:
     """Step-by-step text generation from an :class:`RNNLM`.
 
@@ -140,8 +123,9 @@ class Sampler:
         greedy: bool = False,
         seed: int | None = None,
         show_top: int = 10,
+        weights: Weights = "live",
     ) -> None:
-        vocab_size = model.config["vocab_size"]
+        vocab_size = model.config.vocab_size
         if len(vocab) != vocab_size:
             raise ValueError(
                 f"the vocabulary has {len(vocab)} tokens but the model expects {vocab_size}"
@@ -160,8 +144,7 @@ class Sampler:
         self.greedy = greedy
         self.show_top = min(int(show_top), vocab_size)
         self.rng = np.random.default_rng(seed)
-        self._twin = _twin(model)
-        self._logits: np.ndarray | None = None
+        self._stepper = Stepper(model, weights=weights)
 
     # -- live settings -------------------------------------------------------
     @property
@@ -211,36 +194,27 @@ class Sampler:
         """Prime text as token ids; ValueError naming characters the vocabulary lacks."""
         if not isinstance(prime, str):
             raise ValueError(f"the prime must be text, got {type(prime).__name__}")
-        vocab = self.vocab
-        if vocab.level == "char" or vocab.unk_id is None:
-            missing = list(dict.fromkeys(vocab.unknown(prime)))
-            if missing:
-                what = "characters" if vocab.level == "char" else "words"
-                shown = ", ".join(repr(t) for t in missing[:10])
-                more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-                raise PromptError(f"the prime has {what} the vocabulary lacks: {shown}{more}")
-        return np.asarray(vocab.encode(prime), dtype=np.int64)
+        return encode_readable(self.vocab, prime, "the prime")
 
     def start(self, prime: str = "") -> None:
         """Forget the sampler's state and feed ``prime`` once (or the start token)."""
         ids = self.encode_prime(prime)
         if ids.size == 0:
             ids = np.array([self.start_token()], dtype=np.int64)
-        self._twin.reset_state()
-        scores = self._twin.predict(ids.reshape(1, -1))
-        self._logits = scores[0, -1]
+        self._stepper.reset()
+        self._stepper.feed(ids)
 
     def state(self) -> list[dict[str, np.ndarray]] | None:
         """A copy of the sampler's own carried state (as ``RNNLM.get_state``)."""
-        return self._twin.get_state()
+        return self._stepper.state()
 
     # -- generation ----------------------------------------------------------
     def distribution(self) -> np.ndarray:
         """The sampling distribution (V,) float64 of the next token, with the
         current temperature, top-k and top-p applied (starts when not started)."""
-        if self._logits is None:
+        if self._stepper.logits is None:
             self.start()
-        z = self._logits.astype(np.float64)
+        z = self._stepper.logits.astype(np.float64)
         top = z.max()  # NaN or +inf anywhere shows here
         if not math.isfinite(top):
             raise NumericalError("the model's scores are not finite (did training diverge?)")
@@ -265,22 +239,6 @@ class Sampler:
                 z[order[keep:]] = 0.0
                 z /= z.sum()
         return z
-
-    def _feed(self, token: int) -> None:
-        """Advance the twin by one token and keep the scores it predicts next.
-
-        The same computation as ``predict`` on a (1, 1) input, minus the
-        input checks (the token came from the vocabulary) and the dropout
-        layers (the twin is always in eval mode, where they pass through).
-        """
-        twin = self._twin
-        h = twin.embed.params[0][token].reshape(1, 1, -1)
-        for layer in twin.recurrent:
-            h = layer.forward(h)
-        W, b = twin.output.params
-        logits = h.reshape(-1) @ W
-        logits += b
-        self._logits = logits
 
     def _draw(self, probs: np.ndarray) -> int:
         if self._greedy:
@@ -308,8 +266,8 @@ class Sampler:
         probs = self.distribution()
         token = self._draw(probs)
         top_ids, top_probs = self._top(probs)
-        self._feed(token)
-        hidden = self._twin.recurrent[-1].h[0].astype(np.float32)
+        self._stepper.feed_token(token)
+        hidden = self._stepper.hidden_state().astype(np.float32)
         return SampleStep(
             token_id=token,
             text=self.vocab.token_text(token),

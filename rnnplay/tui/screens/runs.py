@@ -55,6 +55,8 @@ class RunsScreen(Screen[None]):
     """The run folders under the app's runs_dir."""
 
     BINDINGS: ClassVar[list[BindingType]] = screen_bindings(RUNS_KEYS)
+    OWN_KEYS: ClassVar[bool] = True
+    """The main view's keys wait while this screen is shown (keys.works_over)."""
     DEFAULT_CSS = """
     RunsScreen { layout: vertical; }
     RunsScreen #runs-table { height: 1fr; min-height: 5; }

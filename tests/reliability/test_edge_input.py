@@ -1,8 +1,8 @@
-"""Bad input, round 2: numbers at the edge of their dtype, corpora that are not
+"""Input at the edges: numbers at the edge of their dtype, corpora that are not
 regular files or too big, checkpoints with non-finite weights or hostile stored
 corpus paths, and SIGTERM before the first step.
 
-Same promise as ``test_bad_input.py`` (one line, exit 2, no traceback, the
+Same promise as ``test_refusals_touch_nothing.py`` (one line, exit 2, no traceback, the
 folder unchanged, no hang), and no warning line leaks (``--quiet`` or not).
 """
 
@@ -37,7 +37,7 @@ from tests.reliability.helpers import (
     with_header,
     write_members,
 )
-from tests.reliability.test_bad_input import CKPT, Case, build_workspace, train
+from tests.reliability.test_refusals_touch_nothing import CKPT, Case, build_workspace, train
 
 CASES = [
     # -- numbers: a finite range in the dtype each ends up in ---------------------------------
@@ -89,8 +89,8 @@ def _with_stored(members: dict, edit) -> dict:
     return with_header(members, header)
 
 
-def build_round2(root: Path, special: Path) -> None:
-    """The files of round 2: broken checkpoints in the round-1 workspace ``root``,
+def build_edge_files(root: Path, special: Path) -> None:
+    """The edge cases' files: broken checkpoints in the round-1 workspace ``root``,
     special files (which a snapshot cannot read) in the folder ``special`` beside it."""
     special.mkdir()
     os.mkfifo(special / "pipe")
@@ -127,12 +127,12 @@ def workspace(tmp_path: Path, tiny_run: Path, corpus_file: Path) -> Path:
     root = tmp_path / "ws"
     root.mkdir()
     build_workspace(root, tiny_run, corpus_file)
-    build_round2(root, tmp_path / "special")
+    build_edge_files(root, tmp_path / "special")
     return root
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_round2_bad_input_is_one_line_and_touches_nothing(case: Case, workspace: Path) -> None:
+def test_edge_input_is_refused_in_one_line_and_touches_nothing(case: Case, workspace: Path) -> None:
     before = snapshot(workspace)
     result = run_cli(*case.args, cwd=workspace, timeout=30)
     line = assert_clean_failure(result, *case.needles)

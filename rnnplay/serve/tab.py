@@ -1,6 +1,6 @@
-"""The program one served browser session runs: ``python -m rnnplay.serve.session``.
+"""The program one served browser session runs: ``python -m rnnplay.serve.tab``.
 
-    python -m rnnplay.serve.session --options JSON
+    python -m rnnplay.serve.tab --options JSON
 
 It starts the parent watchdog first (a session never outlives its server),
 then opens the playground with the typed options the server made from the

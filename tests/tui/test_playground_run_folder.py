@@ -1,4 +1,4 @@
-"""The playground's run folder is a run like ``rnnplay train``'s (issues 9 and 12).
+"""The playground's run folder is a run like ``rnnplay train``'s.
 
 It holds the same metrics.jsonl records, checkpoint.npz on an improved
 validation, last.npz after validations and at quit, and a manifest whose
@@ -15,7 +15,7 @@ import signal
 import pytest
 
 from rnnplay.core.store.checkpoint import load_checkpoint
-from rnnplay.core.store.run_folder import list_runs, read_run
+from rnnplay.core.store.run_summaries import list_runs, read_run
 from rnnplay.errors import EXIT_INTERRUPTED
 from tests.tui.app_helpers import make_app, stop_training, tiny_config, wait_for
 

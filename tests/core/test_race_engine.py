@@ -11,7 +11,8 @@ import pytest
 from rnnplay.core.data.corpus import Dataset
 from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.race.contenders import contender_names, differing_settings, expand_contenders
-from rnnplay.core.race.rotation import ContenderEvent, GradFlowEvent, Race, RaceStopEvent
+from rnnplay.core.race.events import ContenderEvent, GradFlowEvent, RaceStopEvent
+from rnnplay.core.race.rotation import Race
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, StepEvent, StopEvent
 from rnnplay.core.train.trainer import Trainer

@@ -21,14 +21,14 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rnnplay.core.nn.model import RNNLM
+from rnnplay.core.nn.stepper import frozen_copy
 from rnnplay.core.runs.recorder import Recorder
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
@@ -42,6 +42,7 @@ from rnnplay.tui.messages import (
     TrainingStopped,
     WeightsSnapshot,
 )
+from rnnplay.tui.session_figures import ModelSummary, TokenRate
 
 Post = Callable[[Any], Any]
 TrainerCommand = Callable[[Trainer], None]
@@ -64,32 +65,6 @@ GRAD_FLOW_MAX_INTERVAL_S = 15.0
 """...up to this long at most, so probes keep coming for every model and level
 (a word-level model's big softmax made one probe look like twenty steps)."""
 
-RATE_WINDOW_S = 5.0
-"""Tokens per second are averaged over the steps of this much training time:
-a single step's figure jumps with every hiccup of a busy machine."""
-
-
-class TokenRate:
-    """Tokens per second over the last :data:`RATE_WINDOW_S` seconds of training."""
-
-    def __init__(self, window_s: float = RATE_WINDOW_S) -> None:
-        self.window_s = window_s
-        self._marks: deque[tuple[float, int]] = deque()
-        self.value: float | None = None
-
-    def add(self, elapsed_s: float, tokens: int, fallback: float) -> None:
-        """One step done at ``elapsed_s`` seconds of training, ``tokens`` seen in all."""
-        marks = self._marks
-        marks.append((elapsed_s, tokens))
-        while len(marks) > 2 and elapsed_s - marks[1][0] >= self.window_s:
-            marks.popleft()
-        (t0, n0), (t1, n1) = marks[0], marks[-1]
-        self.value = (n1 - n0) / (t1 - t0) if t1 > t0 and n1 > n0 else fallback
-
-    def pause(self) -> None:
-        """Forget the marks (after a pause the first step's timing starts afresh)."""
-        self._marks.clear()
-
 
 def build_trainer(config: TrainConfig) -> Trainer:
     """A fresh Trainer for ``config`` through the front door (``rnnplay.core.runs.opening``);
@@ -97,34 +72,6 @@ def build_trainer(config: TrainConfig) -> Trainer:
     from rnnplay.core.runs.opening import new_trainer
 
     return new_trainer(config, headless=False)
-
-
-@dataclass(frozen=True)
-class ModelSummary:
-    """What the status panel says about the model, read once per session."""
-
-    corpus: str
-    level: str
-    vocab_size: int
-    cell: str
-    layers: int
-    embed: int
-    hidden: int
-    num_params: int
-
-    @classmethod
-    def of(cls, trainer: Trainer) -> ModelSummary:
-        cfg = trainer.model.config
-        return cls(
-            corpus=trainer.dataset.name or trainer.config.corpus,
-            level=trainer.dataset.vocab.level,
-            vocab_size=len(trainer.dataset.vocab),
-            cell=cfg["cell"],
-            layers=cfg["layers"],
-            embed=cfg["embed"],
-            hidden=cfg["hidden"],
-            num_params=trainer.model.num_params(),
-        )
 
 
 class TrainingSession:
@@ -250,12 +197,12 @@ class TrainingSession:
             if self._loop_active:
                 self._snapshot_wanted.set()
                 return
-        self._emit(WeightsSnapshot(self.generation, self.copy_params()))
+        self._emit(WeightsSnapshot(self.generation, self.snapshot_model()))
 
-    def copy_params(self) -> list[np.ndarray]:
-        """A private copy of the parameters (call only while the loop is idle
-        or from the training thread)."""
-        return [p.copy() for p in self.trainer.model.params]
+    def snapshot_model(self) -> RNNLM:
+        """A frozen copy of the model with weights of its own (call only while
+        the loop is idle or from the training thread)."""
+        return frozen_copy(self.trainer.model)
 
     def save(
         self,
@@ -381,7 +328,7 @@ class TrainingSession:
         self._drain_commands()
         if self._snapshot_wanted.is_set():
             self._snapshot_wanted.clear()
-            self._emit(WeightsSnapshot(self.generation, self.copy_params()))
+            self._emit(WeightsSnapshot(self.generation, self.snapshot_model()))
 
     def _drain_commands(self) -> None:
         while True:

@@ -27,13 +27,8 @@ from typing import Any
 from textual.message import Message
 
 from rnnplay.core.race.contenders import contender_names
-from rnnplay.core.race.rotation import (
-    ContenderEvent,
-    GradFlowEvent,
-    Race,
-    RaceResult,
-    RaceStopEvent,
-)
+from rnnplay.core.race.events import ContenderEvent, GradFlowEvent, RaceResult, RaceStopEvent
+from rnnplay.core.race.rotation import Race
 from rnnplay.core.runs.race_folder import RACE_FILE, open_race_runs
 from rnnplay.core.runs.race_record import (
     contender_recorders,
@@ -46,7 +41,6 @@ from rnnplay.core.sampling.sampler import Sampler
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.events import EvalEvent, StepEvent
 from rnnplay.errors import one_line
-from rnnplay.tui.sampling import model_from_params
 
 POST_EVERY_S = 0.25
 PROBE_EVERY_S = 2.0
@@ -63,7 +57,7 @@ class RaceProgress(Message):
     live table; ``running``: whether the loop still runs.
     """
 
-    def __init__(self, source: RaceSession, **fields: Any) -> None:
+    def __init__(self, source: RaceWorker, **fields: Any) -> None:
         super().__init__()
         self.source = source
         self.train: list[list[tuple[int, float]]] = fields["train"]
@@ -76,7 +70,7 @@ class RaceProgress(Message):
         self.error: str | None = fields["error"]
 
 
-class RaceSession:
+class RaceWorker:
     """A race between ``configs`` in run folders under ``runs_dir``.
 
     Thread rules: :meth:`run_loop` runs on one worker thread; :meth:`begin`,
@@ -184,13 +178,12 @@ class RaceSession:
             self._flush(running=True)
 
     def _sample(self, index: int) -> str:
-        """A short sample of contender ``index`` from a copy of its weights."""
+        """A short sample of contender ``index``, between two of its steps on
+        the race's thread (so from its live weights, without touching its state)."""
         trainer = self.race.contenders[index].trainer
-        params = [p.copy() for p in trainer.model.params]
-        model = model_from_params(dict(trainer.model.config), params)
         vocab = trainer.dataset.vocab
         seed = (trainer.config.seed or 0) + self.rounds_done
-        sampler = Sampler(model, vocab, temperature=DEFAULT_TEMPERATURE, seed=seed)
+        sampler = Sampler(trainer.model, vocab, temperature=DEFAULT_TEMPERATURE, seed=seed)
         sampler.start("")
         return "".join(step.text for step in sampler.steps(SAMPLE_TOKENS.get(vocab.level, 40)))
 

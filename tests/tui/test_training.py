@@ -17,7 +17,7 @@ from rnnplay.tui.messages import (
     TrainingStopped,
     WeightsSnapshot,
 )
-from rnnplay.tui.session import TrainingSession, build_trainer
+from rnnplay.tui.training import TrainingSession, build_trainer
 from tests.tui.app_helpers import tiny_config
 
 
@@ -101,7 +101,7 @@ def test_idle_requests_run_at_once():
     session.request_snapshot()
     (snapshot,) = posted
     assert isinstance(snapshot, WeightsSnapshot)
-    for copy, live in zip(snapshot.params, trainer.model.params, strict=True):
+    for copy, live in zip(snapshot.model.params, trainer.model.params, strict=True):
         np.testing.assert_array_equal(copy, live)
         assert copy is not live
 
@@ -149,7 +149,7 @@ def test_a_crash_in_the_loop_is_reported_not_raised():
 def test_probes_keep_coming_when_a_probe_is_slow():
     """A probe that takes long (a word-level softmax) stretches the interval, but only
     up to GRAD_FLOW_MAX_INTERVAL_S: probes keep coming at every level."""
-    from rnnplay.tui.session import GRAD_FLOW_MAX_INTERVAL_S
+    from rnnplay.tui.training import GRAD_FLOW_MAX_INTERVAL_S
 
     now = [0.0]
     trainer = build_trainer(tiny_config(max_steps=40))
@@ -176,7 +176,7 @@ def test_probes_keep_coming_when_a_probe_is_slow():
 
 
 def test_tokens_per_second_are_averaged_over_a_window():
-    from rnnplay.tui.session import TokenRate
+    from rnnplay.tui.session_figures import TokenRate
 
     rate = TokenRate(window_s=5.0)
     for k, seconds in enumerate([1.0, 1.0, 4.0, 1.0, 1.0, 1.0, 1.0], start=1):

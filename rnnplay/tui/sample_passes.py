@@ -1,7 +1,7 @@
 """The app's side of sampling: when a sample starts, which messages count, what to show next.
 
 :mod:`rnnplay.tui.sampling` generates tokens on a worker thread; this module
-is the UI-thread orchestration around it. :class:`SampleRuns` starts a
+is the UI-thread orchestration around it. :class:`SamplePasses` starts a
 sample from a weights snapshot, numbers the runs so that messages of a run
 that was replaced are dropped, buffers tokens until the next sample tick,
 and restarts sampling a moment after a sample ends while training runs.
@@ -22,11 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from textual.worker import get_current_worker
 
-from rnnplay.errors import one_line
 from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens
 from rnnplay.tui.sampling import (
     SampleSettings,
-    model_from_params,
     run_sample,
     sample_length,
     token_pace,
@@ -35,7 +33,8 @@ from rnnplay.tui.sampling import (
 if TYPE_CHECKING:
     from textual.app import App
 
-    from rnnplay.tui.session import TrainingSession
+    from rnnplay.core.nn.model import RNNLM
+    from rnnplay.tui.training import TrainingSession
 
 SAMPLE_REST_S = 1.5
 """Pause between two automatic samples while training, so the last one can be read."""
@@ -50,7 +49,7 @@ class PendingSample:
     """Set when a new sample began: the panels start over from this prime first."""
 
 
-class SampleRuns:
+class SamplePasses:
     """Starts, numbers, buffers and repeats the samples of one app."""
 
     def __init__(
@@ -80,8 +79,8 @@ class SampleRuns:
         self.active = True  # a snapshot is on its way
         session.request_snapshot()
 
-    def start(self, session: TrainingSession, params: list, prime: str) -> None:
-        """Sample from ``params`` (a snapshot of ``session``'s weights) in a thread worker."""
+    def start(self, session: TrainingSession, model: RNNLM, prime: str) -> None:
+        """Sample from ``model`` (a frozen copy of ``session``'s model) in a thread worker."""
         self.stop()
         self.run_id += 1
         self.active = True
@@ -94,8 +93,7 @@ class SampleRuns:
             partial(
                 _sample_body,
                 run_id=self.run_id,
-                config=dict(trainer.model.config),
-                params=params,
+                model=model,
                 vocab=trainer.dataset.vocab,
                 prime=prime,
                 settings=self.settings,
@@ -167,12 +165,7 @@ class SampleRuns:
         return pending
 
 
-def _sample_body(*, config: dict, params: list, **kwargs: Any) -> None:
-    """The sampling worker: build a private model from the snapshot and sample."""
+def _sample_body(**kwargs: Any) -> None:
+    """The sampling worker: sample from the snapshot until done or cancelled."""
     worker = get_current_worker()
-    try:
-        model = model_from_params(config, params)
-    except Exception as error:  # reported in the app; the session is untouched
-        kwargs["post"](SampleFinished(kwargs["run_id"], one_line(error)))
-        return
-    run_sample(model=model, cancelled=lambda: worker.is_cancelled, **kwargs)
+    run_sample(cancelled=lambda: worker.is_cancelled, **kwargs)
