@@ -135,10 +135,16 @@ class LessonGuide:
     def refresh_lesson(self: RnnPlayApp) -> None:
         if self.lesson is None or self.shutting_down:
             return
+        for panel in self._lesson_panels():
+            panel.show(self.lesson_figures())
+
+    def _lesson_panels(self: RnnPlayApp) -> list[Any]:
+        """The lesson panel of the main view (whatever screen is on top of it)."""
         from rnnplay.tui.widgets.lesson_panel import LessonPanel
 
-        for panel in self.query(LessonPanel):
-            panel.show(self.lesson_figures())
+        if not self.screen_stack:
+            return []
+        return list(self.screen_stack[0].query(LessonPanel))
 
     def action_next_card(self: RnnPlayApp) -> None:
         self._move_card(1)
@@ -147,9 +153,7 @@ class LessonGuide:
         self._move_card(-1)
 
     def _move_card(self: RnnPlayApp, by: int) -> None:
-        from rnnplay.tui.widgets.lesson_panel import LessonPanel
-
-        for panel in self.query(LessonPanel):
+        for panel in self._lesson_panels():
             panel.show(self.lesson_figures())
             if not panel.move(by):
                 self.notify("that was the last card" if by > 0 else "this is the first card")
@@ -162,12 +166,15 @@ class LessonGuide:
         if folder is None or self.shutting_down:
             return
         from rnnplay.core.runs.board import write_board_status
-        from rnnplay.tui.widgets.lesson_panel import LessonPanel
         from rnnplay.tui.widgets.sample_view import SampleView
 
-        lines = [line for line in self.query_one(SampleView).generated_text.splitlines() if line]
+        main = self.screen_stack[0] if self.screen_stack else None
+        views = [] if main is None else list(main.query(SampleView))
+        if not views:
+            return  # the panels are not there (starting, or closing): next time
+        lines = [line for line in views[0].generated_text.splitlines() if line]
         note: dict[str, Any] = {"sample": lines[-1][-120:] if lines else None}
-        for panel in self.query(LessonPanel):
+        for panel in self._lesson_panels():
             note.update(
                 lesson=panel.lesson.title,
                 card=panel.index + 1,

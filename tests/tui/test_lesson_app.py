@@ -178,3 +178,23 @@ def test_a_lessons_race_picks_the_compare_views_contenders() -> None:
     picked = [value for _label, value, on in rows if on]
     assert picked == ["gru", "lstm@128", "rnn@32"]
     assert [value for _l, value, on in pick_options(64) if on] == ["rnn", "lstm", "gru"]
+
+
+async def test_the_playground_leaves_the_board_its_card_and_sample(tmp_path: Path) -> None:
+    from rnnplay.core.runs.board import read_board_status
+    from rnnplay.tui.screens import HelpScreen
+
+    app, lesson = lesson_app(tmp_path, "hidden-units")
+    async with app.run_test(size=SIZE) as pilot:
+        app.write_board_note()  # no run folder yet: nothing written, nothing fails
+        folder = app.place.ensure_folder()
+        app.write_board_note()
+        note = read_board_status(folder)
+        assert (note["card"], note["cards"], note["lesson"]) == (1, len(lesson.cards), lesson.title)
+        assert note["sample"] is None
+        await pilot.press("l")
+        app.push_screen(HelpScreen())  # a screen on top: the note still finds the panels
+        await pilot.pause()
+        app.write_board_note()
+        note = read_board_status(folder)
+        assert note["card"] == 2 and note["card_text"] == app.query_one(LessonPanel).card_text
