@@ -45,6 +45,14 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
     S = argparse.SUPPRESS
 
     recipe = parser.add_argument_group("recipe")
+    if tui:
+        recipe.add_argument(
+            "--lesson",
+            metavar="NAME|FILE",
+            default=S,
+            help="open a lesson: its settings (flags typed beside it win), its cards, "
+            "what it hides (see 'rnnplay lessons')",
+        )
     recipe.add_argument(
         "--preset",
         choices=tuple(PRESETS),
@@ -221,14 +229,18 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
 
 
 def given_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The TrainConfig fields the user chose: a ``--preset``'s settings, then the
-    flags typed on the command line over them."""
+    """The TrainConfig fields the user chose: a ``--preset``'s settings, a
+    ``--lesson``'s over them, then the flags typed on the command line over both."""
     names = set(TrainConfig.__dataclass_fields__)
     typed = {name: value for name, value in vars(args).items() if name in names}
     preset = getattr(args, "preset", None)
-    if preset is None:
-        return typed
-    return {**PRESETS[preset].settings, **typed}
+    chosen = dict(PRESETS[preset].settings) if preset is not None else {}
+    lesson = getattr(args, "lesson", None)
+    if lesson is not None:
+        from rnnplay.core.lessons.loader import load_lesson
+
+        chosen.update(load_lesson(lesson).settings)
+    return {**chosen, **typed}
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:

@@ -23,6 +23,7 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.events import Resize
 from textual.widgets import Input, Label, Select, Tab, Tabs
 
+from rnnplay.core.lessons.schema import Lesson
 from rnnplay.core.runs.opening import Run
 from rnnplay.core.runs.options import PlaygroundOptions
 from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
@@ -36,6 +37,7 @@ from rnnplay.tui.exports import ExportActions
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.hangups import Hangups
 from rnnplay.tui.keyboard_focus import KeyboardFocus
+from rnnplay.tui.lesson_guide import BOARD_NOTE_S, LessonGuide
 from rnnplay.tui.lifecycle import SessionChanges
 from rnnplay.tui.live_actions import LiveActions
 from rnnplay.tui.messages import (
@@ -63,6 +65,7 @@ from rnnplay.tui.widgets.distribution import NextTokenDistribution
 from rnnplay.tui.widgets.footer import FittingFooter
 from rnnplay.tui.widgets.gradient_flow import GradientFlow
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
+from rnnplay.tui.widgets.lesson_panel import LessonPanel
 from rnnplay.tui.widgets.loss_chart import LossChart
 from rnnplay.tui.widgets.prime_note import PrimeNote
 from rnnplay.tui.widgets.sample_view import SampleView
@@ -93,9 +96,11 @@ class RnnPlayApp(
     ExportActions,
     KeyboardFocus,
     PaletteCommands,
+    LessonGuide,
     App[int],
 ):
-    """The playground. ``trainer`` is the session it opens with (paused)."""
+    """The playground. ``trainer`` is the session it opens with (paused); ``lesson``
+    adds its card panel and takes away what it hides (:mod:`rnnplay.tui.lesson_guide`)."""
 
     CSS_PATH = "app.tcss"
     TITLE = "rnnplay"
@@ -119,6 +124,7 @@ class RnnPlayApp(
         auto_sample: bool = True,
         start_sample: bool = False,
         ngram_orders: tuple[int, ...] = (2, 3, 4, 5),
+        lesson: Lesson | None = None,
     ) -> None:
         """``run`` is the front door's run of ``trainer`` (made here when not given);
         ``checkpoint_dir`` is the older name of ``runs_dir``; ``start_sample``
@@ -146,6 +152,7 @@ class RnnPlayApp(
         self.last_checkpoint: str | None = None
         self.shutting_down = False
         self.typing = TypingGuard(keys.command_keys())
+        self.setup_lesson(lesson)
 
     # -- composition ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -154,6 +161,8 @@ class RnnPlayApp(
         tab_strip = Tabs(*tabs, id="tabs")
         tab_strip.can_focus = False  # 1-4 switch tabs; tab goes to the fields
         yield tab_strip
+        if self.lesson is not None:
+            yield LessonPanel(self.lesson, id="lesson")
         with Container(id="main", classes="wide"):
             status = StatusPanel(self.status_info(), id="status")
             status.border_title = "Status"
@@ -184,6 +193,8 @@ class RnnPlayApp(
 
     def on_mount(self) -> None:
         self.samples.room = self.query_one(SampleView).room  # samples fill the panel
+        self.apply_hiding()
+        self.set_interval(BOARD_NOTE_S, self.write_board_note)
         self._apply_layout(self.size.width, self.size.height)
         self.set_interval(SAMPLE_TICK_S, self._show_pending_samples)
         self.set_timer(
@@ -239,6 +250,10 @@ class RnnPlayApp(
             return action == "quit"
         if not keys.works_over(self.screen, action):
             return False  # the main view's keys wait until the screen is left
+        if action in self.hidden:
+            return False  # the lesson took this key away
+        if action in keys.LESSON_ONLY_ACTIONS:
+            return self.lesson is not None
         if action in keys.TAB_ONLY_ACTIONS:
             return self.tabs_shown
         if action in keys.FIELD_ONLY_ACTIONS:
@@ -274,6 +289,7 @@ class RnnPlayApp(
     def refresh_status(self) -> None:
         self._status_dirty = False
         self.query_one(StatusPanel).update_info(self.status_info())
+        self.refresh_lesson()
 
     def show_history(self) -> None:
         """A resumed session's past validation results, on the loss chart, with the
@@ -284,6 +300,8 @@ class RnnPlayApp(
         train = self.place.past_training(self.session.trainer.tokens_seen) if evals else []
         if evals or train:
             chart.set_data(train, evals)  # an opened checkpoint: both curves it came with
+        for _tokens, loss in evals:
+            self.note_eval(loss)
         self.refresh_status()
 
     def action_compare(self) -> None:
@@ -309,6 +327,7 @@ class RnnPlayApp(
 
     def clear_panels(self) -> None:
         self._pending_points = []
+        self.best_val = self.grad_flow = None
         self.samples.forget()
         self.query_one(LossChart).reset_data()
         self.query_one(GradientFlow).reset()
@@ -357,6 +376,7 @@ class RnnPlayApp(
     @from_session
     def on_evaluated(self, message: Evaluated) -> None:
         self._show_pending()
+        self.note_eval(message.event.loss)
         self.query_one(LossChart).add_eval(message.event.tokens, message.event.loss)
         self.refresh_status()
 
@@ -380,6 +400,7 @@ class RnnPlayApp(
 
     @from_session
     def on_grad_flow_measured(self, message: GradFlowMeasured) -> None:
+        self.note_grad_flow(message.norms)
         self.query_one(GradientFlow).update(message.norms)
 
     # -- saving ------------------------------------------------------------------------
@@ -394,7 +415,8 @@ class RnnPlayApp(
     # -- help, quit, palette ------------------------------------------------------------
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(tabs=self.tabs_shown))
+            lesson = self.lesson is not None
+            self.push_screen(HelpScreen(tabs=self.tabs_shown, lesson=lesson, hidden=self.hidden))
 
     async def action_quit(self) -> None:
         """q: stop the training and sampling threads (within a step or two), then exit."""
@@ -423,8 +445,10 @@ def run_app(options: PlaygroundOptions) -> int:
     before the screen changes. An opened checkpoint shows its figures and starts a
     sample.
     """
+    from rnnplay.core.lessons.loader import load_lesson
     from rnnplay.core.runs.opening import open_playground
 
+    lesson = None if options.lesson is None else load_lesson(options.lesson)
     checkpoint, runs_dir, confine = options.checkpoint, options.runs_dir, options.confine_paths
     run = open_playground(
         options.config,
@@ -439,6 +463,7 @@ def run_app(options: PlaygroundOptions) -> int:
         runs_dir=runs_dir,
         confine_paths=confine,
         start_sample=checkpoint is not None,
+        lesson=lesson,
     )
     app.force_exit_after_s = 3.0  # after SIGTERM, should restoring the screen hang
     app.hang_watch = HangWatch()  # a freeze of the UI writes every thread's stack

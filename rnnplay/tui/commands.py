@@ -106,6 +106,22 @@ class PaletteCommands:
             return
         self.notify(f"saved {written}", title="screenshot", timeout=6)
 
+    def setup_line(self: RnnPlayApp) -> str:
+        """The command line that opens this session's settings (and its lesson)."""
+        from rnnplay.core.runs.setup_line import setup_line
+
+        lesson = self.lesson
+        if lesson is None:
+            return setup_line(self.session.config)
+        return setup_line(self.session.config, lesson=lesson.source, base=lesson.config())
+
+    def action_copy_setup(self: RnnPlayApp) -> None:
+        """Copy :meth:`setup_line` (Textual's OSC 52 clipboard) and show it: a terminal
+        or a browser that refuses the clipboard still shows the line to copy by hand."""
+        line = self.setup_line()
+        self.copy_to_clipboard(line)
+        self.notify(line, title="setup line copied", timeout=15, markup=False)
+
     def get_system_commands(self: RnnPlayApp, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's theme and maximize entries, a screenshot that says where it went,
         and every key of the table that applies here (generated, never listed twice)."""
@@ -115,10 +131,18 @@ class PaletteCommands:
         yield SystemCommand(
             "Screenshot", "save an SVG of the screen in the run folder", self.action_screenshot
         )
+        yield SystemCommand(
+            "Copy setup line",
+            "the rnnplay command that opens this setup (or lesson), to the clipboard",
+            self.action_copy_setup,
+        )
         for action in keys.ACTIONS:
             if not keys.works_over(screen, action.action):
                 continue  # the main view's keys do nothing over the Compare/Runs screens
-            if action.in_palette and keys.applies(action, tabs=self.tabs_shown):
+            lesson = self.lesson is not None
+            if action.in_palette and keys.applies(
+                action, tabs=self.tabs_shown, lesson=lesson, hidden=self.hidden
+            ):
                 help_text = f"{action.display}: {action.description}"
                 yield SystemCommand(action.title, help_text, functools.partial(self._soon, action))
 

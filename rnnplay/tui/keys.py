@@ -17,9 +17,9 @@ from typing import Literal
 
 from textual.binding import Binding
 
-Where = Literal["always", "tabs", "field"]
+Where = Literal["always", "tabs", "field", "lesson"]
 """``tabs``: only when the panels are grouped on tabs (a narrow terminal);
-``field``: only while a field has focus."""
+``field``: only while a field has focus; ``lesson``: only with a lesson open."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,10 @@ class KeyAction:
 ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("help", "question_mark", "Help", "keys and what each panel shows", "?",
               footer="Help", key_display="?"),
+    KeyAction("next_card", "l", "Next lesson card", "the lesson's next card", "l",
+              footer="Card", where="lesson"),
+    KeyAction("previous_card", "h", "Previous lesson card", "the lesson's card before",
+              "h", where="lesson"),
     KeyAction("quit", "q,ctrl+c", "Quit", "stop training and leave (ctrl+c too)", "q",
               footer="Quit"),
     KeyAction("toggle_training", "space", "Start / pause training",
@@ -128,10 +132,20 @@ def command_keys() -> frozenset[str]:
     return frozenset(key.strip() for a in ACTIONS for key in a.keys.split(","))
 
 
-def applies(action: KeyAction, *, tabs: bool, field: bool = False) -> bool:
+def applies(
+    action: KeyAction,
+    *,
+    tabs: bool,
+    field: bool = False,
+    lesson: bool = False,
+    hidden: frozenset[str] = frozenset(),
+) -> bool:
     """Whether ``action`` applies now (``tabs``: the panels are on tabs; ``field``:
-    a field has focus)."""
-    return {"always": True, "tabs": tabs, "field": field}[action.where]
+    a field has focus; ``lesson``: a lesson is open; ``hidden``: action names a
+    lesson took away)."""
+    if action_name(action.action) in hidden:
+        return False
+    return {"always": True, "tabs": tabs, "field": field, "lesson": lesson}[action.where]
 
 
 def action_name(action: str) -> str:
@@ -140,6 +154,26 @@ def action_name(action: str) -> str:
 
 
 TAB_ONLY_ACTIONS = frozenset(action_name(a.action) for a in ACTIONS if a.where == "tabs")
+LESSON_ONLY_ACTIONS = frozenset(action_name(a.action) for a in ACTIONS if a.where == "lesson")
+
+LESSON_KEYS: dict[str, frozenset[str]] = {
+    "train": frozenset({"toggle_training"}),
+    "step": frozenset({"step_once"}),
+    "sample": frozenset({"new_sample"}),
+    "prime": frozenset({"focus_prime"}),
+    "save": frozenset({"save"}),
+    "open": frozenset({"open"}),
+    "reset": frozenset({"reset"}),
+    "temperature": frozenset({"temperature"}),
+    "lr": frozenset({"scale_lr"}),
+    "unit": frozenset({"cycle_unit"}),
+    "compare": frozenset({"compare"}),
+    "runs": frozenset({"runs"}),
+    "select-unit": frozenset({"select_unit"}),
+    "colour": frozenset({"toggle_colour"}),
+    "sort": frozenset({"toggle_sort"}),
+}
+"""A lesson's key names (``rnnplay.core.lessons.schema.KEYS``) -> the actions they take away."""
 FIELD_ONLY_ACTIONS = frozenset(action_name(a.action) for a in ACTIONS if a.where == "field")
 
 
@@ -151,13 +185,18 @@ PAIRS: dict[str, tuple[str, str]] = {
 """Actions the help screen lists on one line with their opposite."""
 
 
-def help_rows(*, tabs: bool) -> list[tuple[str, str]]:
-    """(keys, what) lines for the help screen, most important first."""
+def help_rows(
+    *, tabs: bool, lesson: bool = False, hidden: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """(keys, what) lines for the help screen, most important first; without the keys
+    a lesson took away (``hidden``: action names), the card keys only in a lesson."""
     by_action = {a.action: a for a in ACTIONS}
     paired = {other for other, _ in PAIRS.values()}
     rows: list[tuple[str, str]] = []
     for a in ACTIONS:
         if a.action in paired or a.where == "tabs" or a.action == "leave_field":
+            continue
+        if action_name(a.action) in hidden or (a.where == "lesson" and not lesson):
             continue
         if a.action in PAIRS:
             other, what = PAIRS[a.action]
@@ -168,7 +207,7 @@ def help_rows(*, tabs: bool) -> list[tuple[str, str]]:
     if tabs and tab_keys:
         shown = ", ".join(f"{a.display} {a.title.removesuffix(' tab').lower()}" for a in tab_keys)
         rows.append(("1 - 4", f"tabs: {shown}"))
-    rows += screen_help_rows()
+    rows += [row for row in screen_help_rows() if row[0][-1] not in hidden_keys(hidden)]
     rows += [(key, what) for key, what, where in EXTRA_HELP if where == "always" or tabs]
     return rows
 
@@ -255,6 +294,11 @@ def screen_bindings(screen_keys: tuple[ScreenKey, ...]) -> list[Binding]:
         Binding(k.keys, k.action, k.footer, key_display=k.display, priority=k.priority, show=k.show)
         for k in screen_keys
     ]
+
+
+def hidden_keys(hidden: frozenset[str]) -> set[str]:
+    """The main keys (``m``, ``b``, ...) of the actions named in ``hidden``."""
+    return {a.keys.split(",")[0] for a in ACTIONS if action_name(a.action) in hidden}
 
 
 def screen_help_rows() -> list[tuple[str, str]]:

@@ -79,7 +79,8 @@ class CompareScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        picker = PickList(*pick_options(self.rnnplay.session.config.hidden), id="pick")
+        options = pick_options(self.rnnplay.session.config.hidden, self._lesson_race())
+        picker = PickList(*options, id="pick")
         picker.border_title = (
             f"Contenders ({MIN_CONTENDERS}-{MAX_CONTENDERS}): up/down choose, enter ticks, "
             "space races"
@@ -108,8 +109,13 @@ class CompareScreen(Screen[None]):
     def picked(self) -> list[str]:
         """The picked contenders' values, in the picker's order ("lstm", "lstm@64")."""
         selected = set(self.query_one(PickList).selected)
-        options = pick_options(self.rnnplay.session.config.hidden)
+        options = pick_options(self.rnnplay.session.config.hidden, self._lesson_race())
         return [value for _, value, _ in options if value in selected]
+
+    def _lesson_race(self) -> tuple[str, ...]:
+        """The open lesson's contenders (picked at start), or () for the default pick."""
+        lesson = getattr(self.rnnplay, "lesson", None)
+        return lesson.race if lesson is not None else ()
 
     def start(self, cells: list[str] | None = None) -> bool:
         """Open the race's run folders (the front door) for ``cells`` (picker values,
@@ -290,12 +296,20 @@ def other_hidden(hidden: int) -> int:
     return hidden * 2 if hidden <= 128 else hidden // 2
 
 
-def pick_options(hidden: int) -> list[tuple[str, str, bool]]:
+def pick_options(hidden: int, race: tuple[str, ...] = ()) -> list[tuple[str, str, bool]]:
     """The picker's (label, value, picked) rows: every cell at the playground's hidden
-    size (picked), then every cell at :func:`other_hidden` ("lstm@64", not picked)."""
+    size (picked), then every cell at :func:`other_hidden` ("lstm@64", not picked).
+    A lesson's ``race`` picks its contenders instead (one at another size is added)."""
     other = other_hidden(hidden)
-    rows = [(cell, cell, cell in DEFAULT_PICK) for cell in CELLS]
-    rows += [(f"{cell}, hidden {other}", f"{cell}@{other}", False) for cell in CELLS]
+    picks = set(race) if race else set(DEFAULT_PICK)
+    rows = [(cell, cell, cell in picks) for cell in CELLS]
+    rows += [(f"{cell}, hidden {other}", f"{cell}@{other}", f"{cell}@{other}" in picks)
+             for cell in CELLS]  # fmt: skip
+    values = {value for _, value, _ in rows}
+    for extra in race:
+        if extra not in values:
+            cell, _, size = extra.partition("@")
+            rows.append((f"{cell}, hidden {size}", extra, True))
     return rows
 
 
