@@ -34,21 +34,12 @@ from rnnplay.tui import keys
 from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
 from rnnplay.tui.exports import ExportActions
-from rnnplay.tui.guards import from_session, unless_unmounted
+from rnnplay.tui.guards import unless_unmounted
 from rnnplay.tui.hangups import Hangups
 from rnnplay.tui.keyboard_focus import KeyboardFocus
 from rnnplay.tui.lesson_guide import BOARD_NOTE_S, LessonGuide
 from rnnplay.tui.lifecycle import SessionChanges
 from rnnplay.tui.live_actions import LiveActions
-from rnnplay.tui.messages import (
-    CheckpointFailed,
-    CheckpointSaved,
-    Evaluated,
-    GradFlowMeasured,
-    LearningRateChanged,
-    TrainingProgress,
-    TrainingStopped,
-)
 from rnnplay.tui.no_color import use_tolerant_filters
 from rnnplay.tui.references import ReferenceLines
 from rnnplay.tui.run_place import RunPlace
@@ -57,8 +48,9 @@ from rnnplay.tui.sampling import SampleSettings
 from rnnplay.tui.screens import HelpScreen, TooSmallScreen
 from rnnplay.tui.screens.compare import CompareScreen
 from rnnplay.tui.screens.runs import RunsScreen
-from rnnplay.tui.status_info import status_info, stop_notice
+from rnnplay.tui.status_info import status_info
 from rnnplay.tui.training import TrainingSession, builtin_corpus_names, make_trainer
+from rnnplay.tui.training_view import TrainingView
 from rnnplay.tui.typing_guard import TypingGuard
 from rnnplay.tui.widgets.controls import Controls, LiveSettings
 from rnnplay.tui.widgets.distribution import NextTokenDistribution
@@ -97,6 +89,7 @@ class RnnPlayApp(
     KeyboardFocus,
     PaletteCommands,
     LessonGuide,
+    TrainingView,
     App[int],
 ):
     """The playground. ``trainer`` is the session it opens with (paused); ``lesson``
@@ -324,93 +317,6 @@ class RnnPlayApp(
             chart.set_unit(self.unit)
         self.refresh_status()
         self.notify(f"losses in {unit_label(self.unit)}", timeout=2)
-
-    def clear_panels(self) -> None:
-        self._pending_points = []
-        self.best_val = self.grad_flow = None
-        self.samples.forget()
-        self.query_one(LossChart).reset_data()
-        self.query_one(GradientFlow).reset()
-        self.query_one(SampleView).clear()
-        self.query_one(HiddenHeatmap).clear()
-        self.query_one(NextTokenDistribution).clear()
-
-    def _show_pending(self) -> None:
-        self._show_pending_progress()
-        self._show_pending_samples()
-
-    @unless_unmounted
-    def _show_pending_progress(self) -> None:
-        """Progress tick: new loss points to the chart, figures to the status."""
-        chart = self.query_one(LossChart)
-        if self._pending_points:
-            points, self._pending_points = self._pending_points, []
-            chart.add_train(points)
-        else:
-            chart.redraw_if_due()
-        if self._status_dirty:
-            self.refresh_status()
-
-    @unless_unmounted
-    def _show_pending_samples(self) -> None:
-        """Sample tick: new tokens to the sample view, heatmap and distribution; a new
-        sample replaces the old one only now that it has its first tokens."""
-        pending = self.samples.take()
-        if pending is None:
-            return
-        view, heatmap = self.query_one(SampleView), self.query_one(HiddenHeatmap)
-        if pending.fresh_prime is not None:
-            view.clear(prime=pending.fresh_prime)
-            heatmap.clear()
-        view.extend(pending.steps)
-        heatmap.append_steps(pending.steps)
-        tokens = self.session.trainer.dataset.vocab.tokens
-        self.query_one(NextTokenDistribution).show(pending.steps[-1], tokens)
-
-    # -- training ------------------------------------------------------------------
-    @from_session
-    def on_training_progress(self, message: TrainingProgress) -> None:
-        self._pending_points.extend(message.points)
-        self._status_dirty = True
-
-    @from_session
-    def on_evaluated(self, message: Evaluated) -> None:
-        self._show_pending()
-        self.note_eval(message.event.loss)
-        self.query_one(LossChart).add_eval(message.event.tokens, message.event.loss)
-        self.refresh_status()
-
-    @from_session
-    def on_learning_rate_changed(self, message: LearningRateChanged) -> None:
-        event = message.event
-        self.query_one(Controls).show_live(self.live_settings())
-        self.notify(f"learning rate {event.old_lr:.3g} -> {event.new_lr:.3g} ({event.reason})")
-        self.refresh_status()
-
-    @from_session
-    def on_training_stopped(self, message: TrainingStopped) -> None:
-        self.loop_stopped()
-        self._show_pending()
-        self.query_one(LossChart).flush()
-        self.refresh_status()
-        notice = stop_notice(message, self.session.last_step, one_step=self.single_step)
-        if notice is not None:
-            text, severity = notice
-            self.notify(text, severity=severity, timeout=8 if severity == "error" else 4)
-
-    @from_session
-    def on_grad_flow_measured(self, message: GradFlowMeasured) -> None:
-        self.note_grad_flow(message.norms)
-        self.query_one(GradientFlow).update(message.norms)
-
-    # -- saving ------------------------------------------------------------------------
-    def on_checkpoint_saved(self, message: CheckpointSaved) -> None:
-        self.last_checkpoint = message.path
-        self.notify(f"saved {message.path}", title="checkpoint", timeout=6)
-        self.refresh_status()
-
-    def on_checkpoint_failed(self, message: CheckpointFailed) -> None:
-        self.notify(message.error, title="save failed", severity="error", timeout=8)
 
     # -- help, quit, palette ------------------------------------------------------------
     def action_help(self) -> None:
