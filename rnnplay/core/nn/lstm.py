@@ -108,7 +108,28 @@ class TimeLSTM(TimeRecurrent):
         if ids.size and (ids.min() < 0 or ids.max() >= table.shape[0]):
             raise ValueError(f"TimeLSTM: token ids outside [0, {table.shape[0]})")
         self._x2d = None
+        K = self._fused_kernels()
+        if K is not None:
+            return self._fused_forward(K, None, table, ids.T)
         return self._steps_forward(None, lookup=(np.ascontiguousarray(table.T), ids))
+
+    # -- the compiled loop (rnnplay.core.nn.fused.lstm_loop), where numba is installed --
+    def _fused_kernels(self):
+        if self.params[1].dtype not in (np.float32, np.float64):
+            return None
+        from rnnplay.core.nn import fused
+
+        return fused.kernels()
+
+    def _fused_forward(self, K, pre, table=None, ids=None):
+        from rnnplay.core.nn.fused import lstm_loop
+
+        return lstm_loop.forward(self, K, pre, table, ids)
+
+    def _fused_backward(self, K, dhs):
+        from rnnplay.core.nn.fused import lstm_loop
+
+        return lstm_loop.backward(self, K, dhs)
 
     def _steps_forward(
         self, act: np.ndarray | None, lookup: tuple[np.ndarray, np.ndarray] | None = None
