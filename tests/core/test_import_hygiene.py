@@ -26,3 +26,14 @@ def test_cli_help_does_not_import_textual() -> None:
     )
     assert "rnnplay.cli" in modules
     assert not {m for m in modules if m.split(".")[0] == "textual"}
+
+
+def test_numba_loads_only_when_a_recurrent_layer_runs() -> None:
+    """The compiled loop's numba (the ``fast`` extra) costs ~0.3 s to import: neither
+    ``rnnplay --help`` nor importing the engine and building a model may pay it."""
+    modules = loaded_modules_after(
+        "from rnnplay import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "import rnnplay.core\nfrom rnnplay.core import RNNLM\nRNNLM(5, 4, 8, seed=0)"
+    )
+    assert "rnnplay.core.nn.model" in modules
+    assert not {m for m in modules if m.split(".")[0] in ("numba", "scipy")}
