@@ -176,3 +176,23 @@ def test_the_environment_switch_keeps_the_numpy_loop() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout
     assert out.split() == ["True", "False"]
+
+
+def test_a_shallow_copy_of_the_layer_gets_its_own_buffers() -> None:
+    """The Sampler runs a copy.copy twin of each layer, maybe in another thread."""
+    import copy
+
+    fused.use(True)
+    try:
+        rng = np.random.default_rng(0)
+        layer = TimeLSTM(*(rng.standard_normal(s).astype(np.float32) for s in ((3, 8), (2, 8), 8)))
+        xs = rng.standard_normal((2, 4, 3)).astype(np.float32)
+        layer.forward(xs)
+        mine = layer._fused_buffers[1][0]
+        twin = copy.copy(layer)
+        twin.forward(xs)
+        assert twin._fused_buffers[1][0] is not mine
+        layer.forward(xs)
+        assert layer._fused_buffers[1][0] is mine  # kept for the next call of that shape
+    finally:
+        fused.use(None)

@@ -76,7 +76,9 @@ def _buffers(layer, N: int, T: int, H: int, dtype: np.dtype) -> tuple[np.ndarray
     layer keeps one set; what a backward returns (d(projections), in the
     gate buffer) stays valid until the layer's next forward of that shape.
     """
-    key = (N, T, H, np.dtype(dtype))
+    # id(layer) in the key: a shallow copy of the layer (the Sampler's twin, which
+    # may run in another thread) must not write into the original's buffers.
+    key = (id(layer), N, T, H, np.dtype(dtype))
     cached = getattr(layer, "_fused_buffers", None)
     if cached is not None and cached[0] == key:
         return cached[1]
