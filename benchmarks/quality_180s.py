@@ -47,7 +47,7 @@ import _torch_peer
 from _machine import load_average
 
 from rnnplay.core.data.corpus import Dataset, load_dataset
-from rnnplay.core.runs import new_trainer
+from rnnplay.core.runs.opening import new_trainer
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.evaluation import sequence_loss
 from rnnplay.core.train.presets import PRESETS

@@ -41,7 +41,7 @@ async def measure(args: argparse.Namespace) -> dict:
     from rnnplay.core.train.config import TrainConfig
     from rnnplay.tui.app import RnnPlayApp
     from rnnplay.tui.screens.compare import CompareScreen
-    from rnnplay.tui.session import build_trainer
+    from rnnplay.tui.training import build_trainer
 
     changes = {
         k: getattr(args, k) for k in ("hidden", "embed", "batch", "bptt") if getattr(args, k)

@@ -32,9 +32,9 @@ from typing import Any
 
 from _machine import limit_blas, load_average
 
-from rnnplay.core.contenders import contender_names, expand_contenders
-from rnnplay.core.race import Race
-from rnnplay.core.runs import new_trainer
+from rnnplay.core.race.contenders import contender_names, expand_contenders
+from rnnplay.core.race.rotation import Race
+from rnnplay.core.runs.opening import new_trainer
 from rnnplay.core.train.config import TrainConfig
 
 

@@ -334,7 +334,7 @@ def _sampler_step(cfg: BenchConfig, seed: int) -> tuple[Callable[[], Any], str, 
     """One-token step of rnnplay's Sampler, or None while the Sampler does not exist yet."""
     try:
         from rnnplay.core.data.vocab import Vocabulary
-        from rnnplay.core.sampler import Sampler
+        from rnnplay.core.sampling.sampler import Sampler
     except ImportError:
         return None
     alphabet = "".join(chr(c) for c in range(33, 33 + cfg.V))
@@ -342,7 +342,7 @@ def _sampler_step(cfg: BenchConfig, seed: int) -> tuple[Callable[[], Any], str, 
     model = RNNLM(len(vocab), cfg.D, cfg.H, cell=cfg.cell, seed=seed)
     sampler = Sampler(model, vocab, seed=seed)
     sampler.start(alphabet[0])
-    return sampler.step, "rnnplay.core.sampler.Sampler.step", len(vocab)
+    return sampler.step, "rnnplay.core.sampling.sampler.Sampler.step", len(vocab)
 
 
 def _predict_step(cfg: BenchConfig, seed: int) -> Callable[[], int]:
@@ -373,7 +373,7 @@ def bench_sampling(
         ours = _predict_step(cfg, seed)
         method = (
             "model.predict on (1,1) inputs + numpy softmax/inverse-CDF draw "
-            "(rnnplay.core.sampler.Sampler not available yet)"
+            "(rnnplay.core.sampling.sampler.Sampler not available yet)"
         )
         V = cfg.V
     sides: dict[str, Callable[[], Any]] = {"rnnplay": ours}

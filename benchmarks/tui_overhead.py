@@ -251,7 +251,7 @@ def main() -> int:
     frame = first_frame()
     emit({"metric": "first_frame_s", "value": round(frame, 3), "target": 1.0, "ok": frame <= 1.0})
 
-    from rnnplay.tui.session import build_trainer
+    from rnnplay.tui.training import build_trainer
 
     config = make_config(args)
     app_trainer = build_trainer(config)

@@ -61,11 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument(f"--{name}", type=kind)
     args = parser.parse_args(argv)
 
-    from rnnplay.core import threads
     from rnnplay.core.data.corpus import read_text
-    from rnnplay.core.runs import new_trainer
-    from rnnplay.core.sampler import Sampler
-    from rnnplay.core.sampling_defaults import DEFAULT_TEMPERATURE
+    from rnnplay.core.runs.opening import new_trainer
+    from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
+    from rnnplay.core.sampling.sampler import Sampler
+    from rnnplay.core.train import threads
     from rnnplay.core.train.config import TrainConfig
 
     threads.install()  # as the playground does: threads follow the machine's load

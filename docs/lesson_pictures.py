@@ -26,7 +26,7 @@ from pathlib import Path
 
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.tui.app import RnnPlayApp
-from rnnplay.tui.session import build_trainer
+from rnnplay.tui.training import build_trainer
 
 DOCS = Path(__file__).resolve().parent
 SIZE = (120, 40)

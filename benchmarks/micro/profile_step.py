@@ -66,7 +66,7 @@ def phased_step(
     layer = model.recurrent[0]
     box: dict[str, Any] = {}
     stages: list[tuple[str, Any]] = [
-        ("embed.forward", lambda: box.update(d=model.embed.forward(xs))),
+        ("embed.forward", lambda: box.update(d=model.embedding.forward(xs))),
         ("recurrent.forward", lambda: box.update(d=layer.forward(box["d"]))),
     ]
     if hasattr(model, "output"):
@@ -83,7 +83,7 @@ def phased_step(
         ]
     stages += [
         ("recurrent.backward", lambda: box.update(d=layer.backward(box["d"]))),
-        ("embed.backward", lambda: model.embed.backward(box["d"])),
+        ("embed.backward", lambda: model.embedding.backward(box["d"])),
         ("clip_grads", lambda: clip_grads(model.grads, MAX_GRAD_NORM)),
         ("adam.update", lambda: optimizer.update(model.params, model.grads)),
     ]

@@ -40,6 +40,9 @@ MAX_SEED = 2**63 - 1
 MAX_TEMPERATURE = 1e6
 MAX_SAMPLE_LENGTH = 10**12
 """Tokens of one ``rnnplay sample`` (it streams, so memory is flat)."""
+MAX_INSPECT_TOKENS = 20_000
+"""Tokens of one ``rnnplay inspect`` text (it keeps every layer's states at
+every position: about 100 MB for a 256-hidden LSTM)."""
 MAX_ELAPSED_S = 1e12
 MAX_LOSS = 1e30
 """Losses and perplexities stored in a checkpoint's history (inf is allowed
@@ -63,3 +66,6 @@ MAX_ARRAYS = 100_000
 """Members listed in a checkpoint's manifest."""
 MAX_NDIM = 8
 """Dimensions of one stored array."""
+MAX_TENSOR_HEADER_BYTES = 64 * 1024**2
+"""The JSON header of a safetensors file (names, shapes, the metadata with the
+vocabulary); the safetensors library itself stops at 100 MB."""

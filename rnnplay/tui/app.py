@@ -1,8 +1,8 @@
 """The rnnplay playground: watch a recurrent network learn to write, live.
 
 This module is the layout and the wiring. The engine side lives in
-:mod:`rnnplay.tui.session` (one Trainer run in a thread worker), the samples
-in :mod:`rnnplay.tui.sample_runs`, the keys in :mod:`rnnplay.tui.keys`
+:mod:`rnnplay.tui.training` (one Trainer run in a thread worker), the samples
+in :mod:`rnnplay.tui.sample_passes`, the keys in :mod:`rnnplay.tui.keys`
 (bindings, command palette and help all come from that one table) and the
 run folder in :mod:`rnnplay.tui.run_place`. Worker threads only post
 messages; every widget is updated here, on the UI thread, on two ticks.
@@ -14,7 +14,6 @@ one group at a time); below 60x20 a screen says the terminal is too small.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,15 +24,18 @@ from textual.events import Resize
 from textual.widgets import Input, Label, Select, Tab, Tabs
 
 from rnnplay.core.data.stats import reference_lines
-from rnnplay.core.runs import Run
+from rnnplay.core.runs.opening import Run
+from rnnplay.core.runs.options import PlaygroundOptions
+from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
 from rnnplay.core.train.trainer import Trainer
 from rnnplay.core.train.units import DEFAULT_UNIT, next_unit, unit_label
+from rnnplay.process.hang_watch import HangWatch
 from rnnplay.tui import keys
 from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.hangups import Hangups
-from rnnplay.tui.lifecycle import FINISHING, SessionChanges
+from rnnplay.tui.lifecycle import SessionChanges
 from rnnplay.tui.live_actions import LiveActions
 from rnnplay.tui.messages import (
     CheckpointFailed,
@@ -46,13 +48,13 @@ from rnnplay.tui.messages import (
 )
 from rnnplay.tui.no_color import use_tolerant_filters
 from rnnplay.tui.run_place import RunPlace
-from rnnplay.tui.sample_runs import SampleRuns
+from rnnplay.tui.sample_passes import SamplePasses
 from rnnplay.tui.sampling import SampleSettings
 from rnnplay.tui.screens import HelpScreen, TooSmallScreen
 from rnnplay.tui.screens.compare import CompareScreen
 from rnnplay.tui.screens.runs import RunsScreen
-from rnnplay.tui.session import TrainingSession, builtin_corpus_names, make_trainer
 from rnnplay.tui.status_info import status_info, stop_notice
+from rnnplay.tui.training import TrainingSession, builtin_corpus_names, make_trainer
 from rnnplay.tui.widgets.controls import Controls, LiveSettings
 from rnnplay.tui.widgets.distribution import NextTokenDistribution
 from rnnplay.tui.widgets.footer import FittingFooter
@@ -92,7 +94,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self,
         trainer: Trainer,
         *,
-        temperature: float = 0.8,
+        temperature: float = DEFAULT_TEMPERATURE,
         top_k: int | None = None,
         prime: str = "",
         runs_dir: str | Path | None = None,
@@ -110,7 +112,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         super().__init__()
         use_tolerant_filters(self)  # NO_COLOR=1 (rnnplay/tui/no_color.py)
         self.sample_settings = SampleSettings(temperature, top_k)
-        self.samples = SampleRuns(
+        self.samples = SamplePasses(
             self, self.sample_settings, pace_s=sample_pace_s, tokens=sample_tokens, auto=auto_sample
         )
         self.place = RunPlace(runs_dir or checkpoint_dir or "runs", confine=confine_paths, run=run)
@@ -119,12 +121,10 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self._initial_prime = prime
         self._start_sample = start_sample
         self.session = TrainingSession(trainer, self.post_message)
-        self._lr = trainer.lr
         self._tab = "train"
         self._wide = True
         self._pending_points: list[tuple[int, float]] = []
         self._status_dirty = False
-        self.busy: str | None = None
         self.unit = DEFAULT_UNIT
         """The unit every loss is shown in (u cycles nats, bits, perplexity)."""
         self.last_checkpoint: str | None = None
@@ -213,10 +213,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab keys apply (and are listed) only where there are tabs, "leave field"
         only in a field."""
-        if (
-            isinstance(self.screen, CompareScreen | RunsScreen)
-            and action not in keys.SCREEN_ACTIONS
-        ):
+        if not keys.works_over(self.screen, action):
             return False  # the main view's keys wait until the screen is left
         if action in keys.TAB_ONLY_ACTIONS:
             return self.tabs_shown
@@ -253,11 +250,17 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     # -- what the panels show ------------------------------------------------------------
     def live_settings(self) -> LiveSettings:
         settings = self.sample_settings
-        return LiveSettings(lr=self._lr, temperature=settings.temperature, top_k=settings.top_k)
+        return LiveSettings(
+            lr=self.session.lr, temperature=settings.temperature, top_k=settings.top_k
+        )
 
     def status_info(self):
         return status_info(
-            self.session, lr=self._lr, busy=self.busy, folder=self.place.folder, unit=self.unit
+            self.session,
+            lr=self.session.lr,
+            busy=self.busy,
+            folder=self.place.folder,
+            unit=self.unit,
         )
 
     @unless_unmounted
@@ -341,7 +344,6 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     # -- training ------------------------------------------------------------------
     @from_session
     def on_training_progress(self, message: TrainingProgress) -> None:
-        self._lr = message.step.lr
         self._pending_points.extend(message.points)
         self._status_dirty = True
 
@@ -354,15 +356,13 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     @from_session
     def on_learning_rate_changed(self, message: LearningRateChanged) -> None:
         event = message.event
-        self._lr = event.new_lr
         self.query_one(Controls).show_live(self.live_settings())
         self.notify(f"learning rate {event.old_lr:.3g} -> {event.new_lr:.3g} ({event.reason})")
         self.refresh_status()
 
     @from_session
     def on_training_stopped(self, message: TrainingStopped) -> None:
-        if self.busy == FINISHING and not self.changing:
-            self.busy = None
+        self.loop_stopped()
         self._show_pending()
         self.query_one(LossChart).flush()
         self.refresh_status()
@@ -407,27 +407,24 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self.place.close(self.end_status, save_last=not self.session.running)
 
 
-def run_app(args: argparse.Namespace) -> int:
-    """Entry point of the bare ``rnnplay`` command (called by rnnplay.cli).
+def run_app(options: PlaygroundOptions) -> int:
+    """Open the playground for ``options`` and run it; returns the exit code.
 
-    ``args.config`` is a validated TrainConfig, ``args.given`` the names of
-    the flags typed, ``args.checkpoint`` a path or None, ``args.runs_dir`` the
-    folder of run folders and ``args.confine_paths`` whether nothing outside it
-    may be opened. The run is opened by the front door (rnnplay.core.runs); a
-    corpus or checkpoint that fails raises its RnnplayError (one line and exit
-    2 from the CLI) before the screen changes. An opened checkpoint shows its
-    figures and starts a sample.
+    The bare ``rnnplay`` command and a served tab both call this. The run is
+    opened by the front door (:func:`rnnplay.core.runs.opening.open_playground`);
+    a corpus or checkpoint that fails raises its RnnplayError (one line and exit 2)
+    before the screen changes. An opened checkpoint shows its figures and starts a
+    sample.
     """
-    from rnnplay.core.runs import open_playground
-    from rnnplay.core.train.config import TrainConfig
+    from rnnplay.core.runs.opening import open_playground
 
-    config = getattr(args, "config", None) or TrainConfig()
-    checkpoint = getattr(args, "checkpoint", None)
-    runs_dir = getattr(args, "runs_dir", None) or "runs"
-    confine = bool(getattr(args, "confine_paths", False))
-    typed = {name: getattr(config, name) for name in getattr(args, "given", ())}
+    checkpoint, runs_dir, confine = options.checkpoint, options.runs_dir, options.confine_paths
     run = open_playground(
-        config, checkpoint=checkpoint, given=typed, runs_dir=runs_dir, confine_paths=confine
+        options.config,
+        checkpoint=checkpoint,
+        given=options.typed(),
+        runs_dir=runs_dir,
+        confine_paths=confine,
     )
     app = RnnPlayApp(
         run.trainer,
@@ -437,8 +434,10 @@ def run_app(args: argparse.Namespace) -> int:
         start_sample=checkpoint is not None,
     )
     app.force_exit_after_s = 3.0  # after SIGTERM, should restoring the screen hang
+    app.hang_watch = HangWatch()  # a freeze of the UI writes every thread's stack
     try:
         result = app.run()
     finally:
         app.cancel_forced_exit()
+        app.stop_hang_watch(say=True)
     return exit_code(app, result)  # a crash: one line, traceback in a file, exit 1

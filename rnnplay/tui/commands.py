@@ -12,20 +12,83 @@ A mixin of :class:`~rnnplay.tui.app.RnnPlayApp`.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from textual import work
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
+from textual.command import CommandList, CommandPalette
 from textual.screen import Screen
 
 from rnnplay.errors import RnnplayError, one_line
 from rnnplay.tui import keys
-from rnnplay.tui.screens.compare import CompareScreen
-from rnnplay.tui.screens.runs import RunsScreen
 
 if TYPE_CHECKING:
     from rnnplay.tui.app import RnnPlayApp
+
+
+class Palette(CommandPalette):
+    """Textual's command palette, without a crash found by the monkey test.
+
+    A key typed into the palette just before it closes (escape, or a command
+    chosen) makes it search while it is being taken down: when its list went
+    away during the search, showing the results failed with
+    NoMatches('CommandList') in the worker and took the app down (exit 1).
+    The "No matches found" countdown did the same from its timer (the third
+    place the monkey found). PageUp/PageDown before the list was first drawn
+    failed in Textual's OptionList (KeyError), and is ignored here. And a
+    palette whose parts are gone neither searches nor shows anything."""
+
+    def _parts_gone(self) -> bool:
+        return not self.is_attached or not self.query(CommandList)
+
+    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
+    async def _gather_commands(self, search_value: str) -> None:
+        if self._parts_gone():
+            return  # nothing to show the results in
+        await CommandPalette._gather_commands.__wrapped__(self, search_value)  # type: ignore[attr-defined]
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        super()._start_no_matches_countdown(search_value)
+        timer = self._no_matches_timer
+        if timer is None:
+            return
+        show = timer._callback  # Textual's own "No matches found", guarded below
+        timer.stop()
+        self._no_matches_timer = self.set_timer(
+            self._NO_MATCHES_COUNTDOWN, lambda: None if self._parts_gone() else show()
+        )
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        """Close the palette, unless it is not the screen on top: a command chosen and
+        escape in quick succession closed it twice, and Textual's second close popped
+        the screen under it (with only the main view left: ScreenStackError, exit 1)."""
+        if self.app.screen is not self:
+            return AwaitComplete(asyncio.sleep(0))
+        return super().dismiss(result)
+
+    def _action_command_list(self, action: str) -> None:
+        if self._parts_gone():
+            return
+        try:
+            super()._action_command_list(action)
+        except KeyError:
+            # Textual's OptionList pages through the lines it lays out when drawn; with
+            # commands found but the list not drawn yet (ctrl+p then PageUp at once, a
+            # hidden list) it has none. Nothing to page through yet.
+            if action not in ("page_up", "page_down"):
+                raise
+
+    def _watch__list_visible(self) -> None:
+        if not self._parts_gone():
+            super()._watch__list_visible()
+
+    async def _watch__show_busy(self) -> None:
+        if not self._parts_gone():
+            await super()._watch__show_busy()
 
 
 class PaletteCommands:
@@ -52,13 +115,23 @@ class PaletteCommands:
         yield SystemCommand(
             "Screenshot", "save an SVG of the screen in the run folder", self.action_screenshot
         )
-        on_own_keys = isinstance(screen, CompareScreen | RunsScreen)
         for action in keys.ACTIONS:
-            if on_own_keys and keys.action_name(action.action) not in keys.SCREEN_ACTIONS:
+            if not keys.works_over(screen, action.action):
                 continue  # the main view's keys do nothing over the Compare/Runs screens
             if action.in_palette and keys.applies(action, tabs=self.tabs_shown):
                 help_text = f"{action.display}: {action.description}"
                 yield SystemCommand(action.title, help_text, functools.partial(self._soon, action))
+
+    def action_command_palette(self: RnnPlayApp) -> None:
+        """ctrl+p: the palette, unless one is open anywhere in the screen stack.
+
+        Textual asks only the top screen; with a palette under the too-small note
+        (the terminal shrank while it was open) it pushed a second palette with the
+        same id, and the app crashed (DuplicateIds). Found by the monkey test."""
+        if any(isinstance(screen, CommandPalette) for screen in self.screen_stack):
+            return
+        if self.use_command_palette:
+            self.push_screen(Palette(id="--command-palette"))
 
     def _soon(self: RnnPlayApp, action: keys.KeyAction) -> None:
         self.call_later(self.run_action, action.action)

@@ -6,7 +6,7 @@ terminal, prints a long rich traceback and returns normally from
 :class:`CrashToFile` records the exception instead of printing it, and
 :func:`exit_code` turns it into the CLI's promise for a bug: one line
 naming the exception and the file that holds its traceback
-(``rnnplay.crash``), and exit code 1.
+(``rnnplay.process.crash``), and exit code 1.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def exit_code(app: Any, result: Any = None) -> int:
     crash = getattr(app, "crash", None)
     if crash is None and getattr(app, "return_code", 0) in (0, None):
         return int(result or 0)
-    from rnnplay.crash import report_crash
+    from rnnplay.process.crash import report_crash
 
     if crash is None:
         crash = RuntimeError(f"the playground ended with exit code {app.return_code}")

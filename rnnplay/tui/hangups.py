@@ -14,6 +14,10 @@ manifest says ``interrupted``. Then:
 - SIGTERM: the app exits with 130 as ``rnnplay train`` does; when it runs for
   real (``force_exit_after_s``), a timer ends the process should restoring
   the screen hang on an output nobody reads.
+
+The same mixin watches the event loop itself (:mod:`rnnplay.hang_watch`): a
+timer beats every second, and when no beat comes for 10 s every thread's
+stack is written to a crash file, so a freeze explains itself.
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ import contextlib
 import os
 import signal
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rnnplay.errors import EXIT_INTERRUPTED
+from rnnplay.errors import EXIT_INTERRUPTED, to_stderr
 
 if TYPE_CHECKING:
+    from rnnplay.process.hang_watch import HangWatch
     from rnnplay.tui.app import RnnPlayApp
 
 HANDLED = (signal.SIGTERM, signal.SIGHUP)
@@ -44,6 +50,9 @@ class Hangups:
     force_exit_after_s: float | None = None
     """After SIGTERM, end the process this long after asking the app to exit (set by
     ``run_app``; tests leave it None, as their process must live on)."""
+    hang_watch: HangWatch | None = None
+    """Writes every thread's stack to a crash file when the event loop has not
+    answered for its limit (set by ``run_app``; tests set their own or none)."""
     _handled: tuple[int, ...] = ()
     _force_timer: threading.Timer | None = None
 
@@ -57,6 +66,12 @@ class Hangups:
                 loop.add_signal_handler(signum, self.on_hangup, signum)
                 installed.append(signum)
         self._handled = tuple(installed)
+        self.start_hang_watch()
+
+    def start_hang_watch(self: RnnPlayApp) -> None:
+        """Arm :attr:`hang_watch` (if set) and beat it from a timer of the event loop."""
+        if self.hang_watch is not None and self.hang_watch.start():
+            self.set_interval(self.hang_watch.beat_s, self.hang_watch.beat)
 
     def remove_hangup_handlers(self: RnnPlayApp) -> None:
         with contextlib.suppress(RuntimeError):
@@ -65,6 +80,18 @@ class Hangups:
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.remove_signal_handler(signum)
         self._handled = ()
+        self.stop_hang_watch()
+
+    def stop_hang_watch(self: RnnPlayApp, *, say: bool = False) -> Path | None:
+        """Disarm the hang watch; the path of its report when a freeze was written
+        (with ``say``, also named in one line on stderr)."""
+        report = None if self.hang_watch is None else self.hang_watch.stop()
+        if report is not None and say:
+            to_stderr(
+                f"rnnplay: the playground stopped answering for a while; the stack of "
+                f"every thread at that moment is in {report}"
+            )
+        return report
 
     def on_hangup(self: RnnPlayApp, signum: int) -> None:
         """The signal arrived (on the event loop): close the run now, then end."""

@@ -161,6 +161,15 @@ def help_rows(*, tabs: bool) -> list[tuple[str, str]]:
 
 
 SCREEN_ACTIONS = frozenset({"help", "quit", "cycle_unit", "command_palette"})
+
+
+def works_over(screen: object, action: str) -> bool:
+    """Whether the app's ``action`` works over ``screen``: over a screen with keys of
+    its own (``OWN_KEYS``: Compare, Runs) only the SCREEN_ACTIONS do; the main view's
+    keys wait until it is left. The bindings and the palette both ask this."""
+    return not getattr(screen, "OWN_KEYS", False) or action_name(action) in SCREEN_ACTIONS
+
+
 """The app's actions that still apply while the Compare view or the Runs screen is
 shown (their own keys, :data:`COMPARE_KEYS` and :data:`RUNS_KEYS`, are the screens'
 bindings). ``m`` and ``b`` are left out: they open those screens from the main view

@@ -29,7 +29,7 @@ from rnnplay.core.train.trainer import Trainer
 from rnnplay.errors import RnnplayError, one_line
 from rnnplay.tui.messages import CheckpointFailed, CheckpointSaved
 from rnnplay.tui.screens import ConfirmScreen, OpenCheckpointScreen
-from rnnplay.tui.session import TrainingSession, build_trainer
+from rnnplay.tui.training import TrainingSession, build_trainer
 from rnnplay.tui.widgets.controls import Controls
 
 if TYPE_CHECKING:
@@ -42,6 +42,9 @@ LOADING = "loading"
 class SessionChanges:
     """Train/pause/step, and the replacements of the session (reset, open, apply)."""
 
+    busy: str | None = None
+    """What the playground is doing that other session changes must wait for
+    (LOADING, FINISHING), or None; written only here."""
     changing = False
     """True while a new session is being built or installed."""
     single_step = False
@@ -53,6 +56,11 @@ class SessionChanges:
     def training(self: RnnPlayApp) -> bool:
         """True while the training thread runs (a pause takes effect at the next step)."""
         return self.session.running
+
+    def loop_stopped(self: RnnPlayApp) -> None:
+        """The training loop returned: a pause asked for is finished."""
+        if self.busy == FINISHING and not self.changing:
+            self.busy = None
 
     def action_toggle_training(self: RnnPlayApp) -> None:
         """Space: start training, or ask the running loop to pause."""
@@ -168,7 +176,6 @@ class SessionChanges:
         """Show ``trainer`` as the new session (training is stopped): a new run,
         whose folder is claimed when it first trains or saves."""
         self.session = TrainingSession(trainer, self.post_message)
-        self._lr = trainer.lr
         self.place.attach(trainer, resumed_from)
         self.clear_panels()
         self.query_one(Controls).show(trainer.config, self.live_settings())

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from rnnplay.tui.bounds import lr_in_bounds, next_temperature
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens, WeightsSnapshot
-from rnnplay.tui.settings import lr_in_bounds, next_temperature
 from rnnplay.tui.widgets.controls import Controls
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
 from rnnplay.tui.widgets.sample_view import SampleView
@@ -29,11 +29,10 @@ class LiveActions:
     # -- live settings ------------------------------------------------------------------
     def action_scale_lr(self: RnnPlayApp, factor: float) -> None:
         """] / [: double or halve the learning rate, live (bounded, warned when high)."""
-        self.set_lr(self._lr * factor)
+        self.set_lr(self.session.lr * factor)
 
     def set_lr(self: RnnPlayApp, lr: float) -> None:
         lr, warning = lr_in_bounds(lr, self.session.config.optimizer)
-        self._lr = lr
         self.session.set_lr(lr)
         self.query_one(Controls).show_live(self.live_settings())
         self.refresh_status()
@@ -76,7 +75,7 @@ class LiveActions:
 
     @from_session
     def on_weights_snapshot(self: RnnPlayApp, message: WeightsSnapshot) -> None:
-        self.samples.start(self.session, message.params, self.query_one("#prime", Input).value)
+        self.samples.start(self.session, message.model, self.query_one("#prime", Input).value)
 
     def on_sample_started(self: RnnPlayApp, message: SampleStarted) -> None:
         self.samples.started(message)

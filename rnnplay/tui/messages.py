@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from textual.message import Message
 
+from rnnplay.core.nn.model import RNNLM
 from rnnplay.core.train.events import EvalEvent, LRChangeEvent, StepEvent, StopEvent
 
 
@@ -69,13 +70,14 @@ class GradFlowMeasured(Message):
 
 
 class WeightsSnapshot(Message):
-    """A consistent copy of the model's parameters, taken between two steps,
-    for the sampler to generate from without touching the live model."""
+    """A frozen copy of the model (``core.nn.stepper.frozen_copy``), taken
+    between two steps, for the sampler to generate from without touching the
+    live model."""
 
-    def __init__(self, generation: int, params: list[np.ndarray]) -> None:
+    def __init__(self, generation: int, model: RNNLM) -> None:
         super().__init__()
         self.generation = generation
-        self.params = params
+        self.model = model
 
 
 class SampleStarted(Message):

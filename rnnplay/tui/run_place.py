@@ -1,6 +1,6 @@
 """Where the playground reads and writes: its run folder under ``runs_dir``.
 
-The TUI's one seam to the front door (:mod:`rnnplay.core.runs`) and the run
+The TUI's one seam to the front door (:mod:`rnnplay.core.runs.opening`) and the run
 folders (:mod:`rnnplay.core.store.run_folder`). Each session of the
 playground is a :class:`~rnnplay.core.runs.Run`: it claims (and locks) a
 fresh ``runs_dir/run-N`` when it first trains or saves, ``s`` writes a named
@@ -19,12 +19,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnnplay.core.runs import Run, check_confined, resume_trainer
-from rnnplay.core.store.run_folder import SAVES, list_runs
+from rnnplay.core.runs.opening import Run, check_confined, resume_trainer
+from rnnplay.core.runs.recorder import Recorder
+from rnnplay.core.store.run_folder import SAVES
+from rnnplay.core.store.run_summaries import list_runs
 from rnnplay.core.store.summary import read_summary
 from rnnplay.core.train.trainer import Trainer
 from rnnplay.errors import CheckpointError
-from rnnplay.tui.run_record import RunRecorder
 
 MAX_LISTED = 50
 
@@ -58,6 +59,17 @@ def checkpoint_name(step: int) -> str:
     return f"{save_label(step)}.npz"
 
 
+FLUSH_EVERY_S = 1.0
+"""The playground's metrics lines reach the file at least this often while it trains
+(a fast model does not pay a system call per step; a kill loses at most a second)."""
+
+
+def playground_recorder(run: Run) -> Recorder:
+    """The recorder of a playground run: buffered lines, and a failed write shown by
+    the app while training goes on."""
+    return Recorder(run, flush_every_s=FLUSH_EVERY_S, keep_going=True)
+
+
 class RunPlace:
     """The run of the session on screen, and the paths the playground may open."""
 
@@ -71,7 +83,7 @@ class RunPlace:
         self.runs_dir = Path(runs_dir)
         self.confine = confine
         self.run = run
-        self.recorder: RunRecorder | None = RunRecorder(run) if run is not None else None
+        self.recorder: Recorder | None = playground_recorder(run) if run is not None else None
 
     @property
     def folder(self) -> Path | None:
@@ -91,7 +103,7 @@ class RunPlace:
             resumed_from=resumed_from,
             started_at_step=trainer.step_count,
         )
-        self.recorder = RunRecorder(self.run)
+        self.recorder = playground_recorder(self.run)
 
     def ensure_folder(self) -> Path:
         """The run folder, claimed now (``runs_dir/run-N``, locked) if there is none yet."""

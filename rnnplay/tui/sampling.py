@@ -6,10 +6,10 @@ written) and a sample lasts seconds, while a training step lasts tens of
 milliseconds. Sampling in the training thread would either stall training
 for the length of a sample or make tokens arrive in bursts at the step rate;
 reading the live model from another thread would see half-updated weights.
-So the training thread copies the parameters between two steps (about a
-millisecond for the default model), and each sample runs on its own
-:class:`~rnnplay.core.nn.model.RNNLM` built from that copy, in a thread worker
-of its own, with its own Sampler and RNG. Training never waits for it and
+So the training thread takes a :func:`~rnnplay.core.nn.stepper.frozen_copy`
+of the model between two steps (about a millisecond for the default model),
+and each sample runs on that copy, in a thread worker of its own, with its
+own Sampler and RNG. Training never waits for it and
 its state is never touched.
 """
 
@@ -20,12 +20,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.nn.model import RNNLM
-from rnnplay.core.sampler import Sampler
-from rnnplay.core.sampling_defaults import DEFAULT_TEMPERATURE
+from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
+from rnnplay.core.sampling.sampler import Sampler
 from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens
 
 Post = Callable[[Any], Any]
@@ -56,17 +54,6 @@ class SampleSettings:
     def __init__(self, temperature: float = DEFAULT_TEMPERATURE, top_k: int | None = None) -> None:
         self.temperature = temperature
         self.top_k = top_k
-
-
-def model_from_params(config: dict, params: list[np.ndarray]) -> RNNLM:
-    """A model with ``config``'s architecture holding copies of ``params``."""
-    model = RNNLM(**config)
-    if len(params) != len(model.params):
-        raise ValueError(f"snapshot has {len(params)} arrays, the model {len(model.params)}")
-    for target, source in zip(model.params, params, strict=True):
-        np.copyto(target, source)
-    model.eval()
-    return model
 
 
 def run_sample(

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from rnnplay.core.train.events import StepEvent
 from rnnplay.tui.messages import TrainingStopped
-from rnnplay.tui.session import RATE_WINDOW_S, TrainingSession
+from rnnplay.tui.session_figures import RATE_WINDOW_S
+from rnnplay.tui.training import TrainingSession
 from rnnplay.tui.widgets.status import StatusInfo
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnplay.cli import build_parser, config_from_args
+from rnnplay.cli import build_parser
+from rnnplay.cli.flags import config_from_args
 from rnnplay.core.data.corpus import load_dataset
 from rnnplay.core.store.checkpoint import load_checkpoint
 from rnnplay.core.train.trainer import Trainer
@@ -17,7 +18,7 @@ def initial_forget_bias(corpus, *flags: str) -> np.ndarray:
     config = config_from_args(args)
     trainer = Trainer(config, load_dataset(config.corpus, level="char"))
     params = dict(zip(trainer.model.param_names, trainer.model.params, strict=True))
-    hidden = trainer.model.config["hidden"]
+    hidden = trainer.model.config.hidden
     return params["rnn0.b"][:hidden]  # gates are laid out [f|g|i|o]
 
 
@@ -32,7 +33,7 @@ def test_the_checkpoint_keeps_it_and_resume_refuses_another(cli, corpus, tmp_pat
     argv = ["train", "--corpus", corpus, *TINY, "--forget-bias", "0", "--max-steps", "2"]
     assert cli(*argv, "--out", out, "--quiet").code == 0
     saved = load_checkpoint(out / "last.npz")
-    assert saved.model.config["forget_bias"] == 0.0
+    assert saved.model.config.forget_bias == 0.0
     assert saved.meta["config"]["forget_bias"] == 0.0
     refused = cli("train", "--resume", out / "last.npz", "--forget-bias", "1", "--quiet")
     assert refused.code == 2

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rnnplay.cli import build_parser, config_from_args
+from rnnplay.cli import build_parser
+from rnnplay.cli.flags import config_from_args
 from rnnplay.core.store.checkpoint import load_checkpoint
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.presets import PRESETS

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from rnnplay.tables import plain_table, print_table
+from rnnplay.cli.tables import plain_table, print_table
 
 HEADERS = ["name", "steps", "loss"]
 ROWS = [["rnn", "12", "3.015"], ["lstm hidden=256", "1200", "2.9"]]

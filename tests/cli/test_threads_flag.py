@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rnnplay.core import threads
+from rnnplay.core.train import threads
 from tests.cli.conftest import TINY
 
 
@@ -33,15 +33,15 @@ def test_threads_below_one_is_refused(cli, corpus: Path, tmp_path: Path) -> None
 def test_the_playground_leaves_room_for_its_ui_thread(monkeypatch) -> None:
     import argparse
 
-    from rnnplay import cli
+    from rnnplay.cli.flags import install_threads
 
     monkeypatch.delenv(threads.ENV_VAR, raising=False)
     try:
-        cli._install_threads(argparse.Namespace(), ui=True)
+        install_threads(argparse.Namespace(), ui=True)
         governor = threads.governor()
         assert governor is not None and governor.pinned is None
         assert governor.reserve == threads.UI_SHARE
-        cli._install_threads(argparse.Namespace(), ui=False)
+        install_threads(argparse.Namespace(), ui=False)
         assert threads.governor().reserve == 0.0
     finally:
         threads.uninstall()

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnplay.core.runs import new_trainer
+from rnnplay.core.runs.opening import new_trainer
 from rnnplay.core.store import checkpoint_reader
 from rnnplay.core.store.summary import read_summary
 from rnnplay.core.train.config import TrainConfig

@@ -7,8 +7,9 @@ import numpy as np
 from rnnplay.core.data.corpus import Dataset
 from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.train.config import TrainConfig
+from rnnplay.core.train.evaluation import EVAL_EVERY_MIN, default_eval_interval
 from rnnplay.core.train.events import EvalEvent
-from rnnplay.core.train.trainer import EVAL_EVERY_MIN, Trainer, default_eval_interval
+from rnnplay.core.train.trainer import Trainer
 
 
 def test_small_splits_keep_every_100_steps_large_ones_bound_the_share() -> None:

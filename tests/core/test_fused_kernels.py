@@ -196,3 +196,17 @@ def test_a_shallow_copy_of_the_layer_gets_its_own_buffers() -> None:
         assert layer._fused_buffers[1][0] is mine  # kept for the next call of that shape
     finally:
         fused.use(None)
+
+
+def test_states_for_inspection_are_the_same_on_both_paths() -> None:
+    def run():
+        rng = np.random.default_rng(2)
+        layer = TimeLSTM(*(rng.standard_normal(s).astype(np.float32) for s in ((3, 8), (2, 8), 8)))
+        layer.forward(rng.standard_normal((3, 5, 3)).astype(np.float32))
+        return layer.states()
+
+    reference, compiled = both_paths(run)
+    assert set(reference) == set(compiled) == {"h", "c", "f", "g", "i", "o"}
+    for name in reference:
+        assert reference[name].shape == (3, 5, 2)
+        np.testing.assert_allclose(compiled[name], reference[name], rtol=1e-5, atol=1e-6)

@@ -1,4 +1,5 @@
-"""The engine is reachable without the TUI: importing it loads neither textual nor rich."""
+"""The engine is reachable without the TUI: importing it loads neither textual nor rich.
+(What ``rnnplay --help`` loads is tests/cli/test_process.py's.)"""
 
 from __future__ import annotations
 
@@ -18,14 +19,6 @@ def test_core_imports_neither_textual_nor_rich() -> None:
     modules = loaded_modules_after("import rnnplay.core, rnnplay.core.nn.model")
     assert "numpy" in modules, "sanity: the probe sees what was imported"
     assert not {m for m in modules if m.split(".")[0] in ("textual", "rich")}
-
-
-def test_cli_help_does_not_import_textual() -> None:
-    modules = loaded_modules_after(
-        "from rnnplay import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass"
-    )
-    assert "rnnplay.cli" in modules
-    assert not {m for m in modules if m.split(".")[0] == "textual"}
 
 
 def test_numba_loads_only_when_a_recurrent_layer_runs() -> None:

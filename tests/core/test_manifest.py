@@ -15,7 +15,7 @@ from rnnplay.core import limits
 from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.nn.model import RNNLM
 from rnnplay.core.store.checkpoint import load_checkpoint, save_checkpoint
-from rnnplay.core.store.manifest import SchemaError, nesting_depth, parse_metadata
+from rnnplay.core.store.schema import SchemaError, nesting_depth, parse_metadata
 from rnnplay.core.train import memory
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.errors import CheckpointError, ConfigError
@@ -30,6 +30,7 @@ def test_nesting_is_measured_without_recursion_and_strings_do_not_count() -> Non
         parse_metadata(deep)
 
 
+@pytest.mark.slow
 def test_a_500k_word_vocabulary_round_trips(tmp_path: Path) -> None:
     words = [f"w{i}" for i in range(500_000)]
     vocab = Vocabulary.from_tokens(words, "word")

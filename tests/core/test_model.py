@@ -75,7 +75,7 @@ def test_dropout_only_in_training_mode() -> None:
 
 def test_tied_weights_share_one_matrix() -> None:
     model = RNNLM(7, 6, 6, tie=True, seed=0)
-    assert np.shares_memory(model.output.params[0], model.embed.params[0])
+    assert np.shares_memory(model.output.params[0], model.embedding.params[0])
     assert len(model.params) == len(model.param_names) == 5
     model.params[0][2, 3] = 5.0
     assert model.output.params[0][3, 2] == 5.0

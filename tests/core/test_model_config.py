@@ -8,11 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnplay.cli import build_parser, config_from_args
+from rnnplay.cli import build_parser
+from rnnplay.cli.flags import config_from_args
 from rnnplay.core.data.corpus import load_dataset
 from rnnplay.core.nn.config import CELL_GATES, CELL_NAMES, MODEL_FIELDS, ModelConfig
 from rnnplay.core.nn.model import CELLS, RNNLM
-from rnnplay.core.runs import resume_trainer
+from rnnplay.core.runs.opening import resume_trainer
 from rnnplay.core.store.checkpoint import load_checkpoint
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.trainer import Trainer
@@ -31,8 +32,8 @@ def test_the_names_are_shared_by_model_train_config_and_flags():
     assert set(MODEL_FIELDS) - {"vocab_size"} <= train_fields
     config = TrainConfig(cell="gru", embed=6, hidden=6, layers=2, tie=True, dropout=0.1)
     model = RNNLM.from_config(config.model_config(11), seed=0)
-    assert model.config == config.model_config(11).to_json()
-    assert set(model.config) == set(MODEL_FIELDS)
+    assert model.config == config.model_config(11)
+    assert set(model.config.to_json()) == set(MODEL_FIELDS)
     args = build_parser().parse_args(["--cell", "rnn", "--hidden", "9"])
     assert config_from_args(args).cell == "rnn"
     legacy = build_parser().parse_args(["--model", "gru"])  # the old flag still works
@@ -55,7 +56,7 @@ def test_a_checkpoint_with_the_older_names_loads_and_resumes(tmp_path: Path):
     old = write_members(tmp_path / "old.npz", with_header(members, header))
 
     loaded = load_checkpoint(old)
-    assert loaded.model.model_config == ModelConfig.from_json(header["model"])
+    assert loaded.model.config == ModelConfig.from_json(header["model"])
     for mine, theirs in zip(loaded.model.params, trainer.model.params, strict=True):
         np.testing.assert_array_equal(mine, theirs)
     resumed = resume_trainer(old)

@@ -13,13 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from rnnplay.core.store.run_folder import (
-    RunFolder,
-    claim_fresh,
-    claim_named,
-    list_runs,
-    read_run,
-)
+from rnnplay.core.store.run_folder import RunFolder, claim_fresh, claim_named
+from rnnplay.core.store.run_summaries import list_runs, read_run
 from rnnplay.errors import RunError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.nn.model import RNNLM
-from rnnplay.core.sampler import Sampler
+from rnnplay.core.sampling.sampler import Sampler
 
 TEXT = "the quick brown fox jumps over the lazy dog\nshe sells sea shells\n"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rnnplay.core import threads
-from rnnplay.core.threads import CpuMeter, ThreadGovernor, cgroup_quota_cpus, choose_threads
+from rnnplay.core.train import threads
+from rnnplay.core.train.threads import CpuMeter, ThreadGovernor, cgroup_quota_cpus, choose_threads
 
 
 def test_one_competing_process_on_two_cores_leaves_one_thread() -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnplay.cli import build_parser, config_from_args, given_settings
+from rnnplay.cli import build_parser
+from rnnplay.cli.flags import config_from_args, given_settings
 from rnnplay.core.data.corpus import load_dataset
 from rnnplay.core.store.checkpoint import load_checkpoint
 from rnnplay.core.train.config import TrainConfig
@@ -32,6 +33,7 @@ CONFIGS = {
         "eval_every": 2,
         "seed": 11,
     },
+    "torch-gru-tied-sgd": {"cell": "gru-torch", "embed": 16, "tie": True, "optimizer": "sgd"},
     "rnn-tied-float64-cosine": {
         "cell": "rnn",
         "embed": 16,
@@ -172,7 +174,7 @@ def test_the_playground_session_trains_like_the_cli(corpus_file: Path, tmp_path:
     out = cli_run(corpus_file, tmp_path, steps)
     expected = train_losses(read_metrics(out / "metrics.jsonl"))
 
-    from rnnplay.tui.session import TrainingSession
+    from rnnplay.tui.training import TrainingSession
 
     posted = []
     trainer = playground_trainer(corpus_file)

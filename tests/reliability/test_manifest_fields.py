@@ -32,7 +32,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rnnplay.core.sampler import Sampler
+from rnnplay.core.sampling.sampler import Sampler
 from rnnplay.core.store.checkpoint import load_checkpoint
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.evaluation import sequence_loss

@@ -108,7 +108,7 @@ def test_the_playground_pauses_on_a_nan_with_the_message(
     """The TUI's session (its side of the training thread, driven here directly)
     reports the stop to the app with the engine's message, and stays usable."""
     from rnnplay.tui.messages import TrainingStopped
-    from rnnplay.tui.session import TrainingSession
+    from rnnplay.tui.training import TrainingSession
 
     trainer = make_trainer(corpus_file)
     poison(trainer, monkeypatch, at_step=3, where="loss")

@@ -39,7 +39,7 @@ from rnnplay.core.data.batching import BATCHERS
 from rnnplay.core.data.corpus import CorpusError, read_text
 from rnnplay.core.data.vocab import EOS, UNK, Vocabulary
 from rnnplay.core.nn.model import RNNLM
-from rnnplay.core.sampler import Sampler
+from rnnplay.core.sampling.sampler import Sampler
 from rnnplay.core.store.checkpoint import load_checkpoint, save_checkpoint
 from rnnplay.core.train.optim import OPTIMIZERS
 from tests.reliability.helpers import property_settings

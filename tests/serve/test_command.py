@@ -10,13 +10,21 @@ from pathlib import Path
 import pytest
 
 from rnnplay import cli
-from rnnplay.serve import command
-from rnnplay.serve.session import session_flags
+from rnnplay.cli import serve as command
+from rnnplay.core.runs.options import PlaygroundOptions
 from tests.serve.harness import free_port
 
 
 def _serve_args(*argv: str):
     return cli.build_parser().parse_args(["serve", *argv])
+
+
+def _session_options(args, runs_dir: Path) -> PlaygroundOptions:
+    """What a served session reads back from the command line the server gives it."""
+    argv = command.session_argv(command.session_options(args, runs_dir))
+    assert argv[:4] == [sys.executable, "-m", "rnnplay.serve.tab", "--options"]
+    assert len(argv) == 5
+    return PlaygroundOptions.from_json(argv[4])
 
 
 def test_the_session_command_line_carries_the_runs_dir_confinement_and_the_typed_flags(
@@ -26,42 +34,40 @@ def test_the_session_command_line_carries_the_runs_dir_confinement_and_the_typed
         "--port", "9999", "--max-sessions", "3", "--runs-dir", str(tmp_path / "class"),
         "--corpus", "toy", "--hidden", "48", "--embed", "48", "--tie", "--lr", "0.02",
     )  # fmt: skip
-    argv = command.session_argv(args, args.runs_dir)
-    assert argv[:3] == [sys.executable, "-m", "rnnplay.serve.session"]
-    rest = argv[3:]
-    assert rest[rest.index("--runs-dir") + 1] == str((tmp_path / "class").resolve())
-    assert "--confine-paths" in rest
-    for flag, value in (("--corpus", "toy"), ("--hidden", "48"), ("--lr", "0.02")):
-        assert rest[rest.index(flag) + 1] == value
-    assert "--tie" in rest
-    for server_flag in ("--port", "--max-sessions", "--host"):
-        assert server_flag not in rest
-    # The session's own parser reads what the server wrote, the rest goes to the TUI.
-    own, forwarded = session_flags().parse_known_args(rest)
-    assert own.confine_paths is True
-    assert own.runs_dir == (tmp_path / "class").resolve()
-    tui = cli.build_parser().parse_args(forwarded)
-    assert (tui.corpus, tui.hidden, tui.tie, tui.lr) == ("toy", 48, True, 0.02)
+    options = _session_options(args, args.runs_dir)
+    assert options.runs_dir == str((tmp_path / "class").resolve())
+    assert options.confine_paths is True
+    config = options.config
+    assert (config.corpus, config.hidden, config.tie, config.lr) == ("toy", 48, True, 0.02)
+    assert set(options.given) == {"corpus", "hidden", "embed", "tie", "lr"}
 
 
 def test_file_flags_are_made_absolute_and_builtin_names_kept(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notes.txt").write_text("some text\n" * 50)
     args = _serve_args("--corpus", "notes.txt", "--checkpoint", "saved.npz", "--valid", "v.txt")
-    rest = command.session_argv(args, Path("class"))[3:]
-    assert rest[rest.index("--corpus") + 1] == str(tmp_path / "notes.txt")
-    assert rest[rest.index("--checkpoint") + 1] == str(tmp_path / "saved.npz")
-    assert rest[rest.index("--valid") + 1] == str(tmp_path / "v.txt")
-    assert rest[rest.index("--runs-dir") + 1] == str(tmp_path / "class")
+    options = _session_options(args, Path("class"))
+    assert options.config.corpus == str(tmp_path / "notes.txt")
+    assert options.checkpoint == str(tmp_path / "saved.npz")
+    assert options.config.valid == str(tmp_path / "v.txt")
+    assert options.runs_dir == str(tmp_path / "class")
     (tmp_path / "sonnets").write_text("a file named like a built-in\n")
-    rest = command.session_argv(_serve_args("--corpus", "sonnets"), Path("class"))[3:]
-    assert rest[rest.index("--corpus") + 1] == "sonnets"
+    options = _session_options(_serve_args("--corpus", "sonnets"), Path("class"))
+    assert options.config.corpus == "sonnets"
 
 
 def test_untyped_flags_stay_untyped(tmp_path: Path) -> None:
     args = _serve_args("--runs-dir", str(tmp_path))
-    rest = command.session_argv(args, args.runs_dir)[3:]
-    assert rest == ["--runs-dir", str(tmp_path.resolve()), "--confine-paths"]
+    options = _session_options(args, args.runs_dir)
+    assert options.given == () and options.checkpoint is None
+    assert options.runs_dir == str(tmp_path.resolve()) and options.confine_paths
+
+
+def test_a_session_refuses_options_it_did_not_write(capsys) -> None:
+    from rnnplay.serve import tab
+
+    assert tab.main(["--options", '{"config": {}}']) == 2
+    assert "session options" in capsys.readouterr().err
 
 
 def test_without_the_extra_one_line_says_how_to_install_it(monkeypatch, capsys) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from rnnplay.core.runs.options import PlaygroundOptions
 from tests.serve.harness import ServedClassroom, alive, wait_until
 
 pytestmark = pytest.mark.usefixtures("needs_serve_extra")
@@ -49,9 +50,10 @@ def test_a_session_runs_confined_with_one_blas_thread_and_ends_with_its_tab(tmp_
         client, websocket = await _open_terminal(classroom.url)
         (pid,) = classroom.sessions()
         argv = _cmdline(pid)
-        assert argv[1:3] == ["-m", "rnnplay.serve.session"]
-        assert argv[argv.index("--runs-dir") + 1] == str((tmp_path / "runs").resolve())
-        assert "--confine-paths" in argv and argv[argv.index("--hidden") + 1] == "32"
+        assert argv[1:4] == ["-m", "rnnplay.serve.tab", "--options"]
+        options = PlaygroundOptions.from_json(argv[4])
+        assert options.runs_dir == str((tmp_path / "runs").resolve())
+        assert options.confine_paths and options.config.hidden == 32
         environ = _environ(pid)
         assert environ["OPENBLAS_NUM_THREADS"] == environ["OMP_NUM_THREADS"] == "1"
         assert environ["RNNPLAY_SERVE_PID"] == str(classroom.pid)

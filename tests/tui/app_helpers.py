@@ -12,7 +12,7 @@ from textual import events
 
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.tui.app import RnnPlayApp
-from rnnplay.tui.session import build_trainer
+from rnnplay.tui.training import build_trainer
 
 TINY = {
     "corpus": "sonnets",

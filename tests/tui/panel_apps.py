@@ -11,7 +11,7 @@ import numpy as np
 from textual.app import App, ComposeResult
 from textual.widget import Widget
 
-from rnnplay.core.sampler import SampleStep
+from rnnplay.core.sampling.sampler import SampleStep
 from rnnplay.tui.widgets.distribution import NextTokenDistribution
 from rnnplay.tui.widgets.gradient_flow import GradientFlow
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap

@@ -13,13 +13,12 @@ import time
 import numpy as np
 import pytest
 
-from rnnplay.core.nn.model import RNNLM
-from rnnplay.core.sampler import Sampler
+from rnnplay.core.sampling.sampler import Sampler
 from rnnplay.core.store.checkpoint import load_checkpoint
 from rnnplay.tui import keys
 from rnnplay.tui.app import RnnPlayApp
 from rnnplay.tui.messages import SampleTokens
-from rnnplay.tui.sampling import SampleSettings, model_from_params, run_sample
+from rnnplay.tui.sampling import SampleSettings, run_sample
 from rnnplay.tui.screens import ConfirmScreen, HelpScreen, OpenCheckpointScreen, TooSmallScreen
 from rnnplay.tui.screens.help import help_plain_text
 from rnnplay.tui.widgets.controls import Controls
@@ -119,7 +118,7 @@ def test_a_running_sample_follows_temperature_changes():
     """The sampling thread copies the live settings onto its Sampler before each token."""
     trainer_app = make_app()
     trainer = trainer_app.session.trainer
-    params = trainer_app.session.copy_params()
+    snapshot = trainer_app.session.snapshot_model()
     vocab = trainer.dataset.vocab
     settings = SampleSettings(temperature=1.0)
     posted: list = []
@@ -132,7 +131,7 @@ def test_a_running_sample_follows_temperature_changes():
 
     run_sample(
         run_id=1,
-        model=model_from_params(dict(trainer.model.config), params),
+        model=snapshot,
         vocab=vocab,
         prime="Shall ",
         settings=settings,
@@ -146,9 +145,7 @@ def test_a_running_sample_follows_temperature_changes():
     )
     steps = [step for m in posted if isinstance(m, SampleTokens) for step in m.steps]
     assert len(steps) == 3
-    reference = Sampler(
-        model_from_params(dict(trainer.model.config), params), vocab, temperature=1.0, seed=7
-    )
+    reference = Sampler(snapshot, vocab, temperature=1.0, seed=7)
     reference.start("Shall ")
     first = reference.step()
     reference.temperature = 0.25
@@ -367,7 +364,7 @@ async def test_structural_change_asks_then_rebuilds(apps, tmp_path):
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await wait_for(pilot, lambda: app.session.config.hidden == 24)
-        assert app.session.trainer.model.config["hidden"] == 24
+        assert app.session.trainer.model.config.hidden == 24
         assert controls.query_one("#apply").disabled
 
 
@@ -465,13 +462,14 @@ async def test_training_streams_samples_and_gradient_flow(apps, tmp_path):
         await stop_training(pilot, app)
 
 
-def test_model_from_params_copies_weights():
-    model = RNNLM(10, 4, 6, seed=1)
-    params = [p.copy() for p in model.params]
-    twin = model_from_params(dict(model.config), params)
-    params[0][:] = 0.0
-    assert not np.array_equal(twin.params[0], params[0])
-    np.testing.assert_array_equal(twin.params[1], model.params[1])
+def test_the_sampling_snapshot_holds_weights_of_its_own():
+    session = make_app().session
+    model = session.trainer.model
+    snapshot = session.snapshot_model()
+    for mine, theirs in zip(snapshot.params, model.params, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    model.params[0][:] = 0.0  # training moves on; the snapshot does not
+    assert not np.array_equal(snapshot.params[0], model.params[0])
 
 
 async def test_every_key_is_in_the_command_palette(apps, tmp_path):

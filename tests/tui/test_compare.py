@@ -6,7 +6,7 @@ folder closed with a status (checked from disk through list_runs).
 
 from __future__ import annotations
 
-from rnnplay.core.store.run_folder import list_runs
+from rnnplay.core.store.run_summaries import list_runs
 from rnnplay.tui.screens.compare import CompareScreen, contender_config, other_hidden
 from tests.tui.app_helpers import make_app, press_live, tiny_config, wait_for
 

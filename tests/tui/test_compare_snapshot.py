@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from rnnplay.core.data.stats import reference_lines
-from rnnplay.core.race import RaceResult
+from rnnplay.core.race.events import RaceResult
 from rnnplay.tui.screens.compare import CompareScreen
 from tests.tui.app_helpers import make_app
 

@@ -1,4 +1,4 @@
-"""Pilot tests of what a newcomer hits in the first minutes (issue 11).
+"""Pilot tests of what a newcomer hits in the first minutes.
 
 Open, reset and apply while a slow step runs; the one-step notice; the
 saved checkpoint's name; the open dialog; an opened checkpoint's figures;
@@ -66,7 +66,7 @@ def slow_down(trainer: Trainer, in_step: threading.Event) -> None:
 
 def saved_checkpoint(tmp_path: Path) -> Path:
     """A checkpoint of the tiny model after 2 steps, validated at step 2."""
-    from rnnplay.tui.session import build_trainer
+    from rnnplay.tui.training import build_trainer
 
     trainer = build_trainer(tiny_config(eval_every=2))
     for _ in trainer.run(max_steps=2):

@@ -8,7 +8,6 @@ a crash exits 1 with one line naming a file that holds the traceback.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from rnnplay.core.runs.options import PlaygroundOptions
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.tui import app as app_module
 from tests.tui.app_helpers import TINY, make_app
@@ -64,8 +64,8 @@ def test_a_crash_exits_1_with_one_line_and_the_traceback_in_a_file(
 
     monkeypatch.setattr(app_module.RnnPlayApp, "on_mount", on_mount)
     monkeypatch.setattr(app_module.RnnPlayApp, "run", run_headless)
-    args = argparse.Namespace(config=TrainConfig(**TINY), given=[], checkpoint=None)
-    code = app_module.run_app(args)
+    options = PlaygroundOptions(config=TrainConfig(**TINY), runs_dir=str(tmp_path / "runs"))
+    code = app_module.run_app(options)
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 1, err

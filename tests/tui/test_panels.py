@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from textual.strip import Strip
 
-from rnnplay.core.sampler import SampleStep
+from rnnplay.core.sampling.sampler import SampleStep
 from rnnplay.tui.widgets import GradientFlow, HiddenHeatmap, NextTokenDistribution, SampleView
 from rnnplay.tui.widgets.distribution import bar_cells
 from rnnplay.tui.widgets.gradient_flow import LOG_FLOOR
@@ -151,7 +151,7 @@ async def test_sort_by_variance_orders_rows_by_variance():
         shown = unit_labels(heatmap)
         assert shown == expected[: len(shown)]
         assert np.all(np.diff(variance[shown]) <= 0)
-        # Sorting shows the top: the highest-variance unit is selected (issue 11).
+        # Sorting shows the top: the highest-variance unit is selected.
         assert heatmap.page_top == 0
         assert heatmap.selected_unit == expected[0]
         assert heatmap.visible_units()[0] == expected[0]

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from rnnplay.errors import PromptError
+
 UNK = "<unk>"
 EOS = "<eos>"
 LEVELS = ("char", "word")
@@ -128,6 +130,21 @@ class Vocabulary:
     def __repr__(self) -> str:
         return f"Vocabulary(level={self.level!r}, size={len(self)})"
 
+    def difference(self, other: Vocabulary, names: tuple[str, str] = ("this", "that")) -> str:
+        """How ``other`` differs from this vocabulary, in words, the two called ``names``
+        ("" when they are equal)."""
+        mine, theirs = names
+        if self == other:
+            return ""
+        if self.level != other.level or len(self) != len(other):
+            return (
+                f"{mine}: {len(self)} {self.level}-level tokens, "
+                f"{theirs}: {len(other)} {other.level}-level tokens"
+            )
+        pairs = zip(self.tokens, other.tokens, strict=True)
+        i = next(i for i, (a, b) in enumerate(pairs) if a != b)
+        return f"token {i} is {self.tokens[i]!r} in the {mine}, {other.tokens[i]!r} in the {theirs}"
+
     def encode(self, text: str) -> np.ndarray:
         """Token ids (int32) of ``text``; unseen tokens map to ``<unk>``.
 
@@ -184,6 +201,24 @@ class Vocabulary:
         if not isinstance(data["tokens"], list):
             raise ValueError("vocabulary 'tokens' must be a list")
         return cls(data["tokens"], data["level"])
+
+
+def encode_readable(vocab: Vocabulary, text: str, subject: str = "the text") -> np.ndarray:
+    """Token ids (int64) of a text a person typed for the model to read.
+
+    At char level every character must be in the vocabulary (even when it
+    has ``<unk>``: a character the model cannot read is a typo worth
+    reporting); at word level unseen words map to ``<unk>``, as during
+    evaluation. ``PromptError`` names what is missing, after ``subject``.
+    """
+    if vocab.level == "char" or vocab.unk_id is None:
+        missing = list(dict.fromkeys(vocab.unknown(text)))
+        if missing:
+            what = "characters" if vocab.level == "char" else "words"
+            shown = ", ".join(repr(t) for t in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            raise PromptError(f"{subject} has {what} the vocabulary lacks: {shown}{more}")
+    return np.asarray(vocab.encode(text), dtype=np.int64)
 
 
 def _most_frequent(counts: Counter[str], limit: int | None) -> list[str]:

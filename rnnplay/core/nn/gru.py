@@ -72,6 +72,20 @@ class TimeGRU(TimeRecurrent):
     ) -> None:
         super().__init__(Wx, Wh, b, stateful)
 
+    state_names = ("h", "z", "r", "candidate")
+
+    def states(self) -> dict[str, np.ndarray]:
+        """``h``, the update gate ``z``, the reset gate ``r`` and the
+        ``candidate`` state of every step of the last forward, each (N, T, H)."""
+        if self._cache is None:
+            raise RuntimeError("TimeGRU: no forward pass to report on")
+        hs, _, act = self._cache
+        H = self.hidden_size
+        out = {"h": hs[1:].transpose(1, 0, 2).copy()}
+        for k, name in enumerate(("z", "r", "candidate")):
+            out[name] = act[:, :, k * H : (k + 1) * H].transpose(1, 0, 2).copy()
+        return out
+
     def _steps_forward(self, act: np.ndarray) -> np.ndarray:
         # act holds the input projections and becomes [z | r | c] in place
         Wh = self.params[1]

@@ -93,6 +93,26 @@ class TimeLSTM(TimeRecurrent):
         self.h = None
         self.c = None
 
+    state_names = ("h", "c", "f", "g", "i", "o")
+
+    def states(self) -> dict[str, np.ndarray]:
+        """``h``, the cell state ``c`` and the gates ``f``, ``g``, ``i``, ``o``
+        (activated) of every step of the last forward, each (N, T, H)."""
+        if self._cache is None:
+            raise RuntimeError("TimeLSTM: no forward pass to report on")
+        H = self.hidden_size
+        if self._ran_fused():  # the compiled loop keeps them batch-major (N, T, ...)
+            _, hs, _, cs, _, gates, _ = self._cache
+            out = {"h": hs.copy(), "c": cs.copy()}
+            for k, name in enumerate("fgio"):
+                out[name] = gates[:, :, k * H : (k + 1) * H].copy()
+            return out
+        hs, cs, _, gates = self._cache
+        out = {"h": hs[1:].transpose(1, 0, 2).copy(), "c": cs[1:].transpose(2, 0, 1).copy()}
+        for k, name in enumerate("fgio"):
+            out[name] = gates[:, k * H : (k + 1) * H, :].transpose(2, 0, 1).copy()
+        return out
+
     def forward_lookup(self, table: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """``forward_projected(table[ids])`` without building ``table[ids]``: each
         step gathers its (4H, N) block straight from ``table`` (V, 4H) in the

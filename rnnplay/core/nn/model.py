@@ -10,12 +10,18 @@ from rnnplay.core.nn.config import ModelConfig
 from rnnplay.core.nn.dropout import TimeDropout
 from rnnplay.core.nn.embedding import TimeEmbedding
 from rnnplay.core.nn.gru import TimeGRU
+from rnnplay.core.nn.gru_torch import TimeTorchGRU
 from rnnplay.core.nn.lstm import TimeLSTM
 from rnnplay.core.nn.output import TimeAffineSoftmaxWithLoss
 from rnnplay.core.nn.recurrent import TimeRecurrent
 from rnnplay.core.nn.rnn import TimeRNN
 
-CELLS: dict[str, type[TimeRecurrent]] = {"rnn": TimeRNN, "lstm": TimeLSTM, "gru": TimeGRU}
+CELLS: dict[str, type[TimeRecurrent]] = {
+    "rnn": TimeRNN,
+    "lstm": TimeLSTM,
+    "gru": TimeGRU,
+    "gru-torch": TimeTorchGRU,
+}
 
 State = list[dict[str, np.ndarray]]
 
@@ -78,7 +84,7 @@ class RNNLM:
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"RNNLM: dtype must be float32 or float64, got {self.dtype}")
-        self.model_config = ModelConfig(
+        self.config = ModelConfig(
             vocab_size=int(vocab_size),
             cell=cell,
             embed=int(embed),
@@ -89,10 +95,7 @@ class RNNLM:
             forget_bias=float(forget_bias),
             dtype=self.dtype.name,
         )
-        self.config: dict[str, Any] = self.model_config.to_json()
-        """The ModelConfig as a JSON-ready dict (a checkpoint's model manifest)."""
         self.cell = cell
-        self.layers = layers
         self.tie = tie
         self.rng = np.random.default_rng(seed)
         V, D, H = vocab_size, embed, hidden
@@ -101,7 +104,7 @@ class RNNLM:
         def gaussian(shape: tuple[int, ...], scale: float) -> np.ndarray:
             return (self.rng.standard_normal(shape) * scale).astype(self.dtype)
 
-        self.embed = TimeEmbedding(gaussian((V, D), 0.01))
+        self.embedding = TimeEmbedding(gaussian((V, D), 0.01))
         self.recurrent: list[TimeRecurrent] = []
         self.dropouts: list[TimeDropout] = []
         in_size = D
@@ -116,17 +119,17 @@ class RNNLM:
             in_size = H
         self.dropouts.append(TimeDropout(dropout, self.rng))
         if tie:
-            affine_W = self.embed.params[0].T
+            affine_W = self.embedding.params[0].T
         else:
             affine_W = gaussian((H, V), 1 / np.sqrt(H))
         self.output = TimeAffineSoftmaxWithLoss(affine_W, np.zeros(V, dtype=self.dtype))
 
-        owners = [self.embed, *self.recurrent]
+        owners = [self.embedding, *self.recurrent]
         self.params: list[np.ndarray] = [p for layer in owners for p in layer.params]
         self.grads: list[np.ndarray] = [g for layer in owners for g in layer.grads]
         self.param_names: list[str] = ["embed.W"]
         for k in range(layers):
-            self.param_names += [f"rnn{k}.Wx", f"rnn{k}.Wh", f"rnn{k}.b"]
+            self.param_names += [f"rnn{k}.{name}" for name in CELLS[cell].param_names]
         if tie:
             self.params.append(self.output.params[1])
             self.grads.append(self.output.grads[1])
@@ -174,7 +177,7 @@ class RNNLM:
         """
         return (
             self.fold_embedding
-            and xs.size > self.config["vocab_size"]
+            and xs.size > self.config.vocab_size
             and not (self.training and self.dropouts[0].ratio > 0)
         )
 
@@ -182,13 +185,13 @@ class RNNLM:
         """Run embedding, dropouts and the recurrent stack; (N, T, H) into the output layer."""
         if self._folds_embedding(xs):
             first = self.recurrent[0]
-            Wx, _, b = first.params
-            table = self.embed.params[0] @ Wx
+            Wx, b = first.params[0], first.params[2]
+            table = self.embedding.params[0] @ Wx
             table += b
             h = first.forward_lookup(table, xs.T)
             self._folded_ids = xs
         else:
-            h = self.recurrent[0].forward(self.dropouts[0].forward(self.embed.forward(xs)))
+            h = self.recurrent[0].forward(self.dropouts[0].forward(self.embedding.forward(xs)))
             self._folded_ids = None
         for dropout, layer in zip(self.dropouts[1:], self.recurrent[1:], strict=False):
             h = layer.forward(dropout.forward(h))
@@ -204,12 +207,12 @@ class RNNLM:
         dpre2d, batch_major = self.recurrent[0].gradient_rows(dpre)
         # the ids in the order of dpre's rows: batch-major from the compiled loop
         ids = self._folded_ids.reshape(-1) if batch_major else self._folded_ids.T.reshape(-1)
-        one_hot = np.zeros((ids.size, self.config["vocab_size"]), dtype=dpre.dtype)
+        one_hot = np.zeros((ids.size, self.config.vocab_size), dtype=dpre.dtype)
         one_hot[np.arange(ids.size), ids] = 1
         per_token = one_hot.T @ dpre2d
         first = self.recurrent[0]
-        np.matmul(self.embed.params[0].T, per_token, out=first.grads[0])
-        np.matmul(per_token, first.params[0].T, out=self.embed.grads[0])
+        np.matmul(self.embedding.params[0].T, per_token, out=first.grads[0])
+        np.matmul(per_token, first.params[0].T, out=self.embedding.grads[0])
 
     def predict(self, xs: np.ndarray) -> np.ndarray:
         """Scores (logits) (N, T, V) for token ids xs (N, T), advancing the state."""
@@ -228,15 +231,15 @@ class RNNLM:
         """Fill ``grads`` with the gradient of the last forward's loss."""
         d = self.output.backward(dout)
         d = self.dropouts[-1].backward(d)
-        for k in range(self.layers - 1, 0, -1):
+        for k in range(self.config.layers - 1, 0, -1):
             d = self.dropouts[k].backward(self.recurrent[k].backward(d))
         if self._folded_ids is not None:
             self._folded_backward(self.recurrent[0].backward_projected(d))
         else:
             d = self.dropouts[0].backward(self.recurrent[0].backward(d))
-            self.embed.backward(d)
+            self.embedding.backward(d)
         if self.tie:
-            self.embed.grads[0] += self.output.grads[0].T
+            self.embedding.grads[0] += self.output.grads[0].T
 
     # -- state ---------------------------------------------------------------
     def reset_state(self) -> None:
@@ -265,7 +268,7 @@ class RNNLM:
             raise ValueError(
                 f"RNNLM: state has {len(state)} layers, the model has {len(self.recurrent)}"
             )
-        H = self.config["hidden"]
+        H = self.config.hidden
         for layer, entry in zip(self.recurrent, state, strict=True):
             h = np.asarray(entry["h"], dtype=self.dtype)
             if h.ndim != 2 or h.shape[1] != H:
@@ -289,4 +292,4 @@ class RNNLM:
         return int(sum(p.size for p in self.params))
 
     def describe(self) -> dict[str, Any]:
-        return dict(self.config, num_params=self.num_params())
+        return dict(self.config.to_json(), num_params=self.num_params())

@@ -20,6 +20,8 @@ class TimeRecurrent:
     """
 
     gates = 1
+    param_names: tuple[str, ...] = ("Wx", "Wh", "b")
+    """The names of ``params`` in order (a checkpoint stores them as ``rnn<k>.<name>``)."""
 
     def __init__(self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool) -> None:
         name = type(self).__name__
@@ -40,6 +42,12 @@ class TimeRecurrent:
         self._cache: tuple | None = None
         self._x2d: np.ndarray | None = None
         self._x2d_batch_major = False
+
+    @classmethod
+    def param_shapes(cls, D: int, H: int) -> dict[str, tuple[int, ...]]:
+        """The shape of each parameter for input width D and hidden size H, by name."""
+        G = cls.gates
+        return {"Wx": (D, G * H), "Wh": (H, G * H), "b": (G * H,)}
 
     @property
     def hidden_size(self) -> int:
@@ -77,7 +85,7 @@ class TimeRecurrent:
 
     def _input_projection(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """x_t @ Wx + b for every step in one matmul, time-major (T, N, G*H)."""
-        Wx, _, b = self.params
+        Wx, b = self.params[0], self.params[2]
         N, T, D = xs.shape
         x2d = self._time_major(xs).reshape(T * N, D)
         proj = x2d @ Wx
@@ -221,6 +229,18 @@ class TimeRecurrent:
         if self._ran_fused():
             return self._cache[1]
         return self._cache[0][1:].transpose(1, 0, 2)
+
+    state_names: tuple[str, ...] = ("h",)
+    """The names :meth:`states` returns, in order (the inspector's columns)."""
+
+    def states(self) -> dict[str, np.ndarray]:
+        """Every per-step quantity of the last forward worth looking at, as
+        (N, T, H) copies keyed by :attr:`state_names`: ``h`` always, plus a
+        cell's own (the LSTM's cell state and gates, the GRU's gates). Call it
+        before a backward pass, which may reuse the buffers."""
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}: no forward pass to report on")
+        return {"h": self._cache[0][1:].transpose(1, 0, 2).copy()}
 
     # -- what each cell defines ---------------------------------------------------
     def _steps_forward(self, pre: np.ndarray) -> np.ndarray:

@@ -29,8 +29,9 @@ import inspect
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -46,7 +47,8 @@ from rnnplay.core.store.checkpoint_reader import (
     check_finite,
     load_checkpoint,
 )
-from rnnplay.core.store.manifest import SchemaError, check_header, dump_metadata
+from rnnplay.core.store.manifest import check_header, represent_header
+from rnnplay.core.store.schema import SchemaError, dump_metadata
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer
 from rnnplay.errors import CheckpointError, one_line
 
@@ -114,10 +116,10 @@ def save_checkpoint(
     ``path`` is left exactly as it was.
     """
     path = Path(path)
-    if len(vocab) != model.config["vocab_size"]:
+    if len(vocab) != model.config.vocab_size:
         raise CheckpointError(
             f"cannot save: the vocabulary has {len(vocab)} tokens but the model "
-            f"expects {model.config['vocab_size']}"
+            f"expects {model.config.vocab_size}"
         )
     members: dict[str, np.ndarray] = {}
     for name, param in zip(model.param_names, model.params, strict=True):
@@ -139,7 +141,7 @@ def save_checkpoint(
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "rnnplay_version": rnnplay.__version__,
-        "model": model.config,
+        "model": model.config.to_json(),
         "vocab": vocab.to_json(),
         "optimizer": optim_info,
         "meta": meta if meta is not None else {},
@@ -148,7 +150,9 @@ def save_checkpoint(
         },
     }
     try:
-        data = dump_metadata(header)
+        # Figures training derived are stored as the schema represents them, so no
+        # value a run reaches can make its own writer refuse (and lose the run).
+        data = dump_metadata(represent_header(header))
         # What we write we can read: the reader's schema, checked on the JSON round trip.
         check_header(json.loads(data))
     except SchemaError as exc:
@@ -161,20 +165,30 @@ def save_checkpoint(
 
 
 def _write_atomically(path: Path, members: dict[str, np.ndarray]) -> None:
+    write_atomically(path, lambda handle: np.savez(handle, **members))
+
+
+def write_atomically(
+    path: Path, write: Callable[[BinaryIO], object], what: str = "checkpoint"
+) -> None:
+    """Run ``write(handle)`` on a temporary file beside ``path``, fsync it and move it
+    over ``path``: a reader sees the old file or the new one, never half of one, and
+    a failed write leaves the old one (or nothing) and no temporary file.
+    CheckpointError (``what`` names the file's kind) when it cannot be written."""
     if path.is_dir():
-        raise CheckpointError(f"cannot save checkpoint: '{path}' is a directory")
+        raise CheckpointError(f"cannot save {what}: '{path}' is a directory")
     folder = path.parent
     if not folder.is_dir():
-        raise CheckpointError(f"cannot save checkpoint: folder '{folder}' does not exist")
+        raise CheckpointError(f"cannot save {what}: folder '{folder}' does not exist")
     try:
         mode = path.stat().st_mode & 0o777 if path.exists() else _file_mode()
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise CheckpointError(f"cannot save checkpoint '{path}': {exc.strerror or exc}") from None
+        raise CheckpointError(f"cannot save {what} '{path}': {exc.strerror or exc}") from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **members)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
@@ -183,9 +197,9 @@ def _write_atomically(path: Path, members: dict[str, np.ndarray]) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         if isinstance(exc, OSError):
-            kept = "the previous checkpoint is intact" if path.exists() else "nothing was written"
+            kept = f"the previous {what} is intact" if path.exists() else "nothing was written"
             raise CheckpointError(
-                f"could not write checkpoint '{path}' ({exc.strerror or exc}); {kept}"
+                f"could not write {what} '{path}' ({exc.strerror or exc}); {kept}"
             ) from None
         raise
     _sync_folder(folder)

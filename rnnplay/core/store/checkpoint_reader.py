@@ -26,7 +26,9 @@ from rnnplay.core.data.vocab import Vocabulary
 from rnnplay.core.limits import MAX_META_BYTES
 from rnnplay.core.nn.config import upgrade_names
 from rnnplay.core.nn.model import CELLS, RNNLM
-from rnnplay.core.store.manifest import SchemaError, check_header, checkpoint_error, parse_metadata
+from rnnplay.core.store.manifest import check_header, checkpoint_error
+from rnnplay.core.store.npz_members import NUMBER_KINDS, read_member, read_npy_header, zip_members
+from rnnplay.core.store.schema import SchemaError, parse_metadata
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer
 from rnnplay.errors import CheckpointError, one_line
 
@@ -43,8 +45,6 @@ MAX_EXPANSION = 16
 EXPANSION_FLOOR = 16 * 1024**2
 _HEADER_SLACK = 65536 + 16
 """Room for a ``.npy`` header (format 1.0 headers are at most 64 KiB)."""
-NUMBER_KINDS = "biuf"
-"""dtype kinds a checkpoint may hold: bool, signed, unsigned, float."""
 
 
 @dataclass
@@ -85,13 +85,12 @@ def check_finite(what: str, path: Path, members: dict[str, np.ndarray]) -> None:
 def _param_shapes(config: dict[str, Any]) -> dict[str, tuple[int, ...]]:
     """The shape of every parameter of an RNNLM with ``config``, without building it."""
     V, D, H = config["vocab_size"], config["embed"], config["hidden"]
-    G = CELLS[config["cell"]].gates
+    cell = CELLS[config["cell"]]
     shapes: dict[str, tuple[int, ...]] = {"embed.W": (V, D)}
     in_size = D
     for k in range(config["layers"]):
-        shapes[f"rnn{k}.Wx"] = (in_size, G * H)
-        shapes[f"rnn{k}.Wh"] = (H, G * H)
-        shapes[f"rnn{k}.b"] = (G * H,)
+        for name, shape in cell.param_shapes(in_size, H).items():
+            shapes[f"rnn{k}.{name}"] = shape
         in_size = H
     if not config["tie"]:
         shapes["affine.W"] = (H, V)
@@ -120,63 +119,16 @@ def _check_config(where: str, config: Any) -> dict[str, Any]:
     return config
 
 
-def _read_header(where: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple:
-    """(shape, fortran_order, dtype, header_bytes) of a ``.npy`` member, data unread."""
-    fmt = np.lib.format
-    with zf.open(info) as stream:
-        version = fmt.read_magic(stream)
-        if version == (1, 0):
-            shape, fortran, dtype = fmt.read_array_header_1_0(stream)
-        elif version == (2, 0):
-            shape, fortran, dtype = fmt.read_array_header_2_0(stream)
-        else:
-            raise CheckpointError(
-                f"{where}: member {info.filename} has an unsupported .npy version"
-            )
-        return shape, fortran, dtype, stream.tell()
-
-
-def _read_member(
-    where: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, shape: tuple, dtype: str
-) -> np.ndarray:
-    """Read one member whose header matched the manifest (exactly that many bytes)."""
-    name = info.filename[: -len(".npy")]
-    try:
-        got_shape, _fortran, got_dtype, header_bytes = _read_header(where, zf, info)
-    except (ValueError, EOFError) as exc:
-        raise CheckpointError(f"{where}: member {name} has a damaged header ({exc})") from None
-    got_dtype = np.dtype(got_dtype)
-    if got_dtype.hasobject or got_dtype.kind not in NUMBER_KINDS:
-        raise CheckpointError(
-            f"{where}: member {name} holds {got_dtype} data, not plain numbers "
-            f"(refused: loading it would run pickled code)"
-        )
-    if tuple(got_shape) != tuple(shape) or got_dtype.str != dtype:
-        raise CheckpointError(
-            f"{where}: member {name} is {tuple(got_shape)} {got_dtype.str} but the metadata "
-            f"says {tuple(shape)} {dtype}"
-        )
-    nbytes = math.prod(shape) * got_dtype.itemsize
-    if info.file_size != header_bytes + nbytes:
-        raise CheckpointError(
-            f"{where}: member {name} declares {info.file_size} bytes, its header implies "
-            f"{header_bytes + nbytes}"
-        )
-    with zf.open(info) as stream:
-        array = np.lib.format.read_array(stream, allow_pickle=False)
-    return array
-
-
 def _load_json(where: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict[str, Any]:
     if info.file_size > MAX_META_BYTES:
         raise CheckpointError(
             f"{where}: its metadata declares {info.file_size} bytes (limit {MAX_META_BYTES})"
         )
-    shape, _fortran, dtype, _ = _read_header(where, zf, info)
+    shape, _fortran, dtype, _ = read_npy_header(where, zf, info)
     dtype = np.dtype(dtype)
     if dtype != np.uint8 or len(shape) != 1:
         raise CheckpointError(f"{where}: its metadata is not a UTF-8 byte array")
-    raw = _read_member(where, zf, info, shape, dtype.str)
+    raw = read_member(where, zf, info, shape, dtype.str)
     try:
         header = parse_metadata(raw.tobytes())
     except SchemaError as exc:
@@ -268,23 +220,8 @@ def _check_manifest(
     return expected
 
 
-def _zip_members(where: str, zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    infos: dict[str, zipfile.ZipInfo] = {}
-    for info in zf.infolist():
-        if not info.filename.endswith(".npy"):
-            raise CheckpointError(
-                f"{where} is not an rnnplay checkpoint (member {info.filename!r})"
-            )
-        if info.flag_bits & 0x1:
-            raise CheckpointError(f"{where}: member {info.filename} is encrypted")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise CheckpointError(
-                f"{where}: member {info.filename} uses an unsupported compression"
-            )
-        name = info.filename[: -len(".npy")]
-        if name in infos:
-            raise CheckpointError(f"{where}: member {info.filename} appears twice")
-        infos[name] = info
+def _members(where: str, zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    infos = zip_members(where, zf)
     if META_MEMBER not in infos:
         raise CheckpointError(f"{where} is not an rnnplay checkpoint (no {META_MEMBER})")
     return infos
@@ -320,7 +257,7 @@ def read_metadata(where: str, zf: zipfile.ZipFile) -> dict[str, Any]:
     :func:`load_checkpoint` checks it (the zip directory, the size limit, the
     format and its version, the schema), without reading any array: for a
     listing that shows a checkpoint's step and losses. CheckpointError otherwise."""
-    infos = _zip_members(where, zf)
+    infos = _members(where, zf)
     return _load_json(where, zf, infos[META_MEMBER])
 
 
@@ -351,7 +288,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
 
 
 def _load(where: str, path: Path, zf: zipfile.ZipFile) -> Checkpoint:
-    infos = _zip_members(where, zf)
+    infos = _members(where, zf)
     header = _load_json(where, zf, infos[META_MEMBER])
     expected = _check_manifest(where, header, infos, archive_bytes=path.stat().st_size)
     try:
@@ -374,7 +311,7 @@ def _load(where: str, path: Path, zf: zipfile.ZipFile) -> Checkpoint:
 
     loaded: dict[str, np.ndarray] = {}
     for name, (shape, dtype) in expected.items():
-        loaded[name] = _read_member(where, zf, infos[name], shape, dtype)
+        loaded[name] = read_member(where, zf, infos[name], shape, dtype)
     check_finite("checkpoint", path, loaded)
 
     try:

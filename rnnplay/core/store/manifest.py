@@ -8,27 +8,40 @@ object against one schema (types, ranges from :mod:`rnnplay.core.limits`,
 finiteness, string and list sizes, required and unknown keys) before any
 other code reads a field. The writer runs the same :func:`check_header`
 on what it is about to save, so rnnplay never writes a checkpoint that it
-would refuse to read.
+would refuse to read; and before that :func:`represent_header`, which stores
+every figure training derived (losses, perplexities, learning rates after a
+schedule, times, epochs: the ``Figure`` rules below) in the representation
+the schema gives it, so nothing a run reaches makes its own writer refuse.
 
-The schema is built from small validators (:class:`Int`, :class:`Float`,
-:class:`Str`, :class:`Obj`, ...). A failure is one :class:`CheckpointError`
+The schema is built from the small validators of :mod:`rnnplay.core.store.schema`
+(``Int``, ``Float``, ``Figure``, ``Str``, ``Obj``, ...). A failure is one :class:`CheckpointError`
 naming the field by its path (``meta.schedule.base_lr``) with its value
 shortened and escaped, so nothing from the file reaches a terminal raw.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import re
-from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
-import numpy as np
-
 from rnnplay.core import limits
 from rnnplay.core.nn.config import upgrade_names
+from rnnplay.core.store.schema import (
+    AnyJSON,
+    Bool,
+    Check,
+    Figure,
+    Float,
+    Int,
+    ListOf,
+    MapOf,
+    Obj,
+    Optional,
+    SchemaError,
+    Str,
+    Tokens,
+    Where,
+)
 from rnnplay.core.train.config import (
     BATCHINGS,
     CELL_NAMES,
@@ -42,249 +55,18 @@ from rnnplay.errors import CheckpointError, ConfigError, one_line
 TRAINER_KIND = "rnnplay-trainer"
 """``meta["kind"]`` of a checkpoint that holds training state (resumable)."""
 
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_SCAN_CHUNK = 1 << 22
-
-
-class SchemaError(Exception):
-    """A value does not fit the schema; ``path`` names where."""
-
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path} {problem}" if path else problem)
-        self.path = path
-        self.problem = problem
-
-
-def shown(value: Any, limit: int = 60) -> str:
-    """``value`` for an error line: repr, shortened, control characters escaped."""
-    if isinstance(value, (dict, list)):
-        text = f"a {type(value).__name__} of {len(value)} items"
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
-        text = f"an integer of {len(str(abs(value)))} digits"
-    else:
-        text = repr(value)
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return one_line(text)
-
-
-# -- bounded parsing ------------------------------------------------------------------
-def nesting_depth(data: bytes) -> int:
-    """The deepest nesting of ``[``/``{`` in JSON text, strings skipped (linear, no recursion)."""
-    skeleton = np.frombuffer(_STRING.sub(b'""', data), dtype=np.uint8)
-    depth = deepest = 0
-    for start in range(0, skeleton.size, _SCAN_CHUNK):
-        chunk = skeleton[start : start + _SCAN_CHUNK]
-        step = (chunk == 0x5B).astype(np.int64) + (chunk == 0x7B)
-        step -= (chunk == 0x5D).astype(np.int64) + (chunk == 0x7D)
-        if not step.any():
-            continue
-        running = np.cumsum(step) + depth
-        deepest = max(deepest, int(running.max()))
-        depth = int(running[-1])
-    return deepest
-
-
-def parse_metadata(data: bytes) -> Any:
-    """The JSON value of ``data``; SchemaError when it is too big, too deep or not JSON."""
-    if len(data) > limits.MAX_META_BYTES:
-        raise SchemaError("", f"is {len(data)} bytes (limit {limits.MAX_META_BYTES})")
-    depth = nesting_depth(data)
-    if depth > limits.MAX_JSON_DEPTH:
-        raise SchemaError("", f"nests {depth} levels deep (limit {limits.MAX_JSON_DEPTH})")
-    try:
-        return json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise SchemaError("", "is not valid JSON (not UTF-8 text)") from None
-    except (ValueError, RecursionError):
-        raise SchemaError("", "is not valid JSON") from None
-
-
-def dump_metadata(header: dict[str, Any]) -> bytes:
-    """``header`` as the bytes the writer stores (the reader's limits applied)."""
-    try:
-        text = json.dumps(header, ensure_ascii=False, allow_nan=True)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise SchemaError("", f"is not JSON-serialisable ({exc})") from None
-    data = text.encode("utf-8")
-    if len(data) > limits.MAX_META_BYTES:
-        raise SchemaError("", f"is {len(data)} bytes (limit {limits.MAX_META_BYTES})")
-    depth = nesting_depth(data)
-    if depth > limits.MAX_JSON_DEPTH:
-        raise SchemaError("", f"nests {depth} levels deep (limit {limits.MAX_JSON_DEPTH})")
-    return data
-
-
-# -- validators ---------------------------------------------------------------------------
-class Check:
-    """A validator: ``check(value, path)`` raises SchemaError or returns None."""
-
-    def check(self, value: Any, path: str) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
-
-
-class Int(Check):
-    def __init__(self, lo: int, hi: int) -> None:
-        self.lo, self.hi = lo, hi
-
-    def check(self, value: Any, path: str) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise SchemaError(path, f"must be a whole number, got {shown(value)}")
-        if not self.lo <= value <= self.hi:
-            raise SchemaError(path, f"must lie in [{self.lo}, {self.hi}], got {shown(value)}")
-
-
-class Float(Check):
-    """A JSON number (int or float) in ``[lo, hi]``; ``inf`` only when ``allow_inf``."""
-
-    def __init__(self, lo: float, hi: float, *, allow_inf: bool = False) -> None:
-        self.lo, self.hi, self.allow_inf = lo, hi, allow_inf
-
-    def check(self, value: Any, path: str) -> None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SchemaError(path, f"must be a number, got {shown(value)}")
-        if isinstance(value, int) and abs(value) > 2**1000:
-            raise SchemaError(path, f"must lie in [{self.lo:g}, {self.hi:g}], got {shown(value)}")
-        if math.isnan(value) or (math.isinf(value) and not (self.allow_inf and value > 0)):
-            raise SchemaError(path, f"must be a finite number, got {shown(value)}")
-        if not (self.lo <= value <= self.hi or (self.allow_inf and value == math.inf)):
-            raise SchemaError(path, f"must lie in [{self.lo:g}, {self.hi:g}], got {shown(value)}")
-
-
-class Str(Check):
-    def __init__(self, max_chars: int = 4096, choices: tuple[str, ...] | None = None) -> None:
-        self.max_chars, self.choices = max_chars, choices
-
-    def check(self, value: Any, path: str) -> None:
-        if not isinstance(value, str):
-            raise SchemaError(path, f"must be text, got {shown(value)}")
-        if self.choices is not None and value not in self.choices:
-            raise SchemaError(path, f"must be one of {', '.join(self.choices)}, got {shown(value)}")
-        if len(value) > self.max_chars:
-            raise SchemaError(path, f"is {len(value)} characters long (limit {self.max_chars})")
-
-
-class Bool(Check):
-    def check(self, value: Any, path: str) -> None:
-        if not isinstance(value, bool):
-            raise SchemaError(path, f"must be true or false, got {shown(value)}")
-
-
-class Optional(Check):
-    def __init__(self, inner: Check) -> None:
-        self.inner = inner
-
-    def check(self, value: Any, path: str) -> None:
-        if value is not None:
-            self.inner.check(value, path)
-
-
-class ListOf(Check):
-    def __init__(self, item: Check, max_items: int = limits.MAX_LIST_ITEMS) -> None:
-        self.item, self.max_items = item, max_items
-
-    def check(self, value: Any, path: str) -> None:
-        if not isinstance(value, list):
-            raise SchemaError(path, f"must be a list, got {shown(value)}")
-        if len(value) > self.max_items:
-            raise SchemaError(path, f"has {len(value)} items (limit {self.max_items})")
-        for i, item in enumerate(value):
-            self.item.check(item, f"{path}[{i}]")
-
-
-class Tokens(Check):
-    """A vocabulary's token list: many short strings, checked without a call per token."""
-
-    def check(self, value: Any, path: str) -> None:
-        if not isinstance(value, list):
-            raise SchemaError(path, f"must be a list, got {shown(value)}")
-        if not 1 <= len(value) <= limits.MAX_VOCAB:
-            raise SchemaError(path, f"has {len(value)} tokens (need 1 to {limits.MAX_VOCAB})")
-        if not all(type(token) is str for token in value):
-            bad = next(t for t in value if type(t) is not str)
-            raise SchemaError(path, f"must hold only text, got {shown(bad)}")
-        longest = max(map(len, value))
-        if longest > limits.MAX_TOKEN_CHARS:
-            raise SchemaError(path, f"holds a token of {longest} characters")
-
-
-class AnyJSON(Check):
-    """Any JSON value, sizes bounded (the depth is bounded by the parser)."""
-
-    def check(self, value: Any, path: str) -> None:
-        if isinstance(value, str):
-            Str(limits.MAX_STRING_CHARS).check(value, path)
-        elif isinstance(value, list):
-            ListOf(self).check(value, path)
-        elif isinstance(value, dict):
-            MapOf(self).check(value, path)
-        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**128:
-            raise SchemaError(path, f"is too large ({shown(value)})")
-
-
-class MapOf(Check):
-    """An object with any text keys whose values all fit ``value``."""
-
-    def __init__(self, value: Check, max_items: int = limits.MAX_LIST_ITEMS) -> None:
-        self.value, self.max_items = value, max_items
-
-    def check(self, value: Any, path: str) -> None:
-        if not isinstance(value, dict):
-            raise SchemaError(path, f"must be an object, got {shown(value)}")
-        if len(value) > self.max_items:
-            raise SchemaError(path, f"has {len(value)} entries (limit {self.max_items})")
-        for key, item in value.items():
-            Str(1000).check(key, f"{path} key")
-            self.value.check(item, f"{path}[{shown(key)}]")
-
-
-class Obj(Check):
-    """An object with named fields; unknown keys are refused unless ``extra`` checks them."""
-
-    def __init__(
-        self,
-        required: dict[str, Check],
-        optional: dict[str, Check] | None = None,
-        extra: Check | None = None,
-    ) -> None:
-        self.required, self.optional, self.extra = required, optional or {}, extra
-
-    def check(self, value: Any, path: str) -> None:
-        if not isinstance(value, dict):
-            raise SchemaError(path, f"must be an object, got {shown(value)}")
-        missing = [k for k in self.required if k not in value]
-        if missing:
-            raise SchemaError(path, f"lacks {', '.join(missing)}")
-        unknown = [k for k in value if k not in self.required and k not in self.optional]
-        if unknown and self.extra is None:
-            names = ", ".join(shown(k, 30) for k in unknown[:5])
-            raise SchemaError(path, f"has unknown fields {names}")
-        if len(value) > limits.MAX_LIST_ITEMS:
-            raise SchemaError(path, f"has {len(value)} entries")
-        for key, item in value.items():
-            rule = self.required.get(key) or self.optional.get(key) or self.extra
-            name = shown(key, 30) if key in unknown else key
-            rule.check(item, f"{path}.{name}" if path else name)
-
-
-class Where(Check):
-    """``rule`` plus a check of the whole value (``test`` returns a problem or None)."""
-
-    def __init__(self, rule: Check, test: Callable[[Any], str | None]) -> None:
-        self.rule, self.test = rule, test
-
-    def check(self, value: Any, path: str) -> None:
-        self.rule.check(value, path)
-        problem = self.test(value)
-        if problem:
-            raise SchemaError(path, problem)
-
-
-# -- the schema ---------------------------------------------------------------------------
 COUNT = Int(0, limits.MAX_COUNT)
 SIZE = Int(1, limits.MAX_WIDTH)
-LR = Float(0.0, limits.MAX_LR)
-TIME = Float(0.0, limits.MAX_ELAPSED_S)
+# Figures: what training derived; the writer represents them (schema.Figure).
+LR = Figure(0.0, limits.MAX_LR)
+"""A learning rate as a schedule left it."""
+TIME = Figure(0.0, limits.MAX_ELAPSED_S)
+EPOCH = Figure(0.0, limits.MAX_COUNT)
+LOSS = Figure(0.0, limits.MAX_LOSS)
+"""A loss in nats: stored saturated at MAX_LOSS ("at least") beyond it."""
+PPL = Figure(0.0, limits.MAX_LOSS, allow_inf=True)
+"""A perplexity, exp(loss): stored as inf ("overflowed") beyond MAX_LOSS, which
+any loss above 69 nats gives."""
 UINT128 = Int(0, 2**128 - 1)
 
 MODEL = Obj(
@@ -311,9 +93,9 @@ RNG = Obj(
 )
 
 SCHEDULE = Obj(
-    {"name": Str(16, SCHEDULES), "base_lr": Float(1e-300, limits.MAX_LR)},
+    {"name": Str(16, SCHEDULES), "base_lr": Figure(1e-300, limits.MAX_LR)},
     {
-        "best_ppl": Optional(Float(0.0, limits.MAX_LOSS, allow_inf=True)),
+        "best_ppl": Optional(PPL),
         "warmup_steps": COUNT,
         "total_steps": Optional(COUNT),
         "min_ratio": Float(0.0, 1.0),
@@ -332,10 +114,10 @@ BATCHER = Obj(
 )
 
 RECORD = Obj(
-    {"kind": Str(16, ("eval", "test")), "step": COUNT, "tokens": COUNT, "loss": Float(0.0, 1e30)},
+    {"kind": Str(16, ("eval", "test")), "step": COUNT, "tokens": COUNT, "loss": LOSS},
     {
-        "epoch": Float(0.0, limits.MAX_COUNT),
-        "ppl": Float(0.0, limits.MAX_LOSS, allow_inf=True),
+        "epoch": EPOCH,
+        "ppl": PPL,
         "lr": LR,
         "elapsed_s": TIME,
     },
@@ -373,19 +155,19 @@ TRAINER_META = Obj(
         "kind": Str(64),
         "config": CONFIG,
         "step": COUNT,
-        "epoch": Float(0.0, limits.MAX_COUNT),
+        "epoch": EPOCH,
         "tokens": COUNT,
         "elapsed_s": TIME,
         "lr": LR,
         "schedule": SCHEDULE,
-        "best_val_loss": Optional(Float(0.0, limits.MAX_LOSS)),
+        "best_val_loss": Optional(LOSS),
         "batcher": BATCHER,
         "rng": RNG,
         "state_layers": Int(0, limits.MAX_LAYERS),
     },
     {
         "history": ListOf(RECORD, limits.MAX_HISTORY),
-        "train_loss": Optional(Float(0.0, limits.MAX_LOSS)),
+        "train_loss": Optional(LOSS),
     },
     extra=AnyJSON(),
 )
@@ -426,11 +208,23 @@ HEADER_FIELDS: dict[str, Check] = {
 """The header's fields but ``meta``, whose rule depends on its kind."""
 
 
+def header_rule(header: Any) -> Check:
+    """The schema of the whole header ``header`` (its ``meta``'s rule depends on its kind)."""
+    meta = header.get("meta") if isinstance(header, dict) else None
+    return Obj({**HEADER_FIELDS, "meta": _meta_rule(meta)})
+
+
+def represent_header(header: Any) -> Any:
+    """``header`` as the writer stores it: every figure training derived in the
+    representation its rule gives (see :class:`~rnnplay.core.store.schema.Figure`);
+    a new object, ``header`` itself is left as it was."""
+    return header_rule(header).represent(header)
+
+
 def check_header(header: Any) -> None:
     """Validate a whole checkpoint header (what ``meta.json`` holds); SchemaError if not."""
     header = _with_current_names(header)
-    meta = header.get("meta") if isinstance(header, dict) else None
-    Obj({**HEADER_FIELDS, "meta": _meta_rule(meta)}).check(header, "")
+    header_rule(header).check(header, "")
 
 
 def _with_current_names(header: Any) -> Any:

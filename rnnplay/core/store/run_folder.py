@@ -5,7 +5,7 @@ Layout of ``runs/NAME/`` (``--out`` chooses another place)::
     run.json          the manifest: config, rnnplay version, created/updated,
                       status (running, paused, done, interrupted, failed), steps of the
                       checkpoints, where it was resumed from; small, indented JSON
-    metrics.jsonl     one JSON object per step / evaluation (``rnnplay.train_log``)
+    metrics.jsonl     one JSON object per step / evaluation (``rnnplay.core.runs.recorder``)
     checkpoint.npz    the best validation so far
     last.npz          the latest state (after every evaluation and at the end)
     saves/NAME.npz    the playground's named saves
@@ -18,7 +18,8 @@ stale ``.lock`` file never blocks anyone. A second writer is refused with a
 names (``runs/run-N``) are claimed with ``mkdir``, which only one process
 can win, so two runs started together never share a folder.
 
-This module knows files, not training: it never imports NumPy.
+This module knows files, not training: it never imports NumPy. Reading many
+run folders for a list is :mod:`rnnplay.core.store.run_summaries`.
 """
 
 from __future__ import annotations
@@ -28,8 +29,7 @@ import datetime as _dt
 import itertools
 import json
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,7 @@ def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     write_text_atomically(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
 
 
-def _pid_alive(pid: Any) -> bool:
+def pid_alive(pid: Any) -> bool:
     if not isinstance(pid, int) or pid <= 0:
         return False
     try:
@@ -339,96 +339,3 @@ def _claim_first(paths: Iterable[Path]) -> RunFolder:
         folder.created_by_us = True
         return folder.acquire()
     raise AssertionError("unreachable: the names are endless")
-
-
-# -- reading many runs ------------------------------------------------------------------
-@dataclass
-class RunSummary:
-    """What a list of runs shows about one run folder (read without locking it)."""
-
-    path: Path
-    name: str
-    status: str  # one of STATUSES, "stopped" (said running, no writer alive) or "unknown"
-    created: str | None = None
-    updated: str | None = None
-    rnnplay_version: str | None = None
-    config: dict[str, Any] = field(default_factory=dict)
-    steps: int = 0
-    best_val_loss: float | None = None
-    best_step: int | None = None
-    last_train_loss: float | None = None
-    checkpoints: list[str] = field(default_factory=list)
-    writer_pid: int | None = None
-
-
-def read_run(path: str | os.PathLike[str]) -> RunSummary | None:
-    """The summary of the run folder at ``path``, or None when it holds no run."""
-    folder = RunFolder(path)
-    if not folder.path.is_dir():
-        return None
-    manifest = folder.read_manifest()
-    if manifest is None and not folder.present():
-        return None
-    manifest = manifest or {}
-    status = manifest.get("status") if manifest.get("status") in STATUSES else "unknown"
-    pid = folder.holder_pid() if (folder.path / LOCK).exists() else None
-    alive = _pid_alive(pid)
-    if status in ("running", "paused") and not alive:
-        status = "stopped"
-    summary = RunSummary(
-        path=folder.path,
-        name=folder.path.name,
-        status=status,
-        created=manifest.get("created"),
-        updated=manifest.get("updated"),
-        rnnplay_version=manifest.get("rnnplay"),
-        config=manifest.get("config") if isinstance(manifest.get("config"), dict) else {},
-        checkpoints=[p.name for p in folder.checkpoints()],
-        writer_pid=pid if alive else None,
-    )
-    for record in _records(folder.metrics):
-        step = record.get("step")
-        if isinstance(step, int):
-            summary.steps = max(summary.steps, step)
-        loss = record.get("loss")
-        if not isinstance(loss, (int, float)):
-            continue
-        if record.get("kind") == "train":
-            summary.last_train_loss = float(loss)
-        elif record.get("kind") == "eval" and (
-            summary.best_val_loss is None or loss < summary.best_val_loss
-        ):
-            summary.best_val_loss, summary.best_step = float(loss), step
-    return summary
-
-
-def list_runs(dirs: Iterable[str | os.PathLike[str]]) -> list[RunSummary]:
-    """Every run in ``dirs``: each entry is a run folder itself or a folder of them
-    (as ``runs/``). Sorted by creation time, then name; unreadable entries skipped."""
-    found: dict[Path, RunSummary] = {}
-    for entry in dirs:
-        entry = Path(entry)
-        summary = read_run(entry)
-        candidates = [summary] if summary is not None else []
-        if summary is None and entry.is_dir():
-            with contextlib.suppress(OSError):
-                candidates = [read_run(child) for child in sorted(entry.iterdir())]
-        for item in candidates:
-            if item is not None:
-                found.setdefault(item.path.resolve(), item)
-    return sorted(found.values(), key=lambda s: (s.created or "", s.name))
-
-
-def _records(path: Path) -> Iterator[dict[str, Any]]:
-    try:
-        file = open(path, encoding="utf-8")  # noqa: SIM115
-    except OSError:
-        return
-    with file:
-        for line in file:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue  # a line cut short by a kill
-            if isinstance(record, dict):
-                yield record

@@ -222,6 +222,37 @@ class TrainConfig:
         return self
 
     # -- memory -------------------------------------------------------------
+    def fitted_to(self, dataset: Dataset) -> TrainConfig:
+        """This config, validated, for training on ``dataset``: its level filled in from
+        the corpus; ConfigError when the corpus is read at another level, too short
+        for a batch or has almost no validation text, or the model would not fit in
+        memory."""
+        config = self.validate()  # free when the front door validated it already
+        if config.level is None:
+            config = config.replace(level=dataset.vocab.level)
+        elif config.level != dataset.vocab.level:
+            raise ConfigError(
+                f"the config asks for --level {config.level} but the corpus was read at "
+                f"{dataset.vocab.level} level"
+            )
+        from rnnplay.core.data.batching import min_corpus_tokens  # NumPy: only when training
+
+        vocab_size = len(dataset.vocab)
+        config.check_memory(vocab_size)
+        need = min_corpus_tokens(config.batch, config.bptt, config.batching)
+        if len(dataset.train) < need:
+            raise ConfigError(
+                f"the training text of '{dataset.name}' has {len(dataset.train)} tokens, but "
+                f"--batch {config.batch} x --bptt {config.bptt} needs at least {need}: "
+                f"use a longer corpus or lower --batch / --bptt"
+            )
+        if len(dataset.valid) < 2:
+            raise ConfigError(
+                f"the validation text of '{dataset.name}' has {len(dataset.valid)} tokens; "
+                f"it needs at least 2"
+            )
+        return config
+
     def estimate_memory(self, vocab_size: int) -> tuple[int, int]:
         """Estimated bytes (parameters + gradients + optimizer state, activations of one step).
 
@@ -263,6 +294,11 @@ class TrainConfig:
         if free is not None and total > free:
             raise ConfigError(f"{need}, but only {_gib(free)} is available now; {advice}")
 
+
+PROCESS_SETTINGS = frozenset({"out", "resume", "quiet"})
+"""TrainConfig fields that say how one process runs (where it writes, what it resumed,
+whether it talks), not what is trained: never compared between runs, and a
+checkpoint's stored values of these are never used."""
 
 DEFAULT_EPOCHS = 10
 """How long ``rnnplay train`` trains when no limit is given."""

@@ -9,7 +9,6 @@ carried hidden state as extra arrays), so a resumed run continues bit for bit.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ import numpy as np
 
 from rnnplay.core.data.corpus import Dataset
 from rnnplay.core.store.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from rnnplay.core.train.config import ConfigError, TrainConfig
+from rnnplay.core.train.config import PROCESS_SETTINGS, ConfigError, TrainConfig
 from rnnplay.core.train.optim import OPTIMIZERS
 from rnnplay.core.train.probes import weights_finite
 from rnnplay.errors import NumericalError
@@ -28,9 +27,14 @@ if TYPE_CHECKING:
 CHECKPOINT_KIND = "rnnplay-trainer"
 """``meta["kind"]`` of a checkpoint that holds training state (resumable)."""
 
-RESUME_OVERRIDES = frozenset(
-    {"epochs", "max_steps", "max_seconds", "eval_every", "out", "resume", "quiet", "lr", "clip"}
-)
+RESUME_OVERRIDES = PROCESS_SETTINGS | {
+    "epochs",
+    "max_steps",
+    "max_seconds",
+    "eval_every",
+    "lr",
+    "clip",
+}
 """Settings a resumed run may change; everything else must match the checkpoint."""
 
 
@@ -57,7 +61,7 @@ def save(trainer: Trainer, path: str | Path) -> Path:
         "lr": trainer.lr,
         "schedule": trainer.schedule.state_dict(),
         "best_val_loss": trainer.best_val_loss,
-        "train_loss": _savable_loss(trainer.train_loss),
+        "train_loss": trainer.train_loss,  # a figure: the writer represents it
         "batcher": trainer.batcher.state_dict(),
         "rng": trainer.model.rng.bit_generator.state,
         "state_layers": len(state),
@@ -71,15 +75,6 @@ def save(trainer: Trainer, path: str | Path) -> Path:
         meta=meta,
         arrays=arrays,
     )
-
-
-def _savable_loss(loss: float | None) -> float | None:
-    """``loss`` as the schema accepts it (finite, within MAX_LOSS), else None."""
-    from rnnplay.core.limits import MAX_LOSS
-
-    if loss is None or not math.isfinite(loss) or not 0.0 <= loss <= MAX_LOSS:
-        return None
-    return float(loss)
 
 
 def resume(
@@ -158,7 +153,7 @@ def restore(trainer: Trainer, meta: dict[str, Any], arrays: dict[str, np.ndarray
     layers = int(meta["state_layers"])
     if layers:
         state = []
-        expected = (trainer.config.batch, trainer.model.config["hidden"])
+        expected = (trainer.config.batch, trainer.model.config.hidden)
         for k in range(layers):
             entry = {"h": arrays[f"state.{k}.h"]}
             if f"state.{k}.c" in arrays:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from rnnplay.errors import ConfigError
+
 
 class Schedule:
     """Constant learning rate: ``base_lr`` at every step."""
@@ -29,7 +31,12 @@ class Schedule:
         return self.base_lr * self.factor(step)
 
     def set_lr(self, lr: float, step: int) -> None:
-        """Make the learning rate at ``step`` equal ``lr``, keeping the schedule's shape."""
+        """Make the learning rate at ``step`` equal ``lr``, keeping the schedule's shape;
+        ConfigError unless ``lr`` is a positive finite number."""
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)):
+            raise ConfigError(f"learning rate must be a number, got {lr!r}")
+        if not math.isfinite(lr) or lr <= 0:
+            raise ConfigError(f"learning rate must be a positive finite number, got {lr!r}")
         self.base_lr = float(lr) / self.factor(step)
 
     def observe(self, step: int, ppl: float) -> str | None:
@@ -133,7 +140,10 @@ SCHEDULE_CLASSES: dict[str, type[Schedule]] = {
 def make_schedule(
     name: str, base_lr: float, *, warmup_steps: int = 50, total_steps: int | None = None
 ) -> Schedule:
-    """Build the schedule called ``name`` (one of :data:`SCHEDULE_CLASSES`)."""
+    """Build the schedule called ``name`` (one of :data:`SCHEDULE_CLASSES`); a cosine's
+    warm-up is at most a fifth of ``total_steps``."""
+    if total_steps is not None:
+        warmup_steps = min(warmup_steps, max(1, total_steps // 5))
     if name == "cosine":
         return CosineSchedule(base_lr, warmup_steps=warmup_steps, total_steps=total_steps)
     if name not in SCHEDULE_CLASSES:

@@ -21,52 +21,28 @@ from typing import Any
 
 import numpy as np
 
-from rnnplay.core import threads
-from rnnplay.core.data.batching import BATCHERS, Batcher, min_corpus_tokens
+from rnnplay.core.data.batching import BATCHERS, Batcher
 from rnnplay.core.data.corpus import Dataset
 from rnnplay.core.nn.model import RNNLM
-from rnnplay.core.train import persistence, probes
+from rnnplay.core.train import persistence, probes, threads
 from rnnplay.core.train.config import ConfigError, TrainConfig
-from rnnplay.core.train.evaluation import perplexity, sequence_loss
+from rnnplay.core.train.evaluation import default_eval_interval, sequence_loss
 from rnnplay.core.train.events import EvalEvent, Event, LRChangeEvent, StepEvent, StopEvent
 from rnnplay.core.train.optim import OPTIMIZERS, Optimizer, clip_grads
 from rnnplay.core.train.persistence import CHECKPOINT_KIND, RESUME_OVERRIDES
 from rnnplay.core.train.probes import weights_finite
 from rnnplay.core.train.schedule import Schedule, make_schedule
+from rnnplay.core.train.stops import STOP_TEXT, nonfinite_stop
+from rnnplay.core.train.units import to_perplexity
 
 __all__ = ["CHECKPOINT_KIND", "HISTORY_LIMIT", "RESUME_OVERRIDES", "Trainer", "weights_finite"]
 
 HISTORY_LIMIT = 1000
 """How many evaluation records a checkpoint keeps (the metrics summary)."""
 
-EVAL_EVERY_MIN = 100
-"""Steps between validations by default (more on a large validation split)."""
-
-EVAL_SHARE = 0.10
-"""The default cadence keeps validation under about this share of the time."""
-
 TRAIN_LOSS_SMOOTHING = 0.05
 """``train_loss`` follows each step's loss by this fraction (about the last 20 steps):
 one batch's loss jumps too much to describe a checkpoint."""
-
-EVAL_TOKEN_COST = 0.5
-"""What a validated token costs against a trained one (forward only, no backward or
-update; measured 0.3 for the char LSTM and about 0.45 for the word LSTM with a
-10k vocabulary, where the softmax is a larger part of the step)."""
-
-
-def default_eval_interval(valid_tokens: int, tokens_per_step: int) -> int:
-    """Steps between two full validations that keep them under EVAL_SHARE of the time.
-
-    A validation costs about ``EVAL_TOKEN_COST * valid_tokens`` trained tokens'
-    worth; k steps train ``k * tokens_per_step``. The share is at most
-    EVAL_SHARE when ``k >= (1 - s) / s * cost * valid / per_step``. Sizes only,
-    no clocks: the cadence, and with it a plateau schedule, is the same on
-    every machine and after a resume.
-    """
-    factor = (1 - EVAL_SHARE) / EVAL_SHARE * EVAL_TOKEN_COST
-    return max(EVAL_EVERY_MIN, math.ceil(factor * valid_tokens / max(1, tokens_per_step)))
-
 
 _QUIET_FLOATS = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
 
@@ -90,35 +66,15 @@ class Trainer:
         model: RNNLM | None = None,
         optimizer: Optimizer | None = None,
     ) -> None:
-        config.validate()  # free when the front door validated it already
-        if config.level is None:
-            config = config.replace(level=dataset.vocab.level)
-        elif config.level != dataset.vocab.level:
-            raise ConfigError(
-                f"the config asks for --level {config.level} but the corpus was read at "
-                f"{dataset.vocab.level} level"
-            )
+        config = config.fitted_to(dataset)
         vocab_size = len(dataset.vocab)
-        config.check_memory(vocab_size)
-        need = min_corpus_tokens(config.batch, config.bptt, config.batching)
-        if len(dataset.train) < need:
-            raise ConfigError(
-                f"the training text of '{dataset.name}' has {len(dataset.train)} tokens, but "
-                f"--batch {config.batch} x --bptt {config.bptt} needs at least {need}: "
-                f"use a longer corpus or lower --batch / --bptt"
-            )
-        if len(dataset.valid) < 2:
-            raise ConfigError(
-                f"the validation text of '{dataset.name}' has {len(dataset.valid)} tokens; "
-                f"it needs at least 2"
-            )
         self.config = config
         self.dataset = dataset
         if model is None:
             model = RNNLM.from_config(config.model_config(vocab_size), seed=config.seed)
-        elif model.config["vocab_size"] != vocab_size:
+        elif model.config.vocab_size != vocab_size:
             raise ConfigError(
-                f"the model has {model.config['vocab_size']} tokens in its vocabulary, "
+                f"the model has {model.config.vocab_size} tokens in its vocabulary, "
                 f"the corpus {vocab_size}"
             )
         self.model = model
@@ -133,7 +89,7 @@ class Trainer:
         self.schedule: Schedule = make_schedule(
             config.schedule,
             config.lr,
-            warmup_steps=self._warmup_steps(),
+            warmup_steps=config.warmup_steps,
             total_steps=self.planned_steps(),
         )
         self.step_count = 0
@@ -167,11 +123,7 @@ class Trainer:
     @lr.setter
     def lr(self, value: float) -> None:
         """Change the learning rate now; the schedule continues from the new value."""
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"learning rate must be a number, got {value!r}")
-        if not math.isfinite(value) or value <= 0:
-            raise ConfigError(f"learning rate must be a positive finite number, got {value!r}")
-        self.schedule.set_lr(float(value), self.step_count)
+        self.schedule.set_lr(value, self.step_count)
 
     @property
     def eval_interval(self) -> int:
@@ -190,13 +142,6 @@ class Trainer:
             limits.append(math.ceil(self.config.epochs * self.batcher.steps_per_epoch))
         return min(limits) if limits else None
 
-    def _warmup_steps(self) -> int:
-        planned = self.planned_steps()
-        warmup = self.config.warmup_steps
-        if planned is not None:
-            warmup = min(warmup, max(1, planned // 5))
-        return warmup
-
     # -- one step ---------------------------------------------------------------
     def step(self) -> StepEvent:
         """Train on one batch: forward, backward, clip, update.
@@ -206,8 +151,9 @@ class Trainer:
 
         When the loss or the gradient norm is not finite, nothing changes
         (weights, optimizer, carried state, batcher and RNG are as before
-        the step) and the event carries the bad value; :meth:`nonfinite_stop`
-        turns it into a StopEvent. The CLI and ``run()`` stop there.
+        the step) and the event carries the bad value;
+        :func:`~rnnplay.core.train.stops.nonfinite_stop` turns it into a StopEvent.
+        The CLI and ``run()`` stop there.
         """
         threads.tick()  # resize the BLAS pool if the machine got busier or quieter
         start = time.perf_counter()
@@ -288,36 +234,6 @@ class Trainer:
         per_epoch = self.batcher.steps_per_epoch
         return self.step_count > 0 and self.step_count % per_epoch == 0
 
-    @staticmethod
-    def nonfinite_stop(event: StepEvent) -> StopEvent | None:
-        """A StopEvent explaining a non-finite step, or None when the step was fine."""
-        if math.isfinite(event.loss) and math.isfinite(event.grad_norm):
-            if event.weights_finite:
-                return None
-            return StopEvent(
-                step=event.step,
-                reason="nonfinite",
-                message=(
-                    f"the weights became infinite or NaN in the update of step {event.step} "
-                    f"with learning rate {event.lr:.3g}; training stopped and these weights "
-                    f"are not saved: try a lower learning rate (e.g. {event.lr / 10:.3g})"
-                ),
-            )
-        what = (
-            f"the loss became {event.loss}"
-            if not math.isfinite(event.loss)
-            else f"the gradient norm became {event.grad_norm}"
-        )
-        return StopEvent(
-            step=event.step,
-            reason="nonfinite",
-            message=(
-                f"{what} at step {event.step} with learning rate {event.lr:.3g}; training "
-                f"stopped before that step changed the weights: try a lower learning rate "
-                f"(e.g. {event.lr / 10:.3g})"
-            ),
-        )
-
     # -- evaluation ---------------------------------------------------------------
     def evaluate(self, split: str = "valid") -> EvalEvent:
         """Loss and perplexity over the whole ``"valid"`` or ``"test"`` split.
@@ -343,7 +259,7 @@ class Trainer:
             epoch=self.epoch,
             tokens=self.tokens_seen,
             loss=loss,
-            ppl=perplexity(loss),
+            ppl=to_perplexity(loss),
             lr=self.last_step_lr,
             elapsed_s=self.elapsed_s,
             kind="eval" if split == "valid" else "test",
@@ -442,10 +358,10 @@ class Trainer:
                     if stop is not None:
                         yield stop
                         return
-                yield StopEvent(step=self.step_count, reason=reason, message=_STOP_TEXT[reason])
+                yield StopEvent(step=self.step_count, reason=reason, message=STOP_TEXT[reason])
                 return
             event = self.step()
-            stop = self.nonfinite_stop(event)
+            stop = nonfinite_stop(event)
             if stop is not None:
                 yield stop
                 return
@@ -478,11 +394,3 @@ class Trainer:
         """Rebuild the Trainer saved at ``path`` and continue where it stopped
         (:func:`rnnplay.core.train.persistence.resume`)."""
         return persistence.resume(cls, path, dataset, overrides)
-
-
-_STOP_TEXT = {
-    "cancelled": "stopped on request",
-    "steps": "reached the step limit",
-    "epochs": "reached the epoch limit",
-    "seconds": "reached the time limit",
-}

@@ -4,7 +4,7 @@ Pick the contenders (rnn, lstm, gru with the playground's settings by
 default; any cell also at a second hidden size, so a fourth contender can be
 a bigger or smaller LSTM: :func:`other_hidden`), then
 space trains them in rotation in one thread worker
-(:class:`~rnnplay.tui.race_session.RaceSession`), n runs one round (every
+(:class:`~rnnplay.tui.race_worker.RaceWorker`), n runs one round (every
 contender one step), u switches the loss unit, escape goes back (the race
 ends, its run folders are closed), q quits (promptly: the worker stops
 after its round). The loss chart overlays every contender's training and
@@ -26,14 +26,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, SelectionList, Static
 from textual.worker import get_current_worker
 
-from rnnplay.core.contenders import MAX_CONTENDERS, MIN_CONTENDERS
 from rnnplay.core.data.stats import reference_lines
-from rnnplay.core.race import RaceResult
+from rnnplay.core.race.contenders import MAX_CONTENDERS, MIN_CONTENDERS
+from rnnplay.core.race.events import RaceResult
 from rnnplay.core.train.config import TrainConfig
 from rnnplay.core.train.units import convert, format_loss, unit_label
 from rnnplay.errors import RnnplayError, one_line
 from rnnplay.tui.keys import COMPARE_KEYS, screen_bindings
-from rnnplay.tui.race_session import RaceProgress, RaceSession
+from rnnplay.tui.race_worker import RaceProgress, RaceWorker
 from rnnplay.tui.widgets.overlay_chart import PALETTE, OverlayChart, Series
 
 if TYPE_CHECKING:
@@ -48,6 +48,8 @@ class CompareScreen(Screen[None]):
     """Race contenders made from the playground's current settings."""
 
     BINDINGS: ClassVar[list[BindingType]] = screen_bindings(COMPARE_KEYS)
+    OWN_KEYS: ClassVar[bool] = True
+    """The main view's keys wait while this screen is shown (keys.works_over)."""
     DEFAULT_CSS = """
     CompareScreen { layout: vertical; }
     CompareScreen #pick { height: auto; max-height: 8; border: round $border; }
@@ -61,7 +63,7 @@ class CompareScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.session: RaceSession | None = None
+        self.session: RaceWorker | None = None
         self.names: list[str] = []
         self.train: list[list[tuple[int, float]]] = []
         self.evals: list[list[tuple[int, float]]] = []
@@ -117,7 +119,7 @@ class CompareScreen(Screen[None]):
         base = app.session.config
         configs = [contender_config(base, value) for value in cells]
         try:
-            self.session = RaceSession(configs, runs_dir=app.place.runs_dir, post=self.post_message)
+            self.session = RaceWorker(configs, runs_dir=app.place.runs_dir, post=self.post_message)
         except (RnnplayError, OSError, ValueError) as error:
             app.notify(one_line(error), title="race", severity="error")
             return False
@@ -287,7 +289,7 @@ def contender_config(base: TrainConfig, value: str) -> TrainConfig:
     return base.replace(cell=cell, hidden=size)
 
 
-def _race_body(session: RaceSession, rounds: int | None) -> None:
+def _race_body(session: RaceWorker, rounds: int | None) -> None:
     worker = get_current_worker()
     session.run_loop(lambda: worker.is_cancelled, rounds=rounds)
 

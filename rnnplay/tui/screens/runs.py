@@ -20,8 +20,8 @@ from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
+from rnnplay.core.runs.listing import run_rows
 from rnnplay.core.train.units import convert, format_loss, unit_label
-from rnnplay.runs_cli import run_rows
 from rnnplay.tui.keys import RUNS_KEYS, screen_bindings
 from rnnplay.tui.widgets.overlay_chart import PALETTE, OverlayChart, Series
 
@@ -55,6 +55,8 @@ class RunsScreen(Screen[None]):
     """The run folders under the app's runs_dir."""
 
     BINDINGS: ClassVar[list[BindingType]] = screen_bindings(RUNS_KEYS)
+    OWN_KEYS: ClassVar[bool] = True
+    """The main view's keys wait while this screen is shown (keys.works_over)."""
     DEFAULT_CSS = """
     RunsScreen { layout: vertical; }
     RunsScreen #runs-table { height: 1fr; min-height: 5; }

@@ -81,6 +81,26 @@ def _pin_scipy_blas() -> None:
             _scipy_blas.append(lib)
 
 
+_numpy_blas: list[Any] = []
+
+
+def _numpy_blas_threads() -> int:
+    """NumPy's BLAS thread count now (set by rnnplay.core.train.threads' governor,
+    which nn may not import: it sits above nn), read through threadpoolctl."""
+    if not _numpy_blas:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            return 1
+        libs = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
+        owned = [lib for lib in libs if "numpy" in lib.filepath]
+        chosen = owned or [lib for lib in libs if lib not in _scipy_blas]
+        if not chosen:
+            return 1
+        _numpy_blas.append(chosen[0])
+    return max(1, int(_numpy_blas[0].get_num_threads()))
+
+
 def kernels() -> ModuleType | None:
     """The compiled kernels, or None (numba or SciPy missing, or switched off)."""
     if not _wanted():
@@ -102,9 +122,7 @@ def slices(N: int, k: int | None = None) -> list[tuple[int, int]]:
     """Row ranges of the batch: ``k`` of them, by default one per BLAS thread
     NumPy is set to (the count the thread governor chose), at most N."""
     if k is None:
-        from rnnplay.core import threads
-
-        k = threads.blas_threads() or 1
+        k = _numpy_blas_threads()
     k = max(1, min(N, k))
     bounds = [N * j // k for j in range(k + 1)]
     return [(bounds[j], bounds[j + 1]) for j in range(k)]

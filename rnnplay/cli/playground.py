@@ -1,0 +1,52 @@
+"""The bare ``rnnplay`` command: its flags, and the playground opened with them.
+
+The flags are validated here first, so a bad one ends with one line and exit 2
+before the screen changes; the playground gets a typed
+:class:`~rnnplay.core.runs.options.PlaygroundOptions`, as a served tab does.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rnnplay.cli.flags import (
+    RUNS_DIR_HELP,
+    add_train_flags,
+    config_from_args,
+    given_settings,
+    install_threads,
+)
+
+
+def add_flags(parser: argparse.ArgumentParser) -> None:
+    """The playground's own flags and every training flag, on the base parser."""
+    parser.add_argument(
+        "--checkpoint", metavar="PATH", default=None, help="open a saved model in the playground"
+    )
+    parser.add_argument(
+        "--runs-dir", metavar="DIR", type=Path, default=Path("runs"), help=RUNS_DIR_HELP
+    )
+    add_train_flags(parser, tui=True)
+    parser.set_defaults(handler=run)
+
+
+def options_from_args(args: argparse.Namespace):  # -> PlaygroundOptions (lazy import)
+    """The typed session the flags describe (a validated config, what was typed)."""
+    from rnnplay.core.runs.options import PlaygroundOptions
+
+    return PlaygroundOptions(
+        config=config_from_args(args),
+        given=tuple(sorted(given_settings(args))),
+        checkpoint=getattr(args, "checkpoint", None),
+        runs_dir=str(getattr(args, "runs_dir", None) or "runs"),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the playground; returns its exit code."""
+    options = options_from_args(args)
+    install_threads(args, ui=True)
+    from rnnplay.tui.app import run_app
+
+    return int(run_app(options) or 0)
