@@ -134,7 +134,7 @@ def loop_kind(cell: str) -> str:
     ``fast`` extra) or the NumPy reference (``RNNPLAY_KERNELS=numpy``, or no numba)."""
     from rnnplay.core.nn import fused
 
-    compiled_cells = {"lstm"}
+    compiled_cells = {"lstm", "gru"}
     return "numba" if cell in compiled_cells and fused.kernels() is not None else "numpy"
 
 

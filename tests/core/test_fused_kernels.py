@@ -1,4 +1,4 @@
-"""The compiled LSTM loop (rnnplay.core.nn.fused, the ``fast`` extra) against the
+"""The compiled LSTM and GRU loops (rnnplay.core.nn.fused, the ``fast`` extra) against the
 NumPy reference: the same numbers within float32 rounding, exact-enough gradients
 in float64, for every way the batch is sliced over threads. Skipped without numba."""
 
@@ -140,8 +140,8 @@ def test_lstm_gradients_in_float64_on_both_paths(enabled, slices, monkeypatch) -
     fused.use(None)
 
 
-def model_step(V: int, layers: int, dropout: float) -> list[np.ndarray]:
-    model = RNNLM(V, 6, 8, cell="lstm", layers=layers, dropout=dropout, seed=3, dtype="float32")
+def model_step(V: int, layers: int, dropout: float, cell: str) -> list[np.ndarray]:
+    model = RNNLM(V, 6, 8, cell=cell, layers=layers, dropout=dropout, seed=3, dtype="float32")
     rng = np.random.default_rng(5)
     out = []
     for _ in range(2):
@@ -153,13 +153,14 @@ def model_step(V: int, layers: int, dropout: float) -> list[np.ndarray]:
     return out
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
 @pytest.mark.parametrize(
     ("V", "layers", "dropout"),
     [(5, 1, 0.0), (5, 2, 0.0), (50, 1, 0.0), (5, 2, 0.3)],
     ids=["char-lookup", "two-layers", "word", "dropout"],
 )
-def test_model_step_is_the_same_on_both_paths(V, layers, dropout) -> None:
-    reference, compiled = both_paths(lambda: model_step(V, layers, dropout))
+def test_model_step_is_the_same_on_both_paths(V, layers, dropout, cell) -> None:
+    reference, compiled = both_paths(lambda: model_step(V, layers, dropout, cell))
     for k, (a, b) in enumerate(zip(reference, compiled, strict=True)):
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=2e-6, err_msg=f"output {k}")
 
@@ -210,3 +211,78 @@ def test_states_for_inspection_are_the_same_on_both_paths() -> None:
     for name in reference:
         assert reference[name].shape == (3, 5, 2)
         np.testing.assert_allclose(compiled[name], reference[name], rtol=1e-5, atol=1e-6)
+
+
+# -- the GRU ------------------------------------------------------------------------
+
+
+def gru_run(dtype, mode: str, N: int = 5, T: int = 7, D: int = 6, H: int = 8, V: int = 9):
+    """Two stateful forward/backward calls of one TimeGRU; everything they produce."""
+    from rnnplay.core.nn.gru import TimeGRU
+
+    rng = np.random.default_rng(6)
+    Wx = (rng.standard_normal((D, 3 * H)) * 0.5).astype(dtype)
+    Wh = (rng.standard_normal((H, 3 * H)) * 0.5).astype(dtype)
+    b = (rng.standard_normal(3 * H) * 0.1).astype(dtype)
+    layer = TimeGRU(Wx, Wh, b, stateful=True)
+    layer.record_grad_flow = True
+    table = (rng.standard_normal((V, D)).astype(dtype) @ Wx) + b
+    out = []
+    for _ in range(2):
+        ids = rng.integers(0, V, (T, N))
+        xs = rng.standard_normal((N, T, D)).astype(dtype)
+        dhs = rng.standard_normal((N, T, H)).astype(dtype)
+        if mode == "lookup":
+            out.append(np.array(layer.forward_lookup(table, ids)))
+        else:
+            out.append(np.array(layer.forward(xs)))
+        out += [np.array(v) for v in layer.states().values()]
+        if mode == "inputs":
+            out.append(np.array(layer.backward(dhs)))
+        else:
+            out.append(np.array(layer.backward_projected(dhs)))
+        out += [g.copy() for g in layer.grads] + [layer.h, layer.dh, layer.grad_flow]
+    return out
+
+
+@pytest.mark.parametrize("slices", [1, 2])
+@pytest.mark.parametrize("mode", ["lookup", "inputs"])
+def test_compiled_gru_gives_the_numpy_numbers_in_float32(mode, slices, monkeypatch) -> None:
+    monkeypatch.setattr(fused, "slices", lambda N, k=None: fused_slices(N, slices))
+    reference, compiled = both_paths(lambda: gru_run(np.float32, mode))
+    for k, (a, b) in enumerate(zip(reference, compiled, strict=True)):
+        assert a.shape == b.shape, k
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=2e-5, err_msg=f"output {k}")
+
+
+@pytest.mark.parametrize("enabled", [False, True], ids=["numpy", "compiled"])
+def test_gru_gradients_in_float64_on_both_paths(enabled, monkeypatch) -> None:
+    from rnnplay.core.nn.gru import TimeGRU
+
+    monkeypatch.setattr(fused, "slices", lambda N, k=None: fused_slices(N, 2))
+    monkeypatch.setattr(fused, "_wanted", lambda: enabled)
+    rng = np.random.default_rng(7)
+    N, T, D, H = 3, 4, 3, 5
+    layer = TimeGRU(
+        rng.standard_normal((D, 3 * H)) * 0.5,
+        rng.standard_normal((H, 3 * H)) * 0.5,
+        rng.standard_normal(3 * H) * 0.1,
+        stateful=True,
+    )
+    xs = rng.standard_normal((N, T, D))
+    h0 = rng.standard_normal((N, H)) * 0.5
+    weights = rng.standard_normal((N, T, H))
+
+    def objective() -> float:
+        layer.set_state(h0.copy())
+        return float(np.sum(layer.forward(xs) * weights))
+
+    objective()
+    assert layer._ran_fused() == enabled
+    dxs = layer.backward(weights.copy())
+    analytic = [g.copy() for g in layer.grads]
+    dh0 = layer.dh.copy()
+    for name, g, p in zip(("Wx", "Wh", "b"), analytic, layer.params, strict=True):
+        assert_gradient(f"TimeGRU.{name}", g, objective, p)
+    assert_gradient("TimeGRU xs", dxs, objective, xs)
+    assert_gradient("TimeGRU initial h", dh0, objective, h0)

@@ -57,13 +57,18 @@ def _load() -> ModuleType | None:
         try:
             import scipy.linalg.cython_blas  # noqa: F401  (numba's np.dot needs it)
 
-            from rnnplay.core.nn.fused import lstm_kernels
+            from rnnplay.core.nn.fused import gru_kernels, lstm_kernels
         except ImportError as error:  # the extra is not installed
             _state["why"] = str(error)
             return None
         _pin_scipy_blas()
-        _state["module"] = lstm_kernels
-        return lstm_kernels
+        module = ModuleType("rnnplay_fused_kernels", "the LSTM and GRU kernels together")
+        for source in (lstm_kernels, gru_kernels):
+            for name in dir(source):
+                if name.startswith(("lstm_", "gru_", "tanh_")):
+                    setattr(module, name, getattr(source, name))
+        _state["module"] = module
+        return module
 
 
 def _pin_scipy_blas() -> None:

@@ -68,8 +68,11 @@ def forward(
     return hs
 
 
-def _buffers(layer, N: int, T: int, H: int, dtype: np.dtype) -> tuple[np.ndarray, ...]:
-    """The gate, hidden and cell buffers of the last call of the same shape, or new ones.
+def _buffers(
+    layer, N: int, T: int, H: int, dtype: np.dtype, gates: int = 4, others: int = 3
+) -> tuple[np.ndarray, ...]:
+    """The gate buffer (N, T, gates*H) and ``others`` (N, T, H) buffers of the
+    layer's last call of the same shape, or new ones.
 
     Fresh arrays cost more than the loop's arithmetic here: 14 MB a char LSTM
     step, first touched page by page (~3500 page faults, several ms). So the
@@ -78,12 +81,12 @@ def _buffers(layer, N: int, T: int, H: int, dtype: np.dtype) -> tuple[np.ndarray
     """
     # id(layer) in the key: a shallow copy of the layer (the Sampler's twin, which
     # may run in another thread) must not write into the original's buffers.
-    key = (id(layer), N, T, H, np.dtype(dtype))
+    key = (id(layer), N, T, H, gates, others, np.dtype(dtype))
     cached = getattr(layer, "_fused_buffers", None)
     if cached is not None and cached[0] == key:
         return cached[1]
-    gates = np.empty((N, T, 4 * H), dtype=dtype)
-    arrays = (gates, *(np.empty((N, T, H), dtype=dtype) for _ in range(3)))
+    first = np.empty((N, T, gates * H), dtype=dtype)
+    arrays = (first, *(np.empty((N, T, H), dtype=dtype) for _ in range(others)))
     layer._fused_buffers = (key, arrays)
     return arrays
 
