@@ -5,6 +5,10 @@ Imported only through :mod:`rnnplay.core.nn.fused`. Same scheme as
 W^T h^T orientation, rational tanh from there): gate layout [z | r | c],
 ``h_next = h + z * (c - h)`` with ``c = tanh(x Wx_c + (r * h) Wh_c + b_c)``,
 so each step has two products, the second waiting for the reset gate.
+
+numba's cache checks only this file's time stamp: after editing the helpers
+imported from lstm_kernels (tanh, transposes), touch this file too (or clear
+``__pycache__``), or the GRU runs the old compiled helpers.
 """
 
 from __future__ import annotations
