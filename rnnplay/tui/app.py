@@ -23,7 +23,6 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.events import Resize
 from textual.widgets import Input, Label, Select, Tab, Tabs
 
-from rnnplay.core.data.stats import reference_lines
 from rnnplay.core.runs.opening import Run
 from rnnplay.core.runs.options import PlaygroundOptions
 from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
@@ -47,6 +46,7 @@ from rnnplay.tui.messages import (
     TrainingStopped,
 )
 from rnnplay.tui.no_color import use_tolerant_filters
+from rnnplay.tui.references import ReferenceLines
 from rnnplay.tui.run_place import RunPlace
 from rnnplay.tui.sample_passes import SamplePasses
 from rnnplay.tui.sampling import SampleSettings
@@ -105,10 +105,12 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         sample_tokens: int | None = None,
         auto_sample: bool = True,
         start_sample: bool = False,
+        ngram_orders: tuple[int, ...] = (2, 3, 4, 5),
     ) -> None:
         """``run`` is the front door's run of ``trainer`` (made here when not given);
         ``checkpoint_dir`` is the older name of ``runs_dir``; ``start_sample``
-        samples once at start (an opened checkpoint shows what it writes)."""
+        samples once at start (an opened checkpoint shows what it writes);
+        ``ngram_orders``: the n-gram reference lines drawn on the loss chart."""
         super().__init__()
         use_tolerant_filters(self)  # NO_COLOR=1 (rnnplay/tui/no_color.py)
         self.sample_settings = SampleSettings(temperature, top_k)
@@ -118,6 +120,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self.place = RunPlace(runs_dir or checkpoint_dir or "runs", confine=confine_paths, run=run)
         if run is None:
             self.place.attach(trainer)
+        self.references = ReferenceLines(self, orders=ngram_orders, confine=confine_paths)
         self._initial_prime = prime
         self._start_sample = start_sample
         self.session = TrainingSession(trainer, self.post_message)
@@ -270,10 +273,9 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
 
     def show_history(self) -> None:
         """A resumed session's past validation results, on the loss chart, with the
-        session's reference lines (uniform baseline, unigram entropy)."""
+        session's reference lines (uniform, unigram; the n-grams once fitted)."""
         chart = self.query_one(LossChart)
-        dataset = self.session.trainer.dataset
-        chart.set_references((line.label, line.nats) for line in reference_lines(dataset))
+        self.references.show(self.session.trainer.dataset, chart.set_references)
         evals = self.session.past_evals()
         if evals:
             chart.set_data([], evals)

@@ -54,6 +54,9 @@ ACTIONS: tuple[KeyAction, ...] = (
               "n", footer="Step"),
     KeyAction("new_sample", "g", "New sample", "sample again from the prime", "g",
               footer="Sample"),
+    KeyAction("inspect", "i", "Inspect", "ask the model why: its odds, blame and units at a "
+              "cursor (opens on the sample's newest token; or click a sampled token)", "i",
+              footer="Inspect"),
     KeyAction("focus_prime", "p", "Edit the prime", "type the text samples start from; "
               "Enter samples", "p", footer="Prime"),
     KeyAction("save", "s", "Save checkpoint", "write the session into its run folder", "s",
@@ -187,6 +190,8 @@ class ScreenKey:
     what: str
     """A few words for the help screen's line about the screen."""
     priority: bool = False
+    show: bool = True
+    """False keeps it out of the footer (the other half of a pair shown once)."""
 
 
 COMPARE_KEYS: tuple[ScreenKey, ...] = (
@@ -207,9 +212,24 @@ RUNS_KEYS: tuple[ScreenKey, ...] = (
 )
 """The Runs screen's own keys (``b``)."""
 
+INSPECT_KEYS: tuple[ScreenKey, ...] = (
+    ScreenKey("left", "cursor(-1)", "Move", "←/→", "move the cursor (click a token too)"),
+    ScreenKey("right", "cursor(1)", "Move", "→", "", show=False),
+    ScreenKey("escape", "leave", "Back", "esc", "back"),
+    ScreenKey("t", "next_source", "Text", "t", "switches the text (sample, validation, typed)"),
+    ScreenKey("slash", "search", "Search", "/", "searches units (feature or regex)"),
+    ScreenKey("f", "toggle_live", "Live/frozen", "f", "follows training or freezes"),
+    ScreenKey("l", "next_layer", "Layer", "l", "next layer"),
+    ScreenKey("c", "toggle_colour", "Colour", "c", "colours by blame or by the picked unit"),
+    ScreenKey("space", "toggle_training", "Train", "space", "trains or pauses"),
+    ScreenKey("q", "quit_all", "Quit", "q", "quit"),
+)
+"""The Inspect view's own keys (``i``)."""
+
 SCREEN_HELP: tuple[tuple[str, str, tuple[ScreenKey, ...]], ...] = (
     ("in m", "Compare view", COMPARE_KEYS),
     ("in b", "Runs screen", RUNS_KEYS),
+    ("in i", "Inspect view", INSPECT_KEYS),
 )
 """The help screen's line per screen: (key column, screen name, its keys)."""
 
@@ -217,7 +237,7 @@ SCREEN_HELP: tuple[tuple[str, str, tuple[ScreenKey, ...]], ...] = (
 def screen_bindings(screen_keys: tuple[ScreenKey, ...]) -> list[Binding]:
     """A screen's BINDINGS from its key table (so its footer and the help agree)."""
     return [
-        Binding(k.keys, k.action, k.footer, key_display=k.display, priority=k.priority)
+        Binding(k.keys, k.action, k.footer, key_display=k.display, priority=k.priority, show=k.show)
         for k in screen_keys
     ]
 
@@ -225,6 +245,9 @@ def screen_bindings(screen_keys: tuple[ScreenKey, ...]) -> list[Binding]:
 def screen_help_rows() -> list[tuple[str, str]]:
     """One (keys, what) line per screen: "in m", "Compare view: space races / pauses, ..."."""
     return [
-        (column, f"{name}: " + ", ".join(f"{k.display} {k.what}" for k in screen_keys))
+        (
+            column,
+            f"{name}: " + ", ".join(f"{k.display} {k.what}" for k in screen_keys if k.what),
+        )
         for column, name, screen_keys in SCREEN_HELP
     ]

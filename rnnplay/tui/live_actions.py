@@ -1,5 +1,7 @@
 """The keys that change things live: learning rate, temperature, samples, the heatmap's unit.
 
+Also the way from a sample to the Inspect view (``i``, or a click on a token).
+
 None of these stops training or replaces the session: the learning rate
 changes between two steps, the sampling settings apply to the running
 sample, and the rest only change what the panels show. A mixin of
@@ -15,6 +17,7 @@ from textual.widgets import Input
 from rnnplay.tui.bounds import lr_in_bounds, next_temperature
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens, WeightsSnapshot
+from rnnplay.tui.screens.inspect import InspectScreen
 from rnnplay.tui.widgets.controls import Controls
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
 from rnnplay.tui.widgets.sample_view import SampleView
@@ -111,6 +114,17 @@ class LiveActions:
         mode = view.toggle_mode()
         what = "probability" if mode == "probability" else f"hidden unit {view.unit}"
         self.notify(f"sample coloured by {what}", timeout=1.5)
+
+    def action_inspect(self: RnnPlayApp, token: int | None = None) -> None:
+        """i: the Inspect view, explaining the sample's ``token``-th generated token
+        (default: its newest), or on validation text when there is no sample yet."""
+        if self.screen is self.screen_stack[0]:
+            has_sample = self.query_one(SampleView).token_count > 0
+            self.push_screen(InspectScreen("sample" if has_sample else "validation", token))
+
+    def on_sample_view_token_picked(self: RnnPlayApp, message: SampleView.TokenPicked) -> None:
+        """A click on a sampled token opens the inspector where it was predicted."""
+        self.action_inspect(message.index)
 
     def action_toggle_sort(self: RnnPlayApp) -> None:
         """v: order the heatmap's units by their variance over the sample, or by index."""

@@ -125,6 +125,7 @@ class CompareScreen(Screen[None]):
             return False
         dataset = self.session.race.contenders[0].trainer.dataset
         self.show_contenders(self.session.names, reference_lines(dataset))
+        app.references.show(dataset, self._set_references, chart="compare")
         self.results = self.session.results()
         self._dirty = True
         return True
@@ -142,6 +143,11 @@ class CompareScreen(Screen[None]):
             box = Static("", classes="race-sample", id=f"sample-{index}")
             box.border_title = f"[{PALETTE[index]}]{name}[/]"
             samples.mount(box)
+
+    def _set_references(self, lines: list[tuple[str, float]]) -> None:
+        """The reference lines (uniform, unigram; the n-grams once fitted)."""
+        self.references = list(lines)
+        self._dirty = True
 
     def show_samples(self, samples: dict[int, str]) -> None:
         for index, text in samples.items():

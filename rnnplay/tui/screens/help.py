@@ -31,7 +31,8 @@ PANELS: list[tuple[str, str]] = [
     (
         "Loss",
         "Training loss (smoothed) and validation loss, in nats per token, against tokens seen. "
-        "Both falling: learning. Validation rising while training falls: overfitting.",
+        "Both falling: learning. Validation rising while training falls: overfitting. "
+        "Dashed: uniform, unigram and 2- to 5-gram models of the training text.",
     ),
     (
         "Status",
