@@ -286,3 +286,21 @@ def test_gru_gradients_in_float64_on_both_paths(enabled, monkeypatch) -> None:
         assert_gradient(f"TimeGRU.{name}", g, objective, p)
     assert_gradient("TimeGRU xs", dxs, objective, xs)
     assert_gradient("TimeGRU initial h", dh0, objective, h0)
+
+
+def test_sliced_calls_run_each_slice_once_leave_no_thread_and_raise_errors() -> None:
+    import threading
+
+    before = set(threading.enumerate())
+    seen: list[int] = []
+    fused.run_sliced(seen.append, [(1,), (2,), (3,)])
+    assert sorted(seen) == [1, 2, 3]
+    assert set(threading.enumerate()) <= before
+
+    def kernel(k: int) -> None:
+        if k == 2:
+            raise ValueError("slice 2 failed")
+
+    with pytest.raises(ValueError, match="slice 2"):
+        fused.run_sliced(kernel, [(1,), (2,)])
+    assert set(threading.enumerate()) <= before
