@@ -3,7 +3,7 @@
 torch is an optional extra (``bench``) and never a runtime dependency, so
 everything here imports it lazily; :func:`available` says whether it can be
 used. The model mirrors :class:`rnnplay.core.RNNLM` layer for layer:
-``nn.Embedding -> nn.LSTM / nn.RNN(tanh), batch_first -> nn.Linear``, trained
+``nn.Embedding -> nn.LSTM / nn.GRU / nn.RNN(tanh), batch_first -> nn.Linear``, trained
 with ``CrossEntropyLoss``, ``clip_grad_norm_`` and ``torch.optim.Adam``. The
 hidden state is carried across steps (detached), as rnnplay's stateful
 layers do.
@@ -58,6 +58,8 @@ def _build(cell: str, V: int, D: int, H: int, seed: int) -> Any:
                 self.rnn = nn.LSTM(D, H, batch_first=True)
             elif cell == "rnn":
                 self.rnn = nn.RNN(D, H, nonlinearity="tanh", batch_first=True)
+            elif cell == "gru":  # reset gate after the recurrent product (rnnplay's: before)
+                self.rnn = nn.GRU(D, H, batch_first=True)
             else:
                 raise ValueError(f"torch peer: unsupported cell {cell!r}")
             self.affine = nn.Linear(H, V)

@@ -16,6 +16,12 @@ least disturbed one when other processes compete for the cores. Run it as
 (see benchmarks/README.md)::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/train_speed.py
+
+``loop`` says whether rnnplay ran the compiled time loop (numba, the ``fast``
+extra) or the NumPy one; ``--numpy-loop`` also times the NumPy loop in the
+same run (``numpy_loop_tokens_per_s``, ``numpy_loop_ratio``), the "before"
+of issue 21. The char GRU is timed against ``nn.GRU``, whose reset gate acts
+after the recurrent product (rnnplay's, the book's, before it).
 """
 
 from __future__ import annotations
@@ -56,14 +62,14 @@ class BenchConfig:
     H: int
     N: int
     T: int
-    book: float  # the book's NumPy code on this machine, 2 threads (issue 2)
-    torch_reference: float  # PyTorch 2.13 as measured when the issues were filed
+    book: float | None  # the book's NumPy code on this machine, 2 threads (issue 2)
+    torch_reference: float | None  # PyTorch 2.13 as measured when the issues were filed
     issue2_factor: float  # the issue-2 bar is this many times the book's figure
-    issue5_ratio: float  # the issue-5 target for rnnplay / torch
+    issue5_ratio: float  # the target for rnnplay / torch (issues 5 and 21)
 
     @property
     def gates(self) -> int:
-        return 4 if self.cell == "lstm" else 1
+        return {"lstm": 4, "gru": 3}.get(self.cell, 1)
 
     def matmul_flops_per_step(self) -> int:
         """Multiply-add FLOPs (2 per MAC) of every matmul in forward + backward.
@@ -85,6 +91,11 @@ CONFIGS: dict[str, BenchConfig] = {
         BenchConfig("char_lstm", "lstm", 65, 64, 256, 32, 64, 49.1e3, 138.5e3, 2.0, 1.0),
         BenchConfig("char_rnn", "rnn", 65, 64, 256, 32, 64, 147.7e3, 153.8e3, 1.0, 1.5),
         BenchConfig("word_lstm", "lstm", 10000, 100, 100, 20, 35, 10.4e3, 16.0e3, 2.0, 1.0),
+        # The book's GRU applies the reset gate before the recurrent product,
+        # tanh(x Wx_c + (r * h) Wh_c), so each step has two products one after the
+        # other; PyTorch's nn.GRU applies it after, tanh(x W_in + r * (h W_hn + b_hn)),
+        # so its three gates share one product per step. Issue 21: keep >= 1.5x.
+        BenchConfig("char_gru", "gru", 65, 64, 256, 32, 64, None, None, 2.0, 1.5),
     )
 }
 
@@ -116,6 +127,15 @@ def blas_info() -> dict[str, Any]:
         for p in blas
     ]
     return info
+
+
+def loop_kind(cell: str) -> str:
+    """Which time loop rnnplay runs for ``cell``: the compiled one (numba, the
+    ``fast`` extra) or the NumPy reference (``RNNPLAY_KERNELS=numpy``, or no numba)."""
+    from rnnplay.core.nn import fused
+
+    compiled_cells = {"lstm", "gru"}
+    return "numba" if cell in compiled_cells and fused.kernels() is not None else "numpy"
 
 
 def limit_threads(threads: int) -> Any:
@@ -195,12 +215,40 @@ def summary(rates: list[float]) -> dict[str, float]:
 # -- the two benchmarks ----------------------------------------------------------
 
 
+def numpy_loop_step(
+    cfg: BenchConfig, batches: list[tuple[np.ndarray, np.ndarray]], seed: int
+) -> Callable[[], float]:
+    """rnnplay's step with the NumPy time loop even where the compiled one loads
+    (the "before" of issue 21, timed in the same run)."""
+    from rnnplay.core.nn import fused
+
+    step = rnnplay_train_step(cfg, batches, seed)
+
+    def numpy_step() -> float:
+        fused.use(False)
+        try:
+            return step()
+        finally:
+            fused.use(None)
+
+    return numpy_step
+
+
 def bench_training(
-    cfg: BenchConfig, *, steps: int, warmup: int, repeats: int, seed: int, use_torch: bool
+    cfg: BenchConfig,
+    *,
+    steps: int,
+    warmup: int,
+    repeats: int,
+    seed: int,
+    use_torch: bool,
+    numpy_loop: bool = False,
 ) -> dict[str, Any]:
     """The JSON record of one configuration."""
     batches = random_batches(cfg, seed)
     sides = {"rnnplay": rnnplay_train_step(cfg, batches, seed)}
+    if numpy_loop:
+        sides["numpy_loop"] = numpy_loop_step(cfg, batches, seed)
     if use_torch:
         sides["torch"] = _torch_peer.make_train_step(
             cfg.cell,
@@ -236,10 +284,29 @@ def bench_training(
         "matmul_gflop_per_step": round(flops / 1e9, 4),
         "rnnplay_gflops": round(flops / (tokens / ours["median"]) / 1e9, 2),
         "book_tokens_per_s": cfg.book,
-        "issue2_bar_tokens_per_s": cfg.issue2_factor * cfg.book,
-        "meets_issue2_bar": ours["median"] >= cfg.issue2_factor * cfg.book,
+        "issue2_bar_tokens_per_s": None if cfg.book is None else cfg.issue2_factor * cfg.book,
+        "meets_issue2_bar": None
+        if cfg.book is None
+        else ours["median"] >= cfg.issue2_factor * cfg.book,
         "issue5_target_ratio": cfg.issue5_ratio,
+        "loop": loop_kind(cfg.cell),
     }
+    if numpy_loop:
+        before = summary(rates["numpy_loop"])
+        record["numpy_loop_tokens_per_s"] = round(before["median"])
+        record["compiled_over_numpy_loop"] = round(
+            statistics.median(
+                [a / b for a, b in zip(rates["rnnplay"], rates["numpy_loop"], strict=True)]
+            ),
+            3,
+        )
+        if use_torch:
+            record["numpy_loop_ratio"] = round(
+                statistics.median(
+                    [a / b for a, b in zip(rates["numpy_loop"], rates["torch"], strict=True)]
+                ),
+                3,
+            )
     if use_torch:
         theirs = summary(rates["torch"])
         paired = [a / b for a, b in zip(rates["rnnplay"], rates["torch"], strict=True)]
@@ -357,6 +424,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch side")
     parser.add_argument(
+        "--numpy-loop",
+        action="store_true",
+        help="also time rnnplay with the NumPy time loop (where the compiled one loads)",
+    )
+    parser.add_argument(
         "--sample-tokens",
         type=int,
         default=2000,
@@ -394,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
             repeats=args.repeats,
             seed=args.seed,
             use_torch=use_torch,
+            numpy_loop=args.numpy_loop and loop_kind(CONFIGS[name].cell) == "numba",
         )
         print(json.dumps({**record, **common, "loadavg": load_average()}), flush=True)
     if args.sample_tokens:

@@ -74,11 +74,53 @@ class TimeGRU(TimeRecurrent):
 
     state_names = ("h", "z", "r", "candidate")
 
+    # -- the compiled loop (rnnplay.core.nn.fused.gru_loop), where numba is installed --
+    def _fused_kernels(self):
+        if self.params[1].dtype not in (np.float32, np.float64):
+            return None
+        from rnnplay.core.nn import fused
+
+        return fused.kernels()
+
+    def _fused_forward(self, K, pre, table=None, ids=None):
+        from rnnplay.core.nn.fused import gru_loop
+
+        return gru_loop.forward(self, K, pre, table, ids)
+
+    def _fused_backward(self, K, dhs):
+        from rnnplay.core.nn.fused import gru_loop
+
+        return gru_loop.backward(self, K, dhs)
+
+    def forward_lookup(self, table: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Like ``forward_projected(table[ids])``; the compiled loop reads the
+        table's rows itself instead of building ``table[ids]``."""
+        K = self._fused_kernels()
+        if K is None:
+            return super().forward_lookup(table, ids)
+        ids = np.asarray(ids)
+        if table.ndim != 2 or table.shape[1] != self.params[0].shape[1] or ids.ndim != 2:
+            raise ValueError(
+                f"TimeGRU: lookup of ids {ids.shape} in a table {table.shape}, "
+                f"expected (T, N) ids and a (V, {self.params[0].shape[1]}) table"
+            )
+        if ids.size and (ids.min() < 0 or ids.max() >= table.shape[0]):
+            raise ValueError(f"TimeGRU: token ids outside [0, {table.shape[0]})")
+        self._x2d = None
+        return self._fused_forward(K, None, table, ids.T)
+
     def states(self) -> dict[str, np.ndarray]:
         """``h``, the update gate ``z``, the reset gate ``r`` and the
         ``candidate`` state of every step of the last forward, each (N, T, H)."""
         if self._cache is None:
             raise RuntimeError("TimeGRU: no forward pass to report on")
+        if self._ran_fused():  # the compiled loop keeps them batch-major (N, T, ...)
+            _, hs, _, _, gates, _ = self._cache
+            H = self.hidden_size
+            out = {"h": hs.copy()}
+            for k, name in enumerate(("z", "r", "candidate")):
+                out[name] = gates[:, :, k * H : (k + 1) * H].copy()
+            return out
         hs, _, act = self._cache
         H = self.hidden_size
         out = {"h": hs[1:].transpose(1, 0, 2).copy()}

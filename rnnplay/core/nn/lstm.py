@@ -100,8 +100,14 @@ class TimeLSTM(TimeRecurrent):
         (activated) of every step of the last forward, each (N, T, H)."""
         if self._cache is None:
             raise RuntimeError("TimeLSTM: no forward pass to report on")
-        hs, cs, _, gates = self._cache
         H = self.hidden_size
+        if self._ran_fused():  # the compiled loop keeps them batch-major (N, T, ...)
+            _, hs, _, cs, _, gates, _ = self._cache
+            out = {"h": hs.copy(), "c": cs.copy()}
+            for k, name in enumerate("fgio"):
+                out[name] = gates[:, :, k * H : (k + 1) * H].copy()
+            return out
+        hs, cs, _, gates = self._cache
         out = {"h": hs[1:].transpose(1, 0, 2).copy(), "c": cs[1:].transpose(2, 0, 1).copy()}
         for k, name in enumerate("fgio"):
             out[name] = gates[:, k * H : (k + 1) * H, :].transpose(2, 0, 1).copy()
@@ -122,7 +128,28 @@ class TimeLSTM(TimeRecurrent):
         if ids.size and (ids.min() < 0 or ids.max() >= table.shape[0]):
             raise ValueError(f"TimeLSTM: token ids outside [0, {table.shape[0]})")
         self._x2d = None
+        K = self._fused_kernels()
+        if K is not None:
+            return self._fused_forward(K, None, table, ids.T)
         return self._steps_forward(None, lookup=(np.ascontiguousarray(table.T), ids))
+
+    # -- the compiled loop (rnnplay.core.nn.fused.lstm_loop), where numba is installed --
+    def _fused_kernels(self):
+        if self.params[1].dtype not in (np.float32, np.float64):
+            return None
+        from rnnplay.core.nn import fused
+
+        return fused.kernels()
+
+    def _fused_forward(self, K, pre, table=None, ids=None):
+        from rnnplay.core.nn.fused import lstm_loop
+
+        return lstm_loop.forward(self, K, pre, table, ids)
+
+    def _fused_backward(self, K, dhs):
+        from rnnplay.core.nn.fused import lstm_loop
+
+        return lstm_loop.backward(self, K, dhs)
 
     def _steps_forward(
         self, act: np.ndarray | None, lookup: tuple[np.ndarray, np.ndarray] | None = None

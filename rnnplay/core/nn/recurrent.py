@@ -41,6 +41,7 @@ class TimeRecurrent:
         self.grad_flow: np.ndarray | None = None
         self._cache: tuple | None = None
         self._x2d: np.ndarray | None = None
+        self._x2d_batch_major = False
 
     @classmethod
     def param_shapes(cls, D: int, H: int) -> dict[str, tuple[int, ...]]:
@@ -121,12 +122,48 @@ class TimeRecurrent:
         """``d @ W^T`` into ``out``, through the contiguous copy when there is one."""
         np.matmul(d, W.T if W_T is None else W_T, out=out)
 
+    # -- the compiled loop (rnnplay.core.nn.fused), where a cell has one ----------
+    def _fused_kernels(self):
+        """The compiled kernels when this cell has a compiled loop and they load, else None."""
+        return None
+
+    def _fused_forward(self, K, pre: np.ndarray | None, table=None, ids=None) -> np.ndarray:
+        """The compiled loop from batch-major projections (N, T, G*H) or a table lookup."""
+        raise NotImplementedError
+
+    def _fused_backward(self, K, dhs: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _ran_fused(self) -> bool:
+        return self._cache is not None and isinstance(self._cache[0], str)
+
+    @staticmethod
+    def gradient_rows(dpre: np.ndarray) -> tuple[np.ndarray, bool]:
+        """d(projections) (T, N, G*H) as (T*N, G*H) rows in memory order, without a
+        copy, and whether that order is batch-major (the compiled loop's layout)."""
+        G_H = dpre.shape[2]
+        if dpre.flags.c_contiguous:
+            return dpre.reshape(-1, G_H), False
+        batch_major = dpre.transpose(1, 0, 2)
+        if batch_major.flags.c_contiguous:
+            return batch_major.reshape(-1, G_H), True
+        return np.ascontiguousarray(dpre).reshape(-1, G_H), False
+
     # -- the two entry points -------------------------------------------------
     def forward(self, xs: np.ndarray) -> np.ndarray:
         """Hidden states (N, T, H) for inputs xs (N, T, D)."""
         self._check_input(xs)
+        K = self._fused_kernels()
+        if K is not None:  # batch-major projections, the compiled loop's layout
+            Wx, _, b = self.params
+            N, T, D = xs.shape
+            x2d = np.ascontiguousarray(xs).reshape(N * T, D)
+            pre = x2d @ Wx
+            pre += b
+            self._x2d, self._x2d_batch_major = x2d, True
+            return self._fused_forward(K, pre.reshape(N, T, -1))
         x2d, pre = self._input_projection(xs)
-        self._x2d = x2d
+        self._x2d, self._x2d_batch_major = x2d, False
         return self._steps_forward(pre)
 
     def forward_projected(self, pre: np.ndarray) -> np.ndarray:
@@ -140,6 +177,9 @@ class TimeRecurrent:
                 f"{type(self).__name__}: projections have shape {pre.shape}, expected (T, N, {G_H})"
             )
         self._x2d = None
+        K = self._fused_kernels()
+        if K is not None:
+            return self._fused_forward(K, np.ascontiguousarray(pre.transpose(1, 0, 2)))
         return self._steps_forward(pre)
 
     def forward_lookup(self, table: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -157,16 +197,28 @@ class TimeRecurrent:
             )
         Wx = self.params[0]
         dpre = self.backward_projected(dhs)
-        T, N, G_H = dpre.shape
-        dpre2d = dpre.reshape(T * N, G_H)
+        T, N, _ = dpre.shape
+        dpre2d, batch_major = self.gradient_rows(dpre)
+        if min(T, N) == 1:  # then both orders are the same
+            batch_major = self._x2d_batch_major
+        elif batch_major != self._x2d_batch_major:  # one path runs both passes
+            raise RuntimeError(f"{type(self).__name__}: forward and backward layouts differ")
         np.matmul(self._x2d.T, dpre2d, out=self.grads[0])
-        return (dpre2d @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
+        dx = dpre2d @ Wx.T
+        if batch_major:
+            return dx.reshape(N, T, -1)
+        return dx.reshape(T, N, -1).transpose(1, 0, 2)
 
     def backward_projected(self, dhs: np.ndarray) -> np.ndarray:
         """Fill the Wh and b gradients; return the gradient for the input
         projections (T, N, G*H). The Wx gradient is left to the caller."""
-        dpre = self._steps_backward(dhs)
-        np.sum(dpre.reshape(-1, dpre.shape[2]), axis=0, out=self.grads[2])
+        if self._ran_fused():  # the forward ran the compiled loop: so does the backward
+            from rnnplay.core.nn import fused
+
+            dpre = self._fused_backward(fused.compiled(), dhs)
+        else:
+            dpre = self._steps_backward(dhs)
+        np.sum(self.gradient_rows(dpre)[0], axis=0, out=self.grads[2])
         return dpre
 
     @property
@@ -174,6 +226,8 @@ class TimeRecurrent:
         """Hidden states (N, T, H) of the last forward."""
         if self._cache is None:
             return None
+        if self._ran_fused():
+            return self._cache[1]
         return self._cache[0][1:].transpose(1, 0, 2)
 
     state_names: tuple[str, ...] = ("h",)

@@ -1,0 +1,206 @@
+"""The LSTM time loop compiled by numba: one call runs all T steps of a batch slice.
+
+Imported only through :mod:`rnnplay.core.nn.fused` (numba is an optional extra).
+Every array is C-contiguous and batch-major: a caller hands each thread the
+rows ``n0:n1`` of the (N, ...) arrays, which are contiguous blocks, and the
+kernel releases the GIL for the whole loop (``nogil``), so two slices run on
+two cores while each per-step product runs on one BLAS thread.
+
+Why compiled: the NumPy loop makes ~25 ufunc calls a step of 1-3 us each
+and holds the GIL between them; here the gate arithmetic of a step is one
+pass over the (n, 4H) block, and tanh is a rational function that LLVM turns
+into vector code (numba's own ``math.tanh`` is a scalar libm call).
+``error_model="numpy"`` lets the division vectorise (no zero check), and
+``fastmath`` lets LLVM reorder the multiply-adds.
+
+Numbers: tanh (and sigmoid(x) = 0.5 tanh(x/2) + 0.5) in float32 are within
+3.4e-7 of the exact values; in float64 the kernels call the exact
+``math.tanh``, so the gradient checks see exact derivatives.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, types
+from numba.extending import overload
+
+# tanh(x) ~ x P(x^2) / Q(x^2) for |x| <= CLAMP, fitted here by iteratively
+# reweighted least squares towards the minimax fit (benchmarks/micro/tanh_fit.py);
+# in float32 the largest error over [-12, 12] is 3.4e-7 (NumPy's own tanhf: 6e-8).
+CLAMP = 9.0
+P0, P1, P2, P3, P4 = (
+    0.9999998807907104,
+    0.13373340666294098,
+    0.0034867480862885714,
+    2.0474450138863176e-05,
+    1.3187634984035412e-08,
+)
+Q1, Q2, Q3, Q4 = (
+    0.46706637740135193,
+    0.02584262005984783,
+    0.00032716523855924606,
+    7.704106224082352e-07,
+)
+
+
+def _tanh(x):  # pragma: no cover - replaced by the overload below inside numba
+    return math.tanh(x)
+
+
+@overload(_tanh, inline="always")
+def _tanh_impl(x):
+    if isinstance(x, types.Float) and x.bitwidth == 32:
+        f = np.float32
+
+        def rational(x):
+            x = min(max(x, f(-CLAMP)), f(CLAMP))
+            s = x * x
+            p = (((f(P4) * s + f(P3)) * s + f(P2)) * s + f(P1)) * s + f(P0)
+            q = (((f(Q4) * s + f(Q3)) * s + f(Q2)) * s + f(Q1)) * s + f(1.0)
+            return min(max(x * p / q, f(-1.0)), f(1.0))
+
+        return rational
+    return lambda x: math.tanh(x)
+
+
+def _like(x, v):  # pragma: no cover - replaced by the overload below inside numba
+    return type(x)(v)
+
+
+@overload(_like, inline="always")
+def _like_impl(x, v):
+    """The constant v in x's float type: a float64 constant would turn float32
+    arithmetic into float64 (and tanh into the exact, scalar libm call)."""
+    if isinstance(x, types.Float) and x.bitwidth == 32:
+        return lambda x, v: np.float32(v)
+    return lambda x, v: np.float64(v)
+
+
+FLAGS = {"nogil": True, "fastmath": True, "error_model": "numpy", "cache": True}
+
+
+@njit(**FLAGS)
+def tanh_inplace(a):
+    """a = tanh(a) over a contiguous array (tests compare it with np.tanh)."""
+    flat = a.reshape(a.size)
+    for k in range(flat.size):
+        flat[k] = _tanh(flat[k])
+
+
+@njit(inline="always", **FLAGS)
+def _transpose(src, dst):
+    """dst[j, r] = src[r, j], looping so that the short side is the strided one
+    (measured here: (1024, 16) -> (16, 1024) takes 12 us this way, 54 us in
+    16-column blocks)."""
+    R, C = src.shape
+    if R >= C:
+        for j in range(C):
+            row = dst[j]
+            for r in range(R):
+                row[r] = src[r, j]
+    else:
+        for r in range(R):
+            row = src[r]
+            for j in range(C):
+                dst[j, r] = row[j]
+
+
+@njit(**FLAGS)
+def lstm_forward(pre, table, ids, use_table, Wh_T, h, c, gates, hs, hprev, cs, tanh_cs):
+    """All T steps of an LSTM for one batch slice of n rows; gate layout [f | g | i | o].
+
+    Projections ``x_t Wx + b`` come from ``pre`` (n, T, 4H), or with
+    ``use_table`` from rows ``table[ids[r, t]]`` (table (V, 4H), ids (n, T)).
+    Writes the gate activations (n, T, 4H), h_t (hs), h_(t-1) (hprev), c_t
+    (cs) and tanh(c_t) (tanh_cs), each (n, T, H); h, c (n, H) hold the
+    initial state and leave as the final one.
+
+    The recurrent product is computed transposed, W_h^T h^T ((4H, H) @
+    (H, n)): with a small n the BLAS runs that orientation ~1.6x faster than
+    h W_h (measured here), and the two small transposes per step cost less
+    than the difference. The gate arithmetic then runs row by row over
+    contiguous vectors, which LLVM vectorises.
+    """
+    n, T, G = gates.shape
+    H = G // 4
+    half = _like(h[0, 0], 0.5)
+    rec_T = np.empty((G, n), dtype=gates.dtype)
+    rec = np.empty((n, G), dtype=gates.dtype)
+    h_T = np.empty((H, n), dtype=gates.dtype)
+    for t in range(T):
+        _transpose(h, h_T)
+        np.dot(Wh_T, h_T, rec_T)
+        _transpose(rec_T, rec)
+        for r in range(n):
+            src = table[ids[r, t]] if use_table else pre[r, t]
+            x, a, hr, cr = rec[r], gates[r, t], h[r], c[r]
+            for j in range(G):
+                a[j] = x[j] + src[j]
+            af, ag, ai, ao = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
+            hp, hn, cn, tn = hprev[r, t], hs[r, t], cs[r, t], tanh_cs[r, t]
+            for k in range(H):
+                f = half * _tanh(half * af[k]) + half
+                g = _tanh(ag[k])
+                i = half * _tanh(half * ai[k]) + half
+                o = half * _tanh(half * ao[k]) + half
+                c_new = f * cr[k] + g * i
+                tc = _tanh(c_new)
+                af[k], ag[k], ai[k], ao[k] = f, g, i, o
+                hp[k] = hr[k]
+                cr[k] = c_new
+                cn[k] = c_new
+                tn[k] = tc
+                hr[k] = o * tc
+                hn[k] = o * tc
+
+
+@njit(**FLAGS)
+def lstm_backward(dhs, gates, cs, tanh_cs, c_first, Wh, dh, dc, flow2):
+    """Back through all T steps of one batch slice; ``gates`` becomes d(projections).
+
+    dhs (n, T, H) upstream gradients; gates, cs, tanh_cs from the forward;
+    c_first (n, H) the cell state before step 0; Wh (H, 4H). dh, dc (n, H)
+    come in as zeros and leave as the gradients for the initial state;
+    flow2[t] gets the sum of squares of dL/dh_t over the slice. The product
+    back to h_(t-1) is W_h d^T, transposed like the forward's.
+    """
+    n, T, G = gates.shape
+    H = G // 4
+    one = _like(dh[0, 0], 1.0)
+    d_T = np.empty((G, n), dtype=gates.dtype)
+    d = np.empty((n, G), dtype=gates.dtype)
+    dh_T = np.empty((H, n), dtype=gates.dtype)
+    cp = np.empty(H, dtype=gates.dtype)
+    for t in range(T - 1, -1, -1):
+        total = 0.0
+        for r in range(n):
+            dr, up = dh[r], dhs[r, t]
+            for k in range(H):
+                dr[k] += up[k]
+                total += dr[k] * dr[k]
+        flow2[t] = total
+        for r in range(n):
+            a = gates[r, t]
+            af, ag, ai, ao = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
+            c_prev = cs[r, t - 1] if t > 0 else c_first[r]
+            tcr, dhr, dcr, dd = tanh_cs[r, t], dh[r], dc[r], d[r]
+            for k in range(H):
+                cp[k] = c_prev[k]
+            for k in range(H):
+                f, g, i, o = af[k], ag[k], ai[k], ao[k]
+                tc = tcr[k]
+                dhk = dhr[k]
+                ds = dcr[k] + dhk * o * (one - tc * tc)
+                df = ds * cp[k] * f * (one - f)
+                dg = ds * i * (one - g * g)
+                di = ds * g * i * (one - i)
+                do = dhk * tc * o * (one - o)
+                dcr[k] = ds * f
+                af[k], ag[k], ai[k], ao[k] = df, dg, di, do
+            for j in range(G):
+                dd[j] = a[j]
+        _transpose(d, d_T)
+        np.dot(Wh, d_T, dh_T)
+        _transpose(dh_T, dh)

@@ -1,0 +1,306 @@
+"""The compiled LSTM and GRU loops (rnnplay.core.nn.fused, the ``fast`` extra) against the
+NumPy reference: the same numbers within float32 rounding, exact-enough gradients
+in float64, for every way the batch is sliced over threads. Skipped without numba."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rnnplay.core import RNNLM
+from rnnplay.core.nn import fused
+from rnnplay.core.nn.lstm import TimeLSTM
+from tests.core.gradcheck import assert_gradient
+
+pytest.importorskip("numba")
+pytest.importorskip("scipy")
+pytestmark = pytest.mark.skipif(not fused.available(), reason="compiled kernels do not load")
+
+
+def both_paths(run):
+    """run() under the NumPy loop, then under the compiled one."""
+    fused.use(False)
+    try:
+        reference = run()
+    finally:
+        fused.use(True)
+    try:
+        return reference, run()
+    finally:
+        fused.use(None)
+
+
+def test_rational_tanh_is_within_float32_rounding_of_numpy() -> None:
+    K = fused.compiled()
+    x = np.concatenate(
+        [np.linspace(-20, 20, 200_001), [0.0, -0.0, 1e-30, 9.0, -9.0, 50.0, -1e4]]
+    ).astype(np.float32)
+    y = x.copy()
+    K.tanh_inplace(y)
+    exact = np.tanh(x.astype(np.float64))
+    assert np.max(np.abs(y - exact)) < 4e-7
+    assert np.all(np.abs(y) <= 1)
+    assert np.all(np.sign(y[x != 0]) == np.sign(x[x != 0]))
+    assert np.all(y[x == 0] == 0)
+
+
+def layer_run(dtype, mode: str, N: int = 5, T: int = 7, D: int = 6, H: int = 8, V: int = 9):
+    """Two stateful forward/backward calls of one TimeLSTM; everything they produce."""
+    rng = np.random.default_rng(4)
+    Wx = (rng.standard_normal((D, 4 * H)) * 0.5).astype(dtype)
+    Wh = (rng.standard_normal((H, 4 * H)) * 0.5).astype(dtype)
+    b = (rng.standard_normal(4 * H) * 0.1).astype(dtype)
+    layer = TimeLSTM(Wx, Wh, b, stateful=True)
+    layer.record_grad_flow = True
+    table = (rng.standard_normal((V, D)).astype(dtype) @ Wx) + b
+    out = []
+    for _ in range(2):
+        ids = rng.integers(0, V, (T, N))
+        xs = rng.standard_normal((N, T, D)).astype(dtype)
+        dhs = rng.standard_normal((N, T, H)).astype(dtype)
+        if mode == "lookup":
+            hs = layer.forward_lookup(table, ids)
+        elif mode == "projected":
+            hs = layer.forward_projected(table[ids])
+        else:
+            hs = layer.forward(xs)
+        out.append(np.array(hs))
+        out.append(np.array(layer.hidden_states))
+        if mode == "inputs":
+            out.append(np.array(layer.backward(dhs)))
+        else:
+            out.append(np.array(layer.backward_projected(dhs)))
+        out += [g.copy() for g in layer.grads] + [layer.h, layer.c, layer.dh, layer.dc]
+        out.append(layer.grad_flow)
+    return out
+
+
+@pytest.mark.parametrize("slices", [1, 2, 3])
+@pytest.mark.parametrize("mode", ["lookup", "projected", "inputs"])
+def test_compiled_lstm_gives_the_numpy_numbers_in_float32(mode, slices, monkeypatch) -> None:
+    monkeypatch.setattr(fused, "slices", lambda N, k=None: fused_slices(N, slices))
+    reference, compiled = both_paths(lambda: layer_run(np.float32, mode))
+    assert len(reference) == len(compiled)
+    for k, (a, b) in enumerate(zip(reference, compiled, strict=True)):
+        assert a.shape == b.shape, k
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=2e-5, err_msg=f"output {k}")
+
+
+_plain_slices = fused.slices
+
+
+def fused_slices(N, k):
+    return _plain_slices(N, k)
+
+
+def test_slices_cover_the_batch_once() -> None:
+    assert fused.slices(5, 2) == [(0, 2), (2, 5)]
+    assert fused.slices(1, 4) == [(0, 1)]
+    assert fused.slices(32, 3) == [(0, 10), (10, 21), (21, 32)]
+
+
+@pytest.mark.parametrize(
+    ("enabled", "slices"), [(False, 1), (True, 1), (True, 2)], ids=["numpy", "compiled", "sliced"]
+)
+def test_lstm_gradients_in_float64_on_both_paths(enabled, slices, monkeypatch) -> None:
+    monkeypatch.setattr(fused, "slices", lambda N, k=None: fused_slices(N, slices))
+    fused.use(enabled)
+    monkeypatch.setattr(fused, "_wanted", lambda: enabled)
+    rng = np.random.default_rng(1)
+    N, T, D, H = 3, 4, 3, 5
+    layer = TimeLSTM(
+        rng.standard_normal((D, 4 * H)) * 0.5,
+        rng.standard_normal((H, 4 * H)) * 0.5,
+        rng.standard_normal(4 * H) * 0.1,
+        stateful=True,
+    )
+    xs = rng.standard_normal((N, T, D))
+    h0 = rng.standard_normal((N, H)) * 0.5
+    c0 = rng.standard_normal((N, H)) * 0.5
+    weights = rng.standard_normal((N, T, H))
+
+    def objective() -> float:
+        layer.set_state(h0.copy(), c0.copy())
+        return float(np.sum(layer.forward(xs) * weights))
+
+    objective()
+    assert layer._ran_fused() == enabled
+    dxs = layer.backward(weights.copy())
+    analytic = [g.copy() for g in layer.grads]
+    dh0, dc0 = layer.dh.copy(), layer.dc.copy()
+    for name, g, p in zip(("Wx", "Wh", "b"), analytic, layer.params, strict=True):
+        assert_gradient(f"TimeLSTM.{name}", g, objective, p)
+    assert_gradient("TimeLSTM xs", dxs, objective, xs)
+    assert_gradient("TimeLSTM initial h", dh0, objective, h0)
+    assert_gradient("TimeLSTM initial c", dc0, objective, c0)
+    fused.use(None)
+
+
+def model_step(V: int, layers: int, dropout: float, cell: str) -> list[np.ndarray]:
+    model = RNNLM(V, 6, 8, cell=cell, layers=layers, dropout=dropout, seed=3, dtype="float32")
+    rng = np.random.default_rng(5)
+    out = []
+    for _ in range(2):
+        xs = rng.integers(0, V, (4, 9))
+        ts = rng.integers(0, V, (4, 9))
+        out.append(np.float64(model.forward(xs, ts)))
+        model.backward()
+        out += [g.copy() for g in model.grads]
+    return out
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize(
+    ("V", "layers", "dropout"),
+    [(5, 1, 0.0), (5, 2, 0.0), (50, 1, 0.0), (5, 2, 0.3)],
+    ids=["char-lookup", "two-layers", "word", "dropout"],
+)
+def test_model_step_is_the_same_on_both_paths(V, layers, dropout, cell) -> None:
+    reference, compiled = both_paths(lambda: model_step(V, layers, dropout, cell))
+    for k, (a, b) in enumerate(zip(reference, compiled, strict=True)):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=2e-6, err_msg=f"output {k}")
+
+
+def test_the_environment_switch_keeps_the_numpy_loop() -> None:
+    code = (
+        "import numpy as np; from rnnplay.core.nn import fused; "
+        "from rnnplay.core.nn.lstm import TimeLSTM; "
+        "l = TimeLSTM(np.ones((2, 8), 'f4'), np.ones((2, 8), 'f4'), np.zeros(8, 'f4')); "
+        "l.forward(np.ones((1, 3, 2), 'f4')); print(fused.kernels() is None, l._ran_fused())"
+    )
+    env = dict(os.environ, RNNPLAY_KERNELS="numpy")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["True", "False"]
+
+
+def test_a_shallow_copy_of_the_layer_gets_its_own_buffers() -> None:
+    """The Sampler runs a copy.copy twin of each layer, maybe in another thread."""
+    import copy
+
+    fused.use(True)
+    try:
+        rng = np.random.default_rng(0)
+        layer = TimeLSTM(*(rng.standard_normal(s).astype(np.float32) for s in ((3, 8), (2, 8), 8)))
+        xs = rng.standard_normal((2, 4, 3)).astype(np.float32)
+        layer.forward(xs)
+        mine = layer._fused_buffers[1][0]
+        twin = copy.copy(layer)
+        twin.forward(xs)
+        assert twin._fused_buffers[1][0] is not mine
+        layer.forward(xs)
+        assert layer._fused_buffers[1][0] is mine  # kept for the next call of that shape
+    finally:
+        fused.use(None)
+
+
+def test_states_for_inspection_are_the_same_on_both_paths() -> None:
+    def run():
+        rng = np.random.default_rng(2)
+        layer = TimeLSTM(*(rng.standard_normal(s).astype(np.float32) for s in ((3, 8), (2, 8), 8)))
+        layer.forward(rng.standard_normal((3, 5, 3)).astype(np.float32))
+        return layer.states()
+
+    reference, compiled = both_paths(run)
+    assert set(reference) == set(compiled) == {"h", "c", "f", "g", "i", "o"}
+    for name in reference:
+        assert reference[name].shape == (3, 5, 2)
+        np.testing.assert_allclose(compiled[name], reference[name], rtol=1e-5, atol=1e-6)
+
+
+# -- the GRU ------------------------------------------------------------------------
+
+
+def gru_run(dtype, mode: str, N: int = 5, T: int = 7, D: int = 6, H: int = 8, V: int = 9):
+    """Two stateful forward/backward calls of one TimeGRU; everything they produce."""
+    from rnnplay.core.nn.gru import TimeGRU
+
+    rng = np.random.default_rng(6)
+    Wx = (rng.standard_normal((D, 3 * H)) * 0.5).astype(dtype)
+    Wh = (rng.standard_normal((H, 3 * H)) * 0.5).astype(dtype)
+    b = (rng.standard_normal(3 * H) * 0.1).astype(dtype)
+    layer = TimeGRU(Wx, Wh, b, stateful=True)
+    layer.record_grad_flow = True
+    table = (rng.standard_normal((V, D)).astype(dtype) @ Wx) + b
+    out = []
+    for _ in range(2):
+        ids = rng.integers(0, V, (T, N))
+        xs = rng.standard_normal((N, T, D)).astype(dtype)
+        dhs = rng.standard_normal((N, T, H)).astype(dtype)
+        if mode == "lookup":
+            out.append(np.array(layer.forward_lookup(table, ids)))
+        else:
+            out.append(np.array(layer.forward(xs)))
+        out += [np.array(v) for v in layer.states().values()]
+        if mode == "inputs":
+            out.append(np.array(layer.backward(dhs)))
+        else:
+            out.append(np.array(layer.backward_projected(dhs)))
+        out += [g.copy() for g in layer.grads] + [layer.h, layer.dh, layer.grad_flow]
+    return out
+
+
+@pytest.mark.parametrize("slices", [1, 2])
+@pytest.mark.parametrize("mode", ["lookup", "inputs"])
+def test_compiled_gru_gives_the_numpy_numbers_in_float32(mode, slices, monkeypatch) -> None:
+    monkeypatch.setattr(fused, "slices", lambda N, k=None: fused_slices(N, slices))
+    reference, compiled = both_paths(lambda: gru_run(np.float32, mode))
+    for k, (a, b) in enumerate(zip(reference, compiled, strict=True)):
+        assert a.shape == b.shape, k
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=2e-5, err_msg=f"output {k}")
+
+
+@pytest.mark.parametrize("enabled", [False, True], ids=["numpy", "compiled"])
+def test_gru_gradients_in_float64_on_both_paths(enabled, monkeypatch) -> None:
+    from rnnplay.core.nn.gru import TimeGRU
+
+    monkeypatch.setattr(fused, "slices", lambda N, k=None: fused_slices(N, 2))
+    monkeypatch.setattr(fused, "_wanted", lambda: enabled)
+    rng = np.random.default_rng(7)
+    N, T, D, H = 3, 4, 3, 5
+    layer = TimeGRU(
+        rng.standard_normal((D, 3 * H)) * 0.5,
+        rng.standard_normal((H, 3 * H)) * 0.5,
+        rng.standard_normal(3 * H) * 0.1,
+        stateful=True,
+    )
+    xs = rng.standard_normal((N, T, D))
+    h0 = rng.standard_normal((N, H)) * 0.5
+    weights = rng.standard_normal((N, T, H))
+
+    def objective() -> float:
+        layer.set_state(h0.copy())
+        return float(np.sum(layer.forward(xs) * weights))
+
+    objective()
+    assert layer._ran_fused() == enabled
+    dxs = layer.backward(weights.copy())
+    analytic = [g.copy() for g in layer.grads]
+    dh0 = layer.dh.copy()
+    for name, g, p in zip(("Wx", "Wh", "b"), analytic, layer.params, strict=True):
+        assert_gradient(f"TimeGRU.{name}", g, objective, p)
+    assert_gradient("TimeGRU xs", dxs, objective, xs)
+    assert_gradient("TimeGRU initial h", dh0, objective, h0)
+
+
+def test_sliced_calls_run_each_slice_once_leave_no_thread_and_raise_errors() -> None:
+    import threading
+
+    before = set(threading.enumerate())
+    seen: list[int] = []
+    fused.run_sliced(seen.append, [(1,), (2,), (3,)])
+    assert sorted(seen) == [1, 2, 3]
+    assert set(threading.enumerate()) <= before
+
+    def kernel(k: int) -> None:
+        if k == 2:
+            raise ValueError("slice 2 failed")
+
+    with pytest.raises(ValueError, match="slice 2"):
+        fused.run_sliced(kernel, [(1,), (2,)])
+    assert set(threading.enumerate()) <= before
