@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from rnnplay.tui.keys import help_rows
+from rnnplay.tui.screens.closing import ClosesOnce
 
 PANELS: list[tuple[str, str]] = [
     (
@@ -92,7 +93,7 @@ def help_plain_text(*, tabs: bool) -> str:
     return "\n".join(lines)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ClosesOnce, ModalScreen[None]):
     """A scrollable page over the playground; it has focus, so the scroll keys work at once."""
 
     DEFAULT_CSS = """
