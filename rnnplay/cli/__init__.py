@@ -4,6 +4,8 @@
     rnnplay train ...                              train headless, write OUT/
     rnnplay sample CHECKPOINT ...                  print generated text
     rnnplay eval CHECKPOINT [--corpus NAME|PATH]   perplexity of a text
+    rnnplay export CHECKPOINT OUT.safetensors      the weights in PyTorch's layout
+    rnnplay import IN.safetensors --out RUN        a run folder from such a file
     rnnplay race | runs | serve | corpora          see each command's --help
 
 Each command lives in a module of this package with the same
@@ -39,7 +41,16 @@ from rnnplay.process import signals, streams
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = ("train", "checkpoint", "inspection", "corpora", "serve", "race", "runs")
+COMMANDS = (
+    "train",
+    "checkpoint",
+    "travel",
+    "inspection",
+    "corpora",
+    "serve",
+    "race",
+    "runs",
+)
 """The modules of this package that register commands, in the order help lists them."""
 
 

@@ -66,3 +66,6 @@ MAX_ARRAYS = 100_000
 """Members listed in a checkpoint's manifest."""
 MAX_NDIM = 8
 """Dimensions of one stored array."""
+MAX_TENSOR_HEADER_BYTES = 64 * 1024**2
+"""The JSON header of a safetensors file (names, shapes, the metadata with the
+vocabulary); the safetensors library itself stops at 100 MB."""

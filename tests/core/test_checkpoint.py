@@ -355,6 +355,7 @@ def test_pickled_object_arrays_never_unpickle(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_bomb_like_members_are_refused_before_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,6 +17,7 @@ from rnnplay.core import (
     TimeRNN,
     TimeSoftmaxWithLoss,
 )
+from rnnplay.core.nn.gru_torch import TimeTorchGRU, TorchGRU
 from rnnplay.core.nn.output import TimeAffineSoftmaxWithLoss
 from tests.core.gradcheck import assert_gradient
 
@@ -31,10 +32,12 @@ def recurrent_params(gates: int, rng: np.random.Generator) -> list[np.ndarray]:
     ]
 
 
-@pytest.mark.parametrize("cls", [TimeRNN, TimeLSTM, TimeGRU])
+@pytest.mark.parametrize("cls", [TimeRNN, TimeLSTM, TimeGRU, TimeTorchGRU])
 def test_time_recurrent_layer(cls: type) -> None:
     rng = np.random.default_rng(1)
     layer = cls(*recurrent_params(cls.gates, rng), stateful=True)
+    for extra in layer.params[3:]:  # TimeTorchGRU's recurrent bias
+        extra[...] = rng.standard_normal(extra.shape) * 0.1
     xs = rng.standard_normal((N, T, D))
     h0 = rng.standard_normal((N, H)) * 0.5
     c0 = rng.standard_normal((N, H)) * 0.5
@@ -51,7 +54,7 @@ def test_time_recurrent_layer(cls: type) -> None:
     dxs = layer.backward(weights.copy())
     analytic = [g.copy() for g in layer.grads]
     dh0 = layer.dh.copy()
-    for name, g, p in zip(("Wx", "Wh", "b"), analytic, layer.params, strict=True):
+    for name, g, p in zip(cls.param_names, analytic, layer.params, strict=True):
         assert_gradient(f"{cls.__name__}.{name}", g, objective, p)
     assert_gradient(f"{cls.__name__} xs", dxs, objective, xs)
     assert_gradient(f"{cls.__name__} initial h", dh0, objective, h0)
@@ -118,6 +121,25 @@ def test_gru_step() -> None:
         assert_gradient(f"GRU.{name}", g, objective, p)
     assert_gradient("GRU x", dx, objective, x)
     assert_gradient("GRU h_prev", dh, objective, h)
+
+
+def test_torch_gru_step() -> None:
+    rng = np.random.default_rng(4)
+    layer = TorchGRU(*recurrent_params(3, rng), rng.standard_normal(H) * 0.1)
+    x = rng.standard_normal((N, D))
+    h = rng.standard_normal((N, H))
+    w = rng.standard_normal((N, H))
+
+    def objective() -> float:
+        return float(np.sum(layer.forward(x, h) * w))
+
+    objective()
+    dx, dh = layer.backward(w)
+    grads = [g.copy() for g in layer.grads]
+    for name, g, p in zip(("Wx", "Wh", "b", "bh"), grads, layer.params, strict=True):
+        assert_gradient(f"TorchGRU.{name}", g, objective, p)
+    assert_gradient("TorchGRU x", dx, objective, x)
+    assert_gradient("TorchGRU h_prev", dh, objective, h)
 
 
 def test_time_affine() -> None:

@@ -30,6 +30,7 @@ def test_nesting_is_measured_without_recursion_and_strings_do_not_count() -> Non
         parse_metadata(deep)
 
 
+@pytest.mark.slow
 def test_a_500k_word_vocabulary_round_trips(tmp_path: Path) -> None:
     words = [f"w{i}" for i in range(500_000)]
     vocab = Vocabulary.from_tokens(words, "word")

@@ -24,7 +24,7 @@ def perturb_biases(model: RNNLM, rng: np.random.Generator) -> None:
     model.params[0][...] = rng.standard_normal(model.params[0].shape) * 0.5
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru", "gru-torch"])
 @pytest.mark.parametrize("layers", [1, 2])
 @pytest.mark.parametrize("tie", [False, True])
 def test_rnnlm_gradients(cell: str, layers: int, tie: bool) -> None:
@@ -46,7 +46,7 @@ def test_rnnlm_gradients(cell: str, layers: int, tie: bool) -> None:
         assert_gradient(f"{cell} x{layers} tie={tie} {name}", g, objective, p)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru", "gru-torch"])
 def test_rnnlm_gradients_stateful_second_call(cell: str) -> None:
     """The second of two calls continues from the first's state; its gradient
     (truncated BPTT: the carried state is an input) and the gradient with

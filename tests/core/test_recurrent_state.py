@@ -6,23 +6,28 @@ import numpy as np
 import pytest
 
 from rnnplay.core import GRU, LSTM, RNN, TimeGRU, TimeLSTM, TimeRNN
+from rnnplay.core.nn.gru_torch import TimeTorchGRU, TorchGRU
 
-STEP = {TimeRNN: RNN, TimeLSTM: LSTM, TimeGRU: GRU}
+STEP = {TimeRNN: RNN, TimeLSTM: LSTM, TimeGRU: GRU, TimeTorchGRU: TorchGRU}
+CLASSES = list(STEP)
 N, D, H = 3, 4, 6
 
 
 def make(cls: type, stateful: bool, dtype: str = "float32") -> TimeRNN:
     rng = np.random.default_rng(0)
     G = cls.gates
-    return cls(
+    layer = cls(
         (rng.standard_normal((D, G * H)) * 0.5).astype(dtype),
         (rng.standard_normal((H, G * H)) * 0.5).astype(dtype),
         (rng.standard_normal(G * H) * 0.1).astype(dtype),
         stateful=stateful,
     )
+    for extra in layer.params[3:]:  # TimeTorchGRU's recurrent bias: not zero here
+        extra[...] = rng.standard_normal(extra.shape) * 0.1
+    return layer
 
 
-@pytest.mark.parametrize("cls", [TimeRNN, TimeLSTM, TimeGRU])
+@pytest.mark.parametrize("cls", CLASSES)
 def test_two_stateful_halves_equal_one_whole(cls: type) -> None:
     xs = np.random.default_rng(1).standard_normal((N, 10, D)).astype("float32")
     whole = make(cls, stateful=True).forward(xs)
@@ -32,7 +37,7 @@ def test_two_stateful_halves_equal_one_whole(cls: type) -> None:
     np.testing.assert_allclose(layer.h, whole[:, -1], rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("cls", [TimeRNN, TimeLSTM, TimeGRU])
+@pytest.mark.parametrize("cls", CLASSES)
 def test_statelessstarts_from_zeros_each_call(cls: type) -> None:
     xs = np.random.default_rng(2).standard_normal((N, 5, D)).astype("float32")
     layer = make(cls, stateful=False)
@@ -44,7 +49,7 @@ def test_statelessstarts_from_zeros_each_call(cls: type) -> None:
     assert not np.allclose(stateful.forward(xs), first), "a stateful layer continues instead"
 
 
-@pytest.mark.parametrize("cls", [TimeRNN, TimeLSTM, TimeGRU])
+@pytest.mark.parametrize("cls", CLASSES)
 def test_set_state_and_reset_state(cls: type) -> None:
     rng = np.random.default_rng(3)
     xs = rng.standard_normal((N, 5, D)).astype("float32")
@@ -61,7 +66,7 @@ def test_set_state_and_reset_state(cls: type) -> None:
     np.testing.assert_array_equal(layer.forward(xs), from_h0)
 
 
-@pytest.mark.parametrize("cls", [TimeRNN, TimeLSTM, TimeGRU])
+@pytest.mark.parametrize("cls", CLASSES)
 @pytest.mark.parametrize("T", [1, 6, 2 * TimeRNN.TRANSPOSE_MIN_STEPS])
 def test_time_layer_matches_chain_of_step_layers(cls: type, T: int) -> None:
     """The optimised sequence layer computes what T one-step layers compute
@@ -93,7 +98,7 @@ def test_time_layer_matches_chain_of_step_layers(cls: type, T: int) -> None:
         np.testing.assert_allclose(dxs[:, t], dx, rtol=1e-10, atol=1e-12)
         for total, g in zip(grads, steps[t].grads, strict=True):
             total += g
-    for name, total, g in zip(("Wx", "Wh", "b"), grads, layer.grads, strict=True):
+    for name, total, g in zip(cls.param_names, grads, layer.grads, strict=True):
         np.testing.assert_allclose(g, total, rtol=1e-10, atol=1e-12, err_msg=name)
 
 
@@ -114,7 +119,7 @@ def test_batch_size_change_with_carried_state_is_a_clear_error() -> None:
         layer.forward(np.zeros((2, 2, D), dtype="float32"))
 
 
-@pytest.mark.parametrize("cls", [TimeRNN, TimeLSTM, TimeGRU])
+@pytest.mark.parametrize("cls", CLASSES)
 def test_float32_stays_float32(cls: type) -> None:
     layer = make(cls, stateful=True)
     xs = np.random.default_rng(6).standard_normal((N, 4, D)).astype("float32")
@@ -124,7 +129,7 @@ def test_float32_stays_float32(cls: type) -> None:
     assert all(g.dtype == np.float32 for g in layer.grads)
 
 
-@pytest.mark.parametrize("cls", [TimeRNN, TimeLSTM, TimeGRU])
+@pytest.mark.parametrize("cls", CLASSES)
 def test_forward_lookup_gives_the_numbers_of_forward_projected(cls: type) -> None:
     """The per-step gather (TimeLSTM's) and the plain ``table[ids]`` agree bit for bit:
     outputs, carried state, the projection gradient and the Wh and b gradients."""
@@ -153,3 +158,21 @@ def test_forward_lookup_refuses_ids_outside_the_table(bad: int) -> None:
     ids[2, 1] = bad
     with pytest.raises(ValueError, match="outside"):
         make(TimeLSTM, stateful=False).forward_lookup(table, ids)
+
+
+def test_torch_gru_states_are_the_one_step_cells_gates() -> None:
+    """What the inspector reads of a gru-torch layer: r, z and the candidate n of
+    every step, as the one-step reference computes them."""
+    rng = np.random.default_rng(7)
+    layer = make(TimeTorchGRU, stateful=False, dtype="float64")
+    xs = rng.standard_normal((N, 4, D))
+    layer.forward(xs)
+    states = layer.states()
+    assert tuple(states) == TimeTorchGRU.state_names
+    h = np.zeros((N, H))
+    for t in range(4):
+        step = TorchGRU(*layer.params)
+        h = step.forward(xs[:, t], h)
+        _, _, r, z, n, _ = step.cache
+        for name, value in (("h", h), ("r", r), ("z", z), ("candidate", n)):
+            np.testing.assert_allclose(states[name][:, t], value, rtol=1e-12, atol=1e-12)

@@ -321,6 +321,7 @@ def test_probing_grad_flow_leaves_training_bit_identical(dataset: Dataset, chang
 
 
 # -- checkpoints and exact resume -----------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "changes",
     [

@@ -142,3 +142,13 @@ def test_json_round_trip_gives_an_equal_vocabulary(text, level, max_vocab):
 def test_from_json_refuses_malformed_data(data):
     with pytest.raises(ValueError):
         Vocabulary.from_json(data)
+
+
+def test_difference_names_how_two_vocabularies_differ() -> None:
+    chars = Vocabulary(list("abc"), "char")
+    assert chars.difference(Vocabulary(list("abc"), "char")) == ""
+    assert chars.difference(Vocabulary(list("abd"), "char"), ("model", "corpus")) == (
+        "token 2 is 'c' in the model, 'd' in the corpus"
+    )
+    words = Vocabulary(["<eos>", "<unk>"], "word")
+    assert chars.difference(words) == "this: 3 char-level tokens, that: 2 word-level tokens"

@@ -33,6 +33,7 @@ CONFIGS = {
         "eval_every": 2,
         "seed": 11,
     },
+    "torch-gru-tied-sgd": {"cell": "gru-torch", "embed": 16, "tie": True, "optimizer": "sgd"},
     "rnn-tied-float64-cosine": {
         "cell": "rnn",
         "embed": 16,

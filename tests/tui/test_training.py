@@ -101,7 +101,7 @@ def test_idle_requests_run_at_once():
     session.request_snapshot()
     (snapshot,) = posted
     assert isinstance(snapshot, WeightsSnapshot)
-    for copy, live in zip(snapshot.params, trainer.model.params, strict=True):
+    for copy, live in zip(snapshot.model.params, trainer.model.params, strict=True):
         np.testing.assert_array_equal(copy, live)
         assert copy is not live
 

@@ -130,6 +130,21 @@ class Vocabulary:
     def __repr__(self) -> str:
         return f"Vocabulary(level={self.level!r}, size={len(self)})"
 
+    def difference(self, other: Vocabulary, names: tuple[str, str] = ("this", "that")) -> str:
+        """How ``other`` differs from this vocabulary, in words, the two called ``names``
+        ("" when they are equal)."""
+        mine, theirs = names
+        if self == other:
+            return ""
+        if self.level != other.level or len(self) != len(other):
+            return (
+                f"{mine}: {len(self)} {self.level}-level tokens, "
+                f"{theirs}: {len(other)} {other.level}-level tokens"
+            )
+        pairs = zip(self.tokens, other.tokens, strict=True)
+        i = next(i for i, (a, b) in enumerate(pairs) if a != b)
+        return f"token {i} is {self.tokens[i]!r} in the {mine}, {other.tokens[i]!r} in the {theirs}"
+
     def encode(self, text: str) -> np.ndarray:
         """Token ids (int32) of ``text``; unseen tokens map to ``<unk>``.
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-CELL_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+CELL_GATES = {"rnn": 1, "lstm": 4, "gru": 3, "gru-torch": 3}
 """Each cell's number of H-wide blocks in ``Wx``/``Wh``/``b`` (the cell classes'
 ``gates``, written here without NumPy for the memory estimate and ``--help``)."""
 CELL_NAMES = tuple(CELL_GATES)

@@ -10,12 +10,18 @@ from rnnplay.core.nn.config import ModelConfig
 from rnnplay.core.nn.dropout import TimeDropout
 from rnnplay.core.nn.embedding import TimeEmbedding
 from rnnplay.core.nn.gru import TimeGRU
+from rnnplay.core.nn.gru_torch import TimeTorchGRU
 from rnnplay.core.nn.lstm import TimeLSTM
 from rnnplay.core.nn.output import TimeAffineSoftmaxWithLoss
 from rnnplay.core.nn.recurrent import TimeRecurrent
 from rnnplay.core.nn.rnn import TimeRNN
 
-CELLS: dict[str, type[TimeRecurrent]] = {"rnn": TimeRNN, "lstm": TimeLSTM, "gru": TimeGRU}
+CELLS: dict[str, type[TimeRecurrent]] = {
+    "rnn": TimeRNN,
+    "lstm": TimeLSTM,
+    "gru": TimeGRU,
+    "gru-torch": TimeTorchGRU,
+}
 
 State = list[dict[str, np.ndarray]]
 
@@ -123,7 +129,7 @@ class RNNLM:
         self.grads: list[np.ndarray] = [g for layer in owners for g in layer.grads]
         self.param_names: list[str] = ["embed.W"]
         for k in range(layers):
-            self.param_names += [f"rnn{k}.Wx", f"rnn{k}.Wh", f"rnn{k}.b"]
+            self.param_names += [f"rnn{k}.{name}" for name in CELLS[cell].param_names]
         if tie:
             self.params.append(self.output.params[1])
             self.grads.append(self.output.grads[1])
@@ -179,7 +185,7 @@ class RNNLM:
         """Run embedding, dropouts and the recurrent stack; (N, T, H) into the output layer."""
         if self._folds_embedding(xs):
             first = self.recurrent[0]
-            Wx, _, b = first.params
+            Wx, b = first.params[0], first.params[2]
             table = self.embedding.params[0] @ Wx
             table += b
             h = first.forward_lookup(table, xs.T)

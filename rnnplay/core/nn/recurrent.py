@@ -20,6 +20,8 @@ class TimeRecurrent:
     """
 
     gates = 1
+    param_names: tuple[str, ...] = ("Wx", "Wh", "b")
+    """The names of ``params`` in order (a checkpoint stores them as ``rnn<k>.<name>``)."""
 
     def __init__(self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool) -> None:
         name = type(self).__name__
@@ -39,6 +41,12 @@ class TimeRecurrent:
         self.grad_flow: np.ndarray | None = None
         self._cache: tuple | None = None
         self._x2d: np.ndarray | None = None
+
+    @classmethod
+    def param_shapes(cls, D: int, H: int) -> dict[str, tuple[int, ...]]:
+        """The shape of each parameter for input width D and hidden size H, by name."""
+        G = cls.gates
+        return {"Wx": (D, G * H), "Wh": (H, G * H), "b": (G * H,)}
 
     @property
     def hidden_size(self) -> int:
@@ -76,7 +84,7 @@ class TimeRecurrent:
 
     def _input_projection(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """x_t @ Wx + b for every step in one matmul, time-major (T, N, G*H)."""
-        Wx, _, b = self.params
+        Wx, b = self.params[0], self.params[2]
         N, T, D = xs.shape
         x2d = self._time_major(xs).reshape(T * N, D)
         proj = x2d @ Wx

@@ -41,6 +41,8 @@ from rnnplay.errors import CheckpointError, RunError
 
 if TYPE_CHECKING:
     from rnnplay.core.data.corpus import Dataset
+    from rnnplay.core.data.vocab import Vocabulary
+    from rnnplay.core.nn.model import RNNLM
 
 
 # -- configs and trainers -----------------------------------------------------------------
@@ -70,15 +72,27 @@ def with_absolute_paths(config: TrainConfig) -> TrainConfig:
 
 
 def new_trainer(
-    config: TrainConfig, *, headless: bool = True, dataset: Dataset | None = None
+    config: TrainConfig,
+    *,
+    headless: bool = True,
+    dataset: Dataset | None = None,
+    model: RNNLM | None = None,
+    vocab: Vocabulary | None = None,
 ) -> Trainer:
     """A fresh Trainer: the config prepared, its corpus read (ConfigError / CorpusError),
     or ``dataset`` used when the caller read it already (benchmarks train many models
-    on one corpus)."""
+    on one corpus). ``model`` and its ``vocab`` (``rnnplay import``) start it from
+    those weights: the corpus must give that vocabulary, so the run resumes on it."""
     config = prepare_config(config, headless=headless)
     if dataset is None:
         dataset = config.load_dataset()
-    return Trainer(with_absolute_paths(config), dataset)
+    if vocab is not None and dataset.vocab != vocab:
+        raise CheckpointError(
+            f"the corpus '{config.corpus}' gives a vocabulary other than the model's "
+            f"({vocab.difference(dataset.vocab, ('model', 'corpus'))}); name the text it was "
+            f"trained on with --corpus"
+        )
+    return Trainer(with_absolute_paths(config), dataset, model=model)
 
 
 def resume_trainer(checkpoint: str | os.PathLike[str], given: Mapping[str, Any] = ()) -> Trainer:
@@ -234,17 +248,20 @@ def open_run(
     runs_dir: str | os.PathLike[str] = DEFAULT_ROOT,
     overwrite: bool = False,
     headless: bool = True,
+    model: RNNLM | None = None,
+    vocab: Vocabulary | None = None,
 ) -> Run:
-    """Open a run for writing: a new one (``config``) or one resumed from ``resume``
-    (``given``: the settings typed now). The folder is ``out``, else (new) a fresh
-    ``runs_dir/run-N`` or (resumed) the checkpoint's folder. Raises RunError before
-    anything is written when the folder is another process's or holds another run."""
+    """Open a run for writing: a new one (``config``; from the weights of ``model``
+    and its ``vocab`` when given) or one resumed from ``resume`` (``given``: the
+    settings typed now). The folder is ``out``, else (new) a fresh ``runs_dir/run-N``
+    or (resumed) the checkpoint's folder. Raises RunError before anything is written
+    when the folder is another process's or holds another run."""
     runs_dir = Path(runs_dir)
     target = Path(out).expanduser() if out is not None else None
     if resume is None:
         if target is not None:
             _check_free(RunFolder(target))
-        trainer = new_trainer(config, headless=headless)
+        trainer = new_trainer(config, headless=headless, model=model, vocab=vocab)
         folder = RunFolder(target).acquire() if target is not None else claim_fresh(runs_dir)
         run = Run(trainer, folder, runs_dir)
         try:

@@ -29,8 +29,9 @@ import inspect
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -164,20 +165,30 @@ def save_checkpoint(
 
 
 def _write_atomically(path: Path, members: dict[str, np.ndarray]) -> None:
+    write_atomically(path, lambda handle: np.savez(handle, **members))
+
+
+def write_atomically(
+    path: Path, write: Callable[[BinaryIO], object], what: str = "checkpoint"
+) -> None:
+    """Run ``write(handle)`` on a temporary file beside ``path``, fsync it and move it
+    over ``path``: a reader sees the old file or the new one, never half of one, and
+    a failed write leaves the old one (or nothing) and no temporary file.
+    CheckpointError (``what`` names the file's kind) when it cannot be written."""
     if path.is_dir():
-        raise CheckpointError(f"cannot save checkpoint: '{path}' is a directory")
+        raise CheckpointError(f"cannot save {what}: '{path}' is a directory")
     folder = path.parent
     if not folder.is_dir():
-        raise CheckpointError(f"cannot save checkpoint: folder '{folder}' does not exist")
+        raise CheckpointError(f"cannot save {what}: folder '{folder}' does not exist")
     try:
         mode = path.stat().st_mode & 0o777 if path.exists() else _file_mode()
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise CheckpointError(f"cannot save checkpoint '{path}': {exc.strerror or exc}") from None
+        raise CheckpointError(f"cannot save {what} '{path}': {exc.strerror or exc}") from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **members)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
@@ -186,9 +197,9 @@ def _write_atomically(path: Path, members: dict[str, np.ndarray]) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         if isinstance(exc, OSError):
-            kept = "the previous checkpoint is intact" if path.exists() else "nothing was written"
+            kept = f"the previous {what} is intact" if path.exists() else "nothing was written"
             raise CheckpointError(
-                f"could not write checkpoint '{path}' ({exc.strerror or exc}); {kept}"
+                f"could not write {what} '{path}' ({exc.strerror or exc}); {kept}"
             ) from None
         raise
     _sync_folder(folder)

@@ -85,13 +85,12 @@ def check_finite(what: str, path: Path, members: dict[str, np.ndarray]) -> None:
 def _param_shapes(config: dict[str, Any]) -> dict[str, tuple[int, ...]]:
     """The shape of every parameter of an RNNLM with ``config``, without building it."""
     V, D, H = config["vocab_size"], config["embed"], config["hidden"]
-    G = CELLS[config["cell"]].gates
+    cell = CELLS[config["cell"]]
     shapes: dict[str, tuple[int, ...]] = {"embed.W": (V, D)}
     in_size = D
     for k in range(config["layers"]):
-        shapes[f"rnn{k}.Wx"] = (in_size, G * H)
-        shapes[f"rnn{k}.Wh"] = (H, G * H)
-        shapes[f"rnn{k}.b"] = (G * H,)
+        for name, shape in cell.param_shapes(in_size, H).items():
+            shapes[f"rnn{k}.{name}"] = shape
         in_size = H
     if not config["tie"]:
         shapes["affine.W"] = (H, V)
