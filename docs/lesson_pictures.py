@@ -1,6 +1,7 @@
 """Take the pictures of lessons 2 and 3 (docs/lessons.md) from the real app.
 
-Each lesson trains for real, briefly (well under a minute of CPU each), in a
+Each lesson trains for real, briefly, for a fixed number of steps from a
+fixed seed (so every figure the lessons quote comes back on any machine), in a
 scratch folder, then drives the playground headless with Textual's Pilot and
 saves the screen with ``save_screenshot``:
 
@@ -38,7 +39,16 @@ async def wait_until(pilot, predicate, timeout: float) -> None:
         await pilot.pause(0.05)
 
 
-async def lesson_temperature(scratch: Path, train_s: float = 40.0) -> None:
+TEMPERATURE_STEPS = 358
+"""Lesson 2's training steps (seed 1): the same weights, samples and figures on any
+machine (the picture once trained for 40 s, which gave 358 steps here)."""
+
+OVERFIT_STEPS = 785
+"""Lesson 3's steps per contender (the race's seed, 1 by default): repeatable, where
+``--max-seconds 25`` gave 785 steps on one machine and 3,487 on another."""
+
+
+async def lesson_temperature(scratch: Path, steps: int = TEMPERATURE_STEPS) -> None:
     config = TrainConfig(
         corpus="sonnets", cell="lstm", embed=32, hidden=128, batch=16, bptt=32,
         eval_every=100, seed=1,
@@ -47,10 +57,8 @@ async def lesson_temperature(scratch: Path, train_s: float = 40.0) -> None:
         build_trainer(config), runs_dir=scratch / "runs", sample_pace_s=0.0, auto_sample=False
     )
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("space")
-        await pilot.pause(train_s)  # training runs in its thread meanwhile
-        app.session.request_stop()
-        await wait_until(pilot, lambda: not app.session.running, 10.0)
+        app.start_loop(steps=steps)  # exactly this many steps, in the training thread
+        await wait_until(pilot, lambda: not app.session.running, 600.0)
         for temperature, name in ((0.3, "low"), (1.5, "high")):
             app.set_temperature(temperature)
             await pilot.press("g")
@@ -71,7 +79,8 @@ def race_overfitting(scratch: Path) -> Path:
         sys.executable, "-m", "rnnplay", "race", "--corpus", str(corpus),
         "--models", "lstm", "--hidden", "256", "--dropout", "0,0.5",
         "--embed", "64", "--batch", "8", "--bptt", "32",
-        "--max-seconds", "25", "--eval-every", "10", "--out", str(out),
+        "--max-steps", str(OVERFIT_STEPS), "--seed", "1", "--eval-every", "10",
+        "--out", str(out),
     ]  # fmt: skip
     subprocess.run(command, check=True)
     return scratch / "runs"

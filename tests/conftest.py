@@ -47,6 +47,8 @@ SLOW_MODULES = frozenset(
         "tests/tui/test_hangup.py",
         "tests/tui/test_hostile_terminals.py",
         "tests/tui/test_monkey.py",
+        "tests/tui/test_inspect_snapshot.py",
+        "tests/tui/test_inspect_view.py",
         "tests/tui/test_playground_run_folder.py",
         "tests/tui/test_runs_screen.py",
         "tests/tui/test_units_view.py",

@@ -7,6 +7,7 @@
     rnnplay export CHECKPOINT OUT.safetensors      the weights in PyTorch's layout
     rnnplay import IN.safetensors --out RUN        a run folder from such a file
     rnnplay race | runs | serve | corpora          see each command's --help
+    rnnplay lessons | board                        lessons, and the class board
 
 Each command lives in a module of this package with the same
 ``register(commands)``, which adds its parser and sets its handler
@@ -47,7 +48,9 @@ COMMANDS = (
     "travel",
     "inspection",
     "corpora",
+    "lessons",
     "serve",
+    "board",
     "race",
     "runs",
 )

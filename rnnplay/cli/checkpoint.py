@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from rnnplay.cli.eval_split import SPLITS, EvalProgress, default_split, eval_text
 from rnnplay.cli.flags import DEFAULTS, add_version
 from rnnplay.core import limits
 from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
@@ -58,7 +59,8 @@ def register(commands: Any) -> None:
     evaluate = commands.add_parser(
         "eval",
         help="perplexity of a checkpoint on a text",
-        description="Loss and perplexity of a checkpoint over the whole text of a corpus.",
+        description="Loss and perplexity of a checkpoint: by default over its own "
+        "validation split (what its validation loss measured), or over a corpus you name.",
     )
     evaluate.add_argument("checkpoint", metavar="CHECKPOINT")
     evaluate.add_argument(
@@ -66,6 +68,13 @@ def register(commands: Any) -> None:
         default=None,
         metavar="NAME|PATH",
         help="built-in name or text file (default: the corpus the checkpoint was trained on)",
+    )
+    evaluate.add_argument(
+        "--split",
+        choices=SPLITS,
+        default=None,
+        help="valid: the checkpoint's validation split (the default without --corpus); "
+        "train: its training part; all: the whole text (the default with --corpus)",
     )
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     add_version(evaluate)
@@ -154,8 +163,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     import json
     import math
 
-    from rnnplay.core.data.corpus import CorpusError, read_text
-    from rnnplay.core.data.vocab import tokenize
+    from rnnplay.core.data.corpus import CorpusError
     from rnnplay.core.store.checkpoint import load_checkpoint
     from rnnplay.core.train.evaluation import sequence_loss
     from rnnplay.core.train.units import to_perplexity
@@ -163,7 +171,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     checkpoint = load_checkpoint(args.checkpoint)
     vocab = checkpoint.vocab
     corpus = args.corpus if args.corpus is not None else _stored_corpus(checkpoint, args.checkpoint)
-    tokens = tokenize(read_text(corpus), vocab.level)
+    saved = checkpoint.meta.get("config") if isinstance(checkpoint.meta, dict) else None
+    split = args.split or default_split(args.corpus is not None)
+    text = eval_text(corpus, split, vocab.level, saved if isinstance(saved, dict) else None)
+    tokens = text.tokens
     if vocab.unk_id is None:
         missing = list(dict.fromkeys(t for t in tokens if t not in vocab.index))
         if missing:
@@ -175,17 +186,21 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if len(tokens) < 2:
         raise CorpusError(f"corpus '{corpus}' is too short to evaluate ({len(tokens)} tokens)")
     ids = vocab.encode_tokens(tokens)
-    saved = checkpoint.meta.get("config") if isinstance(checkpoint.meta, dict) else None
     batch, bptt = DEFAULTS.batch, DEFAULTS.bptt
     if isinstance(saved, dict):
         batch = _positive(saved.get("batch"), batch)
         bptt = _positive(saved.get("bptt"), bptt)
-    loss, count = sequence_loss(checkpoint.model, ids, batch, bptt)
+    progress = EvalProgress(len(tokens) - 1)
+    try:
+        loss, count = sequence_loss(checkpoint.model, ids, batch, bptt, progress)
+    finally:
+        progress.close()
     ppl = to_perplexity(loss)
     if args.json:
         result = {
             "checkpoint": str(args.checkpoint),
             "corpus": str(corpus),
+            "split": text.split,
             "level": vocab.level,
             "tokens": count,
             "loss": loss if math.isfinite(loss) else None,
@@ -194,8 +209,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         streams.write_out(json.dumps(result, allow_nan=False) + "\n")
     else:
         streams.write_out(
-            f"{corpus}: loss {loss:.4f} nats per {vocab.level}, perplexity {ppl:.3f} "
-            f"over {count} {vocab.level} tokens\n"
+            f"{text.described}: loss {loss:.4f} nats per {vocab.level}, perplexity {ppl:.3f} "
+            f"over {count:,} {vocab.level} tokens\n"
         )
     return EXIT_OK
 

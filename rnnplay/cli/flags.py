@@ -45,6 +45,14 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
     S = argparse.SUPPRESS
 
     recipe = parser.add_argument_group("recipe")
+    if tui:
+        recipe.add_argument(
+            "--lesson",
+            metavar="NAME|FILE",
+            default=S,
+            help="open a lesson: its settings (flags typed beside it win), its cards, "
+            "what it hides (see 'rnnplay lessons')",
+        )
     recipe.add_argument(
         "--preset",
         choices=tuple(PRESETS),
@@ -221,14 +229,18 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
 
 
 def given_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The TrainConfig fields the user chose: a ``--preset``'s settings, then the
-    flags typed on the command line over them."""
+    """The TrainConfig fields the user chose: a ``--preset``'s settings, a
+    ``--lesson``'s over them, then the flags typed on the command line over both."""
     names = set(TrainConfig.__dataclass_fields__)
     typed = {name: value for name, value in vars(args).items() if name in names}
     preset = getattr(args, "preset", None)
-    if preset is None:
-        return typed
-    return {**PRESETS[preset].settings, **typed}
+    chosen = dict(PRESETS[preset].settings) if preset is not None else {}
+    lesson = getattr(args, "lesson", None)
+    if lesson is not None:
+        from rnnplay.core.lessons.loader import load_lesson
+
+        chosen.update(load_lesson(lesson).settings)
+    return {**chosen, **typed}
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -237,10 +249,49 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 class RnnplayParser(argparse.ArgumentParser):
-    """argparse whose errors are one line (no usage block) and exit code 2."""
+    """argparse whose errors are one line (no usage block) and exit code 2.
+
+    A mistyped flag is named with the closest real one: ``rnnplay --hiden 128``
+    said "invalid choice: '128'" (argparse took 128 for the command), now
+    "unknown flag '--hiden' (did you mean '--hidden'?)".
+    """
+
+    _argv: list[str] | None = None
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        import sys
+
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_args(args, namespace)
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        unknown = self._unknown_flag()
+        if unknown is not None:
+            message = unknown
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def _unknown_flag(self) -> str | None:
+        """ "unknown flag '--x' (did you mean '--y'?)" for the first flag no parser knows."""
+        import difflib
+
+        known = set(_option_strings(self))
+        for token in self._argv or ():
+            flag = token.split("=", 1)[0]
+            if flag.startswith("--") and len(flag) > 2 and flag not in known:
+                close = difflib.get_close_matches(flag, sorted(known), n=1, cutoff=0.7)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                return f"unknown flag '{flag}'{hint}"
+        return None
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every option string of ``parser`` and of its subcommands' parsers."""
+    found = list(parser._option_string_actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _option_strings(sub)
+    return found
 
 
 def add_version(parser: argparse.ArgumentParser) -> None:

@@ -40,7 +40,19 @@ def options_from_args(args: argparse.Namespace):  # -> PlaygroundOptions (lazy i
         given=tuple(sorted(given_settings(args))),
         checkpoint=getattr(args, "checkpoint", None),
         runs_dir=str(getattr(args, "runs_dir", None) or "runs"),
+        lesson=lesson_source(args),
     )
+
+
+def lesson_source(args: argparse.Namespace) -> str | None:
+    """The ``--lesson`` given, as the session reads it: a built-in's name, or the
+    file's absolute path (a served session runs in another folder)."""
+    lesson = getattr(args, "lesson", None)
+    if lesson is None:
+        return None
+    from rnnplay.core.lessons.loader import load_lesson
+
+    return load_lesson(lesson).source
 
 
 def run(args: argparse.Namespace) -> int:

@@ -40,7 +40,9 @@ def register(commands: Any) -> None:
         "serve",
         help="serve the playground to web browsers (a classroom)",
         description="Serve the playground to web browsers: each tab gets its own session "
-        "with the corpus, model and settings given here, its files under --runs-dir. "
+        "with the corpus, model and settings given here (or --lesson NAME|FILE: every student "
+        "gets that lesson, what it hides unavailable), its files under --runs-dir. The class "
+        "board's secret address is printed at start (also: rnnplay board RUNS_DIR). "
         "Needs the serve extra: pip install 'rnnplay[serve]'. Ctrl-C ends every session.",
     )
     server = serve.add_argument_group("server")
@@ -82,6 +84,7 @@ def session_options(args: argparse.Namespace, runs_dir: Path):  # -> PlaygroundO
     """What every served session opens: the playground settings typed, file paths made
     absolute (a session runs inside the runs directory), confined to ``runs_dir``."""
     from rnnplay.cli.flags import config_from_args, given_settings
+    from rnnplay.cli.playground import lesson_source
     from rnnplay.core.data.corpus import BUILTIN_CORPORA
     from rnnplay.core.runs.options import PlaygroundOptions
 
@@ -100,6 +103,7 @@ def session_options(args: argparse.Namespace, runs_dir: Path):  # -> PlaygroundO
         checkpoint=None if checkpoint is None else str(Path(checkpoint).expanduser().resolve()),
         runs_dir=str(runs_dir.resolve()),
         confine_paths=True,
+        lesson=lesson_source(args),
     )
 
 
@@ -127,12 +131,20 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from rnnplay.serve.classroom import Classroom
 
-    argv = session_argv(session_options(args, runs_dir))
-    classroom = Classroom(argv, host=args.host, port=args.port, max_sessions=args.max_sessions)
+    options = session_options(args, runs_dir)
+    board_argv = [sys.executable, "-m", "rnnplay.serve.board_session", options.runs_dir]
+    classroom = Classroom(
+        session_argv(options),
+        host=args.host,
+        port=args.port,
+        max_sessions=args.max_sessions,
+        board_argv=board_argv,
+    )
     url = f"http://{_url_host(args.host)}:{args.port}/"
+    lesson = f", lesson {options.lesson}" if options.lesson else ""
     print(
-        f"rnnplay: serving the playground on {url} ({args.max_sessions} sessions at most, "
-        f"runs in {runs_dir}); Ctrl-C stops it",
+        f"rnnplay: serving the playground on {url} ({_sessions(args.max_sessions)} at most, "
+        f"runs in {runs_dir}{lesson}); Ctrl-C stops it",
         flush=True,
     )
     if not is_loopback(args.host):
@@ -142,6 +154,12 @@ def run_serve(args: argparse.Namespace) -> int:
             "who can reach this machine can open a session",
             flush=True,
         )
+    board_host = "127.0.0.1" if args.host in ("", "0.0.0.0", "::") else _url_host(args.host)
+    print(
+        f"rnnplay: the class board, for you only (do not share this address): "
+        f"http://{board_host}:{args.port}{classroom.board_path}",
+        flush=True,
+    )
     return classroom.run(on_bind_error=lambda error: _bind_failed(args.host, args.port, error))
 
 
@@ -203,3 +221,8 @@ def _url_host(host: str) -> str:
 def describe(argv: list[str]) -> str:
     """A session command line as one shell-quoted string (for logs)."""
     return shlex.join(argv)
+
+
+def _sessions(count: int) -> str:
+    """'1 session', '4 sessions'."""
+    return f"{count} session" + ("" if count == 1 else "s")

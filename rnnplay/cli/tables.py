@@ -58,9 +58,12 @@ def print_table(
         for note in notes:
             console.print(note, markup=False)
         return
-    if title:
-        print(title, file=stream)
-    print(text, file=stream)
-    for note in notes:
-        print(note, file=stream)
+    lines = ([title] if title else []) + [text, *notes]
+    if stream is sys.stdout:  # a reader that left (| head) is a normal end, not an error
+        from rnnplay.process import streams
+
+        streams.write_out("\n".join(lines) + "\n")
+        streams.flush_out()
+        return
+    print("\n".join(lines), file=stream)
     stream.flush()

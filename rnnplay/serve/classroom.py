@@ -21,8 +21,10 @@ offline); textual-serve's terminal script and styles are served as shipped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import secrets
 import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -44,6 +46,9 @@ QUIT_GRACE_S = 3.0
 """How long a session has to quit by itself before SIGTERM, then again before SIGKILL."""
 
 FULL_MESSAGE = "The class is full: every seat is taken. Try again later."
+
+MAX_BOARDS = 2
+"""Board pages open at once (the teacher's, perhaps a projector's); they take no seat."""
 
 log = logging.getLogger("rnnplay.serve")
 
@@ -108,13 +113,27 @@ class Session(AppService):
 
 
 class Classroom(Server):
-    """Serve one playground command to browsers, ``max_sessions`` at a time."""
+    """Serve one playground command to browsers, ``max_sessions`` at a time; with
+    ``board_argv``, the class board too, at ``/board/TOKEN`` (:attr:`board_path`)."""
 
-    def __init__(self, argv: Sequence[str], *, host: str, port: int, max_sessions: int) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        host: str,
+        port: int,
+        max_sessions: int,
+        board_argv: Sequence[str] | None = None,
+    ) -> None:
         super().__init__(
             " ".join(argv), host=host, port=port, title="rnnplay", templates_path=TEMPLATES
         )
         self.argv = list(argv)
+        self.board_argv = None if board_argv is None else list(board_argv)
+        self.board_token = secrets.token_urlsafe(18)
+        """The board's secret: printed to the teacher's terminal only; no student page,
+        session or file ever holds it."""
+        self.boards_open = 0
         self.max_sessions = max_sessions
         self.sessions: set[Session] = set()
         self.seats_taken = 0
@@ -150,12 +169,44 @@ class Classroom(Server):
         self._signal = signum
         self._stop.set()
 
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        if self.board_argv is not None:
+            app.add_routes(
+                [
+                    web.get("/board/{token}", self.handle_board),
+                    web.get("/board/{token}/ws", self.handle_board_websocket),
+                ]
+            )
+        return app
+
+    @property
+    def board_path(self) -> str:
+        """The board's address on this server (the token is the only key)."""
+        return f"/board/{self.board_token}"
+
+    def _check_board(self, request: web.Request) -> None:
+        """404 unless the request carries the board's token (compared in constant time):
+        a student who tries ``/board`` or guesses gets what any unknown page gets."""
+        given = request.match_info.get("token", "")
+        if self.board_argv is None or not secrets.compare_digest(given, self.board_token):
+            raise web.HTTPNotFound(text="404: Not Found")
+
     async def on_startup(self, app: web.Application) -> None:
         """(textual-serve prints its logo here; rnnplay serve prints its own line.)"""
 
     async def on_shutdown(self, app: web.Application) -> None:
         """End every session before the server goes."""
         await asyncio.gather(*(session.stop() for session in list(self.sessions)))
+
+    def _seats(self) -> str:
+        return f"{self.seats_taken} of {self.max_sessions} seats taken"
+
+    @staticmethod
+    def _say(line: str) -> None:
+        """One line on the teacher's terminal: who joined or left (never fails)."""
+        with contextlib.suppress(OSError, ValueError):
+            print(f"rnnplay serve: {line}", flush=True)
 
     # -- pages -------------------------------------------------------------------
     @property
@@ -179,6 +230,33 @@ class Classroom(Server):
         }
         return aiohttp_jinja2.render_template("index.html", request, context)
 
+    async def handle_board(self, request: web.Request) -> web.Response:
+        """The class board's page: the terminal page, its websocket the board's."""
+        self._check_board(request)
+        scheme = "wss" if request.secure else "ws"
+        context = {
+            "font_size": to_int(request.query.get("fontsize", "14"), 14),
+            "websocket_url": f"{scheme}://{request.host}{self.board_path}/ws",
+            "static_url": "/static/",
+        }
+        return aiohttp_jinja2.render_template("index.html", request, context)
+
+    async def handle_board_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """The board's terminal: a board process (reads the runs, changes nothing)."""
+        self._check_board(request)
+        websocket = web.WebSocketResponse(heartbeat=15)
+        await websocket.prepare(request)
+        if self.boards_open >= MAX_BOARDS or self.board_argv is None:
+            await websocket.send_bytes(b"\r\n  The board is open in enough tabs.\r\n")
+            await websocket.close()
+            return websocket
+        self.boards_open += 1
+        try:
+            await self._serve_terminal(websocket, request, self.board_argv)
+        finally:
+            self.boards_open -= 1
+        return websocket
+
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         """One browser terminal: a seat, a session process, and both freed at the end."""
         websocket = web.WebSocketResponse(heartbeat=15)
@@ -188,8 +266,30 @@ class Classroom(Server):
             await websocket.close()
             return websocket
         self.seats_taken += 1
+        visitor = request.remote or "a visitor"
+        try:
+            await self._serve_terminal(
+                websocket,
+                request,
+                self.argv,
+                started=lambda: self._say(f"{visitor} joined ({self._seats()})"),
+            )
+        finally:
+            self.seats_taken -= 1
+            self._say(f"{visitor} left ({self._seats()})")
+        return websocket
+
+    async def _serve_terminal(
+        self,
+        websocket: web.WebSocketResponse,
+        request: web.Request,
+        argv: list[str],
+        started: Callable[[], None] | None = None,
+    ) -> None:
+        """Run ``argv`` as this websocket's app process until either side ends
+        (``started`` is told once the process runs)."""
         session = Session(
-            self.argv,
+            argv,
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,
             close=websocket.close,
@@ -200,6 +300,8 @@ class Classroom(Server):
             width = to_int(request.query.get("width", "80"), 80)
             height = to_int(request.query.get("height", "24"), 24)
             await session.start(width, height)
+            if started is not None:
+                started()
             await self._process_messages(websocket, session)
         except asyncio.CancelledError:
             pass
@@ -208,7 +310,5 @@ class Classroom(Server):
         finally:
             await asyncio.shield(session.stop())
             self.sessions.discard(session)
-            self.seats_taken -= 1
             if not websocket.closed:
                 await websocket.close()
-        return websocket

@@ -23,7 +23,7 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.events import Resize
 from textual.widgets import Input, Label, Select, Tab, Tabs
 
-from rnnplay.core.data.stats import reference_lines
+from rnnplay.core.lessons.schema import Lesson
 from rnnplay.core.runs.opening import Run
 from rnnplay.core.runs.options import PlaygroundOptions
 from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
@@ -33,8 +33,11 @@ from rnnplay.process.hang_watch import HangWatch
 from rnnplay.tui import keys
 from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
+from rnnplay.tui.exports import ExportActions
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.hangups import Hangups
+from rnnplay.tui.keyboard_focus import KeyboardFocus
+from rnnplay.tui.lesson_guide import BOARD_NOTE_S, LessonGuide
 from rnnplay.tui.lifecycle import SessionChanges
 from rnnplay.tui.live_actions import LiveActions
 from rnnplay.tui.messages import (
@@ -47,6 +50,7 @@ from rnnplay.tui.messages import (
     TrainingStopped,
 )
 from rnnplay.tui.no_color import use_tolerant_filters
+from rnnplay.tui.references import ReferenceLines
 from rnnplay.tui.run_place import RunPlace
 from rnnplay.tui.sample_passes import SamplePasses
 from rnnplay.tui.sampling import SampleSettings
@@ -55,12 +59,15 @@ from rnnplay.tui.screens.compare import CompareScreen
 from rnnplay.tui.screens.runs import RunsScreen
 from rnnplay.tui.status_info import status_info, stop_notice
 from rnnplay.tui.training import TrainingSession, builtin_corpus_names, make_trainer
+from rnnplay.tui.typing_guard import TypingGuard
 from rnnplay.tui.widgets.controls import Controls, LiveSettings
 from rnnplay.tui.widgets.distribution import NextTokenDistribution
 from rnnplay.tui.widgets.footer import FittingFooter
 from rnnplay.tui.widgets.gradient_flow import GradientFlow
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
+from rnnplay.tui.widgets.lesson_panel import LessonPanel
 from rnnplay.tui.widgets.loss_chart import LossChart
+from rnnplay.tui.widgets.prime_note import PrimeNote
 from rnnplay.tui.widgets.sample_view import SampleView
 from rnnplay.tui.widgets.status import StatusPanel
 
@@ -81,8 +88,19 @@ thread time, which on a busy machine is taken from training."""
 TABS = (("train", "Train"), ("sample", "Sample"), ("network", "Network"), ("controls", "Controls"))
 
 
-class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteCommands, App[int]):
-    """The playground. ``trainer`` is the session it opens with (paused)."""
+class RnnPlayApp(
+    CrashToFile,
+    Hangups,
+    SessionChanges,
+    LiveActions,
+    ExportActions,
+    KeyboardFocus,
+    PaletteCommands,
+    LessonGuide,
+    App[int],
+):
+    """The playground. ``trainer`` is the session it opens with (paused); ``lesson``
+    adds its card panel and takes away what it hides (:mod:`rnnplay.tui.lesson_guide`)."""
 
     CSS_PATH = "app.tcss"
     TITLE = "rnnplay"
@@ -105,10 +123,13 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         sample_tokens: int | None = None,
         auto_sample: bool = True,
         start_sample: bool = False,
+        ngram_orders: tuple[int, ...] = (2, 3, 4, 5),
+        lesson: Lesson | None = None,
     ) -> None:
         """``run`` is the front door's run of ``trainer`` (made here when not given);
         ``checkpoint_dir`` is the older name of ``runs_dir``; ``start_sample``
-        samples once at start (an opened checkpoint shows what it writes)."""
+        samples once at start (an opened checkpoint shows what it writes);
+        ``ngram_orders``: the n-gram reference lines drawn on the loss chart."""
         super().__init__()
         use_tolerant_filters(self)  # NO_COLOR=1 (rnnplay/tui/no_color.py)
         self.sample_settings = SampleSettings(temperature, top_k)
@@ -118,6 +139,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         self.place = RunPlace(runs_dir or checkpoint_dir or "runs", confine=confine_paths, run=run)
         if run is None:
             self.place.attach(trainer)
+        self.references = ReferenceLines(self, orders=ngram_orders, confine=confine_paths)
         self._initial_prime = prime
         self._start_sample = start_sample
         self.session = TrainingSession(trainer, self.post_message)
@@ -129,12 +151,18 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
         """The unit every loss is shown in (u cycles nats, bits, perplexity)."""
         self.last_checkpoint: str | None = None
         self.shutting_down = False
+        self.typing = TypingGuard(keys.command_keys())
+        self.setup_lesson(lesson)
 
     # -- composition ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         # The tab keys are written on the tabs: listed exactly where tabs exist.
         tabs = (Tab(f"{n} {title}", id=f"tab-{key}") for n, (key, title) in enumerate(TABS, 1))
-        yield Tabs(*tabs, id="tabs")
+        tab_strip = Tabs(*tabs, id="tabs")
+        tab_strip.can_focus = False  # 1-4 switch tabs; tab goes to the fields
+        yield tab_strip
+        if self.lesson is not None:
+            yield LessonPanel(self.lesson, id="lesson")
         with Container(id="main", classes="wide"):
             status = StatusPanel(self.status_info(), id="status")
             status.border_title = "Status"
@@ -157,12 +185,16 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
                         compact=True,
                         select_on_focus=False,
                     )
+                    yield PrimeNote(id="prime-note")
                 yield SampleView(id="sample", hint="no sample yet: press g to sample")
             yield NextTokenDistribution(id="distribution")
             yield HiddenHeatmap(id="heatmap")
         yield FittingFooter()  # whole keys only, most important first
 
     def on_mount(self) -> None:
+        self.samples.room = self.query_one(SampleView).room  # samples fill the panel
+        self.apply_hiding()
+        self.set_interval(BOARD_NOTE_S, self.write_board_note)
         self._apply_layout(self.size.width, self.size.height)
         self.set_interval(SAMPLE_TICK_S, self._show_pending_samples)
         self.set_timer(
@@ -170,6 +202,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
             lambda: self.set_interval(PROGRESS_TICK_S, self._show_pending_progress),
         )
         self.show_history()
+        self.readable_prime()  # a --prime the model cannot read is said at once
         self.install_hangup_handlers()  # SIGTERM/SIGHUP end the run as q does
         if self._start_sample:
             self.samples.request(self.session)
@@ -212,9 +245,15 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab keys apply (and are listed) only where there are tabs, "leave field"
-        only in a field."""
+        only in a field; behind "terminal too small" only quitting does."""
+        if isinstance(self.screen, TooSmallScreen):
+            return action == "quit"
         if not keys.works_over(self.screen, action):
             return False  # the main view's keys wait until the screen is left
+        if action in self.hidden:
+            return False  # the lesson took this key away
+        if action in keys.LESSON_ONLY_ACTIONS:
+            return self.lesson is not None
         if action in keys.TAB_ONLY_ACTIONS:
             return self.tabs_shown
         if action in keys.FIELD_ONLY_ACTIONS:
@@ -229,23 +268,6 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
 
     def action_show_tab(self, key: str) -> None:
         self._show_tab(key)
-
-    def action_focus_next(self) -> None:
-        """Tab: from no field, the prime first (the field people want); then on in order."""
-        prime = self.query_one("#prime", Input)
-        if self.screen is self.screen_stack[0] and self.focused is None and prime.region:
-            prime.focus()
-        else:
-            super().action_focus_next()
-
-    def action_leave_field(self) -> None:
-        self.screen.set_focus(None)
-
-    def action_focus_prime(self) -> None:
-        """p: jump to the prime (on narrow screens its tab is shown first)."""
-        if self.tabs_shown:
-            self._show_tab("sample")
-        self.query_one("#prime", Input).focus()
 
     # -- what the panels show ------------------------------------------------------------
     def live_settings(self) -> LiveSettings:
@@ -267,16 +289,19 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     def refresh_status(self) -> None:
         self._status_dirty = False
         self.query_one(StatusPanel).update_info(self.status_info())
+        self.refresh_lesson()
 
     def show_history(self) -> None:
         """A resumed session's past validation results, on the loss chart, with the
-        session's reference lines (uniform baseline, unigram entropy)."""
+        session's reference lines (uniform, unigram; the n-grams once fitted)."""
         chart = self.query_one(LossChart)
-        dataset = self.session.trainer.dataset
-        chart.set_references((line.label, line.nats) for line in reference_lines(dataset))
+        self.references.show(self.session.trainer.dataset, chart.set_references)
         evals = self.session.past_evals()
-        if evals:
-            chart.set_data([], evals)
+        train = self.place.past_training(self.session.trainer.tokens_seen) if evals else []
+        if evals or train:
+            chart.set_data(train, evals)  # an opened checkpoint: both curves it came with
+        for _tokens, loss in evals:
+            self.note_eval(loss)
         self.refresh_status()
 
     def action_compare(self) -> None:
@@ -302,6 +327,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
 
     def clear_panels(self) -> None:
         self._pending_points = []
+        self.best_val = self.grad_flow = None
         self.samples.forget()
         self.query_one(LossChart).reset_data()
         self.query_one(GradientFlow).reset()
@@ -350,6 +376,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     @from_session
     def on_evaluated(self, message: Evaluated) -> None:
         self._show_pending()
+        self.note_eval(message.event.loss)
         self.query_one(LossChart).add_eval(message.event.tokens, message.event.loss)
         self.refresh_status()
 
@@ -373,6 +400,7 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
 
     @from_session
     def on_grad_flow_measured(self, message: GradFlowMeasured) -> None:
+        self.note_grad_flow(message.norms)
         self.query_one(GradientFlow).update(message.norms)
 
     # -- saving ------------------------------------------------------------------------
@@ -387,7 +415,8 @@ class RnnPlayApp(CrashToFile, Hangups, SessionChanges, LiveActions, PaletteComma
     # -- help, quit, palette ------------------------------------------------------------
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(tabs=self.tabs_shown))
+            lesson = self.lesson is not None
+            self.push_screen(HelpScreen(tabs=self.tabs_shown, lesson=lesson, hidden=self.hidden))
 
     async def action_quit(self) -> None:
         """q: stop the training and sampling threads (within a step or two), then exit."""
@@ -416,8 +445,10 @@ def run_app(options: PlaygroundOptions) -> int:
     before the screen changes. An opened checkpoint shows its figures and starts a
     sample.
     """
+    from rnnplay.core.lessons.loader import load_lesson
     from rnnplay.core.runs.opening import open_playground
 
+    lesson = None if options.lesson is None else load_lesson(options.lesson)
     checkpoint, runs_dir, confine = options.checkpoint, options.runs_dir, options.confine_paths
     run = open_playground(
         options.config,
@@ -432,6 +463,7 @@ def run_app(options: PlaygroundOptions) -> int:
         runs_dir=runs_dir,
         confine_paths=confine,
         start_sample=checkpoint is not None,
+        lesson=lesson,
     )
     app.force_exit_after_s = 3.0  # after SIGTERM, should restoring the screen hang
     app.hang_watch = HangWatch()  # a freeze of the UI writes every thread's stack

@@ -88,7 +88,7 @@ class PaletteCommands:
     def action_screenshot(
         self: RnnPlayApp, filename: str | None = None, path: str | None = None
     ) -> None:
-        """Save an SVG of the screen into the run folder (or the current folder) and say where."""
+        """Save an SVG of the screen into the run folder (or runs_dir/exports) and say where."""
         try:
             folder = self.place.screenshot_folder(path or None)
             written = self.save_screenshot(filename, str(folder))
@@ -96,6 +96,22 @@ class PaletteCommands:
             self.notify(one_line(error), title="screenshot failed", severity="error")
             return
         self.notify(f"saved {written}", title="screenshot", timeout=6)
+
+    def setup_line(self: RnnPlayApp) -> str:
+        """The command line that opens this session's settings (and its lesson)."""
+        from rnnplay.core.runs.setup_line import setup_line
+
+        lesson = self.lesson
+        if lesson is None:
+            return setup_line(self.session.config)
+        return setup_line(self.session.config, lesson=lesson.source, base=lesson.config())
+
+    def action_copy_setup(self: RnnPlayApp) -> None:
+        """Copy :meth:`setup_line` (Textual's OSC 52 clipboard) and show it: a terminal
+        or a browser that refuses the clipboard still shows the line to copy by hand."""
+        line = self.setup_line()
+        self.copy_to_clipboard(line)
+        self.notify(line, title="setup line copied", timeout=15, markup=False)
 
     def get_system_commands(self: RnnPlayApp, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's theme and maximize entries, a screenshot that says where it went,
@@ -106,10 +122,18 @@ class PaletteCommands:
         yield SystemCommand(
             "Screenshot", "save an SVG of the screen in the run folder", self.action_screenshot
         )
+        yield SystemCommand(
+            "Copy setup line",
+            "the rnnplay command that opens this setup (or lesson), to the clipboard",
+            self.action_copy_setup,
+        )
         for action in keys.ACTIONS:
             if not keys.works_over(screen, action.action):
                 continue  # the main view's keys do nothing over the Compare/Runs screens
-            if action.in_palette and keys.applies(action, tabs=self.tabs_shown):
+            lesson = self.lesson is not None
+            if action.in_palette and keys.applies(
+                action, tabs=self.tabs_shown, lesson=lesson, hidden=self.hidden
+            ):
                 help_text = f"{action.display}: {action.description}"
                 yield SystemCommand(action.title, help_text, functools.partial(self._soon, action))
 

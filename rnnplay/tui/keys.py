@@ -17,9 +17,9 @@ from typing import Literal
 
 from textual.binding import Binding
 
-Where = Literal["always", "tabs", "field"]
+Where = Literal["always", "tabs", "field", "lesson"]
 """``tabs``: only when the panels are grouped on tabs (a narrow terminal);
-``field``: only while a field has focus."""
+``field``: only while a field has focus; ``lesson``: only with a lesson open."""
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,21 @@ class KeyAction:
 ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("help", "question_mark", "Help", "keys and what each panel shows", "?",
               footer="Help", key_display="?"),
-    KeyAction("quit", "q", "Quit", "stop training and leave", "q", footer="Quit"),
+    KeyAction("next_card", "l", "Next lesson card", "the lesson's next card", "l",
+              footer="Card", where="lesson"),
+    KeyAction("previous_card", "h", "Previous lesson card", "the lesson's card before",
+              "h", where="lesson"),
+    KeyAction("quit", "q,ctrl+c", "Quit", "stop training and leave (ctrl+c too)", "q",
+              footer="Quit"),
     KeyAction("toggle_training", "space", "Start / pause training",
               "train or pause (a pause waits for the current step)", "space", footer="Train"),
     KeyAction("step_once", "n", "One training step", "train on one batch and show its loss",
               "n", footer="Step"),
     KeyAction("new_sample", "g", "New sample", "sample again from the prime", "g",
               footer="Sample"),
+    KeyAction("inspect", "i", "Inspect", "ask the model why: its odds, blame and units at a "
+              "cursor (opens on the sample's newest token; or click a sampled token)", "i",
+              footer="Inspect"),
     KeyAction("focus_prime", "p", "Edit the prime", "type the text samples start from; "
               "Enter samples", "p", footer="Prime"),
     KeyAction("save", "s", "Save checkpoint", "write the session into its run folder", "s",
@@ -77,6 +85,10 @@ ACTIONS: tuple[KeyAction, ...] = (
               footer="Compare"),
     KeyAction("runs", "b", "Browse runs", "the run folders, their curves; continue one",
               "b", footer="Runs"),
+    KeyAction("save_sample", "w", "Write the sample", "save the sample shown to a text file",
+              "w"),
+    KeyAction("export_curves", "e", "Export the curves",
+              "save the loss curves to a CSV file (tokens, loss in nats)", "e"),
     KeyAction("select_unit(-1)", "up", "Previous hidden unit", "select the unit above", "up"),
     KeyAction("select_unit(1)", "down", "Next hidden unit", "select the unit below", "down"),
     KeyAction("toggle_colour", "c", "Colour sample", "colour by probability or by the unit",
@@ -115,10 +127,25 @@ def bindings() -> list[Binding]:
     ]
 
 
-def applies(action: KeyAction, *, tabs: bool, field: bool = False) -> bool:
+def command_keys() -> frozenset[str]:
+    """Every key name the main view binds (the typing guard's "keys that do something")."""
+    return frozenset(key.strip() for a in ACTIONS for key in a.keys.split(","))
+
+
+def applies(
+    action: KeyAction,
+    *,
+    tabs: bool,
+    field: bool = False,
+    lesson: bool = False,
+    hidden: frozenset[str] = frozenset(),
+) -> bool:
     """Whether ``action`` applies now (``tabs``: the panels are on tabs; ``field``:
-    a field has focus)."""
-    return {"always": True, "tabs": tabs, "field": field}[action.where]
+    a field has focus; ``lesson``: a lesson is open; ``hidden``: action names a
+    lesson took away)."""
+    if action_name(action.action) in hidden:
+        return False
+    return {"always": True, "tabs": tabs, "field": field, "lesson": lesson}[action.where]
 
 
 def action_name(action: str) -> str:
@@ -127,6 +154,26 @@ def action_name(action: str) -> str:
 
 
 TAB_ONLY_ACTIONS = frozenset(action_name(a.action) for a in ACTIONS if a.where == "tabs")
+LESSON_ONLY_ACTIONS = frozenset(action_name(a.action) for a in ACTIONS if a.where == "lesson")
+
+LESSON_KEYS: dict[str, frozenset[str]] = {
+    "train": frozenset({"toggle_training"}),
+    "step": frozenset({"step_once"}),
+    "sample": frozenset({"new_sample"}),
+    "prime": frozenset({"focus_prime"}),
+    "save": frozenset({"save"}),
+    "open": frozenset({"open"}),
+    "reset": frozenset({"reset"}),
+    "temperature": frozenset({"temperature"}),
+    "lr": frozenset({"scale_lr"}),
+    "unit": frozenset({"cycle_unit"}),
+    "compare": frozenset({"compare"}),
+    "runs": frozenset({"runs"}),
+    "select-unit": frozenset({"select_unit"}),
+    "colour": frozenset({"toggle_colour"}),
+    "sort": frozenset({"toggle_sort"}),
+}
+"""A lesson's key names (``rnnplay.core.lessons.schema.KEYS``) -> the actions they take away."""
 FIELD_ONLY_ACTIONS = frozenset(action_name(a.action) for a in ACTIONS if a.where == "field")
 
 
@@ -138,13 +185,18 @@ PAIRS: dict[str, tuple[str, str]] = {
 """Actions the help screen lists on one line with their opposite."""
 
 
-def help_rows(*, tabs: bool) -> list[tuple[str, str]]:
-    """(keys, what) lines for the help screen, most important first."""
+def help_rows(
+    *, tabs: bool, lesson: bool = False, hidden: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """(keys, what) lines for the help screen, most important first; without the keys
+    a lesson took away (``hidden``: action names), the card keys only in a lesson."""
     by_action = {a.action: a for a in ACTIONS}
     paired = {other for other, _ in PAIRS.values()}
     rows: list[tuple[str, str]] = []
     for a in ACTIONS:
         if a.action in paired or a.where == "tabs" or a.action == "leave_field":
+            continue
+        if action_name(a.action) in hidden or (a.where == "lesson" and not lesson):
             continue
         if a.action in PAIRS:
             other, what = PAIRS[a.action]
@@ -155,12 +207,19 @@ def help_rows(*, tabs: bool) -> list[tuple[str, str]]:
     if tabs and tab_keys:
         shown = ", ".join(f"{a.display} {a.title.removesuffix(' tab').lower()}" for a in tab_keys)
         rows.append(("1 - 4", f"tabs: {shown}"))
-    rows += screen_help_rows()
+    rows += [row for row in screen_help_rows() if row[0][-1] not in hidden_keys(hidden)]
     rows += [(key, what) for key, what, where in EXTRA_HELP if where == "always" or tabs]
     return rows
 
 
-SCREEN_ACTIONS = frozenset({"help", "quit", "cycle_unit", "command_palette"})
+SCREEN_ACTIONS = frozenset(
+    {"help", "quit", "cycle_unit", "command_palette", "focus_next", "focus_previous"}
+)
+"""The app's actions that still apply while the Compare view or the Runs screen is
+shown (their own keys, :data:`COMPARE_KEYS` and :data:`RUNS_KEYS`, are the screens'
+bindings); tab and shift+tab move the focus there too. ``m`` and ``b`` are left out:
+they open those screens from the main view and would do nothing there, so they are
+neither run nor shown in their footers."""
 
 
 def works_over(screen: object, action: str) -> bool:
@@ -168,12 +227,6 @@ def works_over(screen: object, action: str) -> bool:
     its own (``OWN_KEYS``: Compare, Runs) only the SCREEN_ACTIONS do; the main view's
     keys wait until it is left. The bindings and the palette both ask this."""
     return not getattr(screen, "OWN_KEYS", False) or action_name(action) in SCREEN_ACTIONS
-
-
-"""The app's actions that still apply while the Compare view or the Runs screen is
-shown (their own keys, :data:`COMPARE_KEYS` and :data:`RUNS_KEYS`, are the screens'
-bindings). ``m`` and ``b`` are left out: they open those screens from the main view
-and would do nothing there, so they are neither run nor shown in their footers."""
 
 
 @dataclass(frozen=True)
@@ -187,10 +240,15 @@ class ScreenKey:
     what: str
     """A few words for the help screen's line about the screen."""
     priority: bool = False
+    show: bool = True
+    """False keeps it out of the footer (the other half of a pair shown once)."""
 
 
 COMPARE_KEYS: tuple[ScreenKey, ...] = (
     ScreenKey("space", "toggle_race", "Race", "space", "races / pauses", priority=True),
+    ScreenKey(
+        "enter", "tick", "Tick", "enter", "ticks a contender (up / down choose)", priority=True
+    ),
     ScreenKey("n", "step_round", "Round", "n", "one round (every contender one step)"),
     ScreenKey("u", "cycle_unit", "Unit", "u", "loss unit"),
     ScreenKey("escape", "leave", "Back", "esc", "back (the race ends)"),
@@ -202,14 +260,30 @@ RUNS_KEYS: tuple[ScreenKey, ...] = (
     ScreenKey("space", "mark", "Mark", "space", "marks a run (curves overlaid)", priority=True),
     ScreenKey("o", "open_run", "Continue", "o", "continues it"),
     ScreenKey("g", "sample_run", "Sample", "g", "samples it"),
+    ScreenKey("d", "delete_run", "Delete", "d", "deletes it (asks; never a running run)"),
     ScreenKey("u", "cycle_unit", "Unit", "u", "loss unit"),
     ScreenKey("escape", "leave", "Back", "esc", "back"),
 )
 """The Runs screen's own keys (``b``)."""
 
+INSPECT_KEYS: tuple[ScreenKey, ...] = (
+    ScreenKey("left", "cursor(-1)", "Move", "←/→", "move the cursor (click a token too)"),
+    ScreenKey("right", "cursor(1)", "Move", "→", "", show=False),
+    ScreenKey("escape", "leave", "Back", "esc", "back"),
+    ScreenKey("t", "next_source", "Text", "t", "switches the text (sample, validation, typed)"),
+    ScreenKey("slash", "search", "Search", "/", "searches units (feature or regex)"),
+    ScreenKey("f", "toggle_live", "Live/frozen", "f", "follows training or freezes"),
+    ScreenKey("l", "next_layer", "Layer", "l", "next layer"),
+    ScreenKey("c", "toggle_colour", "Colour", "c", "colours by blame or by the picked unit"),
+    ScreenKey("space", "toggle_training", "Train", "space", "trains or pauses"),
+    ScreenKey("q", "quit_all", "Quit", "q", "quit"),
+)
+"""The Inspect view's own keys (``i``)."""
+
 SCREEN_HELP: tuple[tuple[str, str, tuple[ScreenKey, ...]], ...] = (
     ("in m", "Compare view", COMPARE_KEYS),
     ("in b", "Runs screen", RUNS_KEYS),
+    ("in i", "Inspect view", INSPECT_KEYS),
 )
 """The help screen's line per screen: (key column, screen name, its keys)."""
 
@@ -217,14 +291,22 @@ SCREEN_HELP: tuple[tuple[str, str, tuple[ScreenKey, ...]], ...] = (
 def screen_bindings(screen_keys: tuple[ScreenKey, ...]) -> list[Binding]:
     """A screen's BINDINGS from its key table (so its footer and the help agree)."""
     return [
-        Binding(k.keys, k.action, k.footer, key_display=k.display, priority=k.priority)
+        Binding(k.keys, k.action, k.footer, key_display=k.display, priority=k.priority, show=k.show)
         for k in screen_keys
     ]
+
+
+def hidden_keys(hidden: frozenset[str]) -> set[str]:
+    """The main keys (``m``, ``b``, ...) of the actions named in ``hidden``."""
+    return {a.keys.split(",")[0] for a in ACTIONS if action_name(a.action) in hidden}
 
 
 def screen_help_rows() -> list[tuple[str, str]]:
     """One (keys, what) line per screen: "in m", "Compare view: space races / pauses, ..."."""
     return [
-        (column, f"{name}: " + ", ".join(f"{k.display} {k.what}" for k in screen_keys))
+        (
+            column,
+            f"{name}: " + ", ".join(f"{k.display} {k.what}" for k in screen_keys if k.what),
+        )
         for column, name, screen_keys in SCREEN_HELP
     ]

@@ -180,6 +180,7 @@ class SessionChanges:
         self.clear_panels()
         self.query_one(Controls).show(trainer.config, self.live_settings())
         self.show_history()
+        self.readable_prime()  # another vocabulary may read the prime differently
 
     def action_reset(self: RnnPlayApp) -> None:
         """r: start over with the same settings (after confirming)."""

@@ -1,5 +1,7 @@
 """The keys that change things live: learning rate, temperature, samples, the heatmap's unit.
 
+Also the way from a sample to the Inspect view (``i``, or a click on a token).
+
 None of these stops training or replaces the session: the learning rate
 changes between two steps, the sampling settings apply to the running
 sample, and the rest only change what the panels show. A mixin of
@@ -12,11 +14,14 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from rnnplay.core.sampling.prime import readable_prime
 from rnnplay.tui.bounds import lr_in_bounds, next_temperature
 from rnnplay.tui.guards import from_session, unless_unmounted
 from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens, WeightsSnapshot
+from rnnplay.tui.screens.inspect import InspectScreen
 from rnnplay.tui.widgets.controls import Controls
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
+from rnnplay.tui.widgets.prime_note import PrimeNote
 from rnnplay.tui.widgets.sample_view import SampleView
 
 if TYPE_CHECKING:
@@ -73,9 +78,21 @@ class LiveActions:
             self.screen.set_focus(None)
             self.action_new_sample()
 
+    def on_input_changed(self: RnnPlayApp, event: Input.Changed) -> None:
+        if event.input.id == "prime":
+            self.readable_prime()
+
+    def readable_prime(self: RnnPlayApp) -> str:
+        """The prime as far as the model can read it; the note beside the field says
+        what was left out (a prime is never refused: samples go on from the rest)."""
+        vocab = self.session.trainer.dataset.vocab
+        prime = readable_prime(vocab, self.query_one("#prime", Input).value)
+        self.query_one(PrimeNote).show(prime)
+        return prime.text
+
     @from_session
     def on_weights_snapshot(self: RnnPlayApp, message: WeightsSnapshot) -> None:
-        self.samples.start(self.session, message.model, self.query_one("#prime", Input).value)
+        self.samples.start(self.session, message.model, self.readable_prime())
 
     def on_sample_started(self: RnnPlayApp, message: SampleStarted) -> None:
         self.samples.started(message)
@@ -111,6 +128,17 @@ class LiveActions:
         mode = view.toggle_mode()
         what = "probability" if mode == "probability" else f"hidden unit {view.unit}"
         self.notify(f"sample coloured by {what}", timeout=1.5)
+
+    def action_inspect(self: RnnPlayApp, token: int | None = None) -> None:
+        """i: the Inspect view, explaining the sample's ``token``-th generated token
+        (default: its newest), or on validation text when there is no sample yet."""
+        if self.screen is self.screen_stack[0]:
+            has_sample = self.query_one(SampleView).token_count > 0
+            self.push_screen(InspectScreen("sample" if has_sample else "validation", token))
+
+    def on_sample_view_token_picked(self: RnnPlayApp, message: SampleView.TokenPicked) -> None:
+        """A click on a sampled token opens the inspector where it was predicted."""
+        self.action_inspect(message.index)
 
     def action_toggle_sort(self: RnnPlayApp) -> None:
         """v: order the heatmap's units by their variance over the sample, or by index."""

@@ -121,3 +121,26 @@ class CheckpointFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()
         self.error = error
+
+
+class InspectWeights(Message):
+    """A frozen copy of the model for the Inspect view, taken between two
+    steps by the training thread (or at once while it is idle) at ``step``."""
+
+    bubble = False
+
+    def __init__(self, model: RNNLM, step: int) -> None:
+        super().__init__()
+        self.model = model
+        self.step = step
+
+
+class InspectAnswered(Message):
+    """The Inspect view's worker finished a request (``answer``: a
+    :class:`rnnplay.tui.inspection.Answer`)."""
+
+    bubble = False
+
+    def __init__(self, answer: object) -> None:
+        super().__init__()
+        self.answer = answer

@@ -15,19 +15,23 @@ The open dialog lists the checkpoints of the runs found under ``runs_dir``
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from rnnplay.core.runs.opening import Run, check_confined, resume_trainer
 from rnnplay.core.runs.recorder import Recorder
-from rnnplay.core.store.run_folder import SAVES
+from rnnplay.core.store.run_folder import METRICS, SAVES
 from rnnplay.core.store.run_summaries import list_runs
 from rnnplay.core.store.summary import read_summary
 from rnnplay.core.train.trainer import Trainer
 from rnnplay.errors import CheckpointError
 
 MAX_LISTED = 50
+
+EXPORTS = "exports"
+"""Under runs_dir: where screenshots and exports go before the session has a run folder."""
 
 
 @dataclass(frozen=True)
@@ -127,14 +131,44 @@ class RunPlace:
             self.run.close(status)
 
     def screenshot_folder(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Where a screenshot goes: ``path`` if given (checked when confined), else the
-        run folder; without one, the current folder, or when confined a run folder
+        """Where a screenshot, a saved sample or the curves go: ``path`` if given
+        (checked when confined), else the run folder; without one,
+        ``runs_dir/exports`` (never the current folder), or when confined a run folder
         claimed now (a served visitor writes nothing outside ``runs_dir``)."""
         if path is not None:
             return check_confined(path, self.runs_dir) if self.confine else Path(path)
         if self.folder is not None:
             return self.folder
-        return self.ensure_folder() if self.confine else Path.cwd()
+        if self.confine:
+            return self.ensure_folder()
+        exports = self.runs_dir / EXPORTS
+        exports.mkdir(parents=True, exist_ok=True)
+        return exports
+
+    def past_training(self, tokens_seen: int) -> list[tuple[int, float]]:
+        """(tokens, loss) of the training steps behind an opened checkpoint, read from
+        its run folder's metrics (up to the checkpoint's ``tokens_seen``); empty when
+        it is not in a run folder or nothing can be read."""
+        resumed = self.run.resumed_from if self.run is not None else None
+        if resumed is None:
+            return []
+        folder = Path(resumed).parent
+        if folder.name == SAVES:
+            folder = folder.parent
+        points: list[tuple[int, float]] = []
+        try:
+            lines = (folder / METRICS).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return []
+        for line in lines.splitlines():
+            try:
+                record = json.loads(line)
+                point = (int(record["tokens"]), float(record["loss"]))
+            except (ValueError, KeyError, TypeError):
+                continue
+            if record.get("kind") == "train" and point[0] <= tokens_seen:
+                points.append(point)
+        return points
 
     def check_readable(self, path: str | os.PathLike[str]) -> Path:
         """``path`` if this playground may open it, else a RunError saying why."""

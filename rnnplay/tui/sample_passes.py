@@ -66,11 +66,25 @@ class SamplePasses:
         self.pace_s = pace_s
         self.tokens = tokens
         self.auto = auto
+        self.room: Any = None
+        """A callable giving the characters the sample panel shows (set by the app):
+        without ``tokens``, a sample is long enough to fill the panel."""
         self.run_id = 0
         self.active = False
         self._stop = threading.Event()
         self._timer: Any = None
         self._pending = PendingSample()
+
+    def length_for(self, level: str) -> int:
+        """Tokens per sample: a few lines (``sample_length``), or as many as fill the
+        sample panel when it is larger (words count about 6 characters)."""
+        base = sample_length(level)
+        try:
+            room = int(self.room()) if self.room is not None else 0
+        except Exception:  # no panel (closing): the few lines
+            room = 0
+        fill = room if level == "char" else room // 6
+        return max(base, min(fill, 4 * base, 5000))
 
     # -- starting and stopping ---------------------------------------------------------
     def request(self, session: TrainingSession) -> None:
@@ -100,7 +114,7 @@ class SamplePasses:
                 seed=None if seed is None else seed + self.run_id,
                 post=self.app.post_message,
                 stop=stop,
-                length=self.tokens or sample_length(level),
+                length=self.tokens or self.length_for(level),
                 pace_s=token_pace(level) if self.pace_s is None else self.pace_s,
             ),
             name="sample",

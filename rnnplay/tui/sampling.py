@@ -82,7 +82,7 @@ def run_sample(
             model, vocab, temperature=settings.temperature, top_k=settings.top_k, seed=seed
         )
         sampler.start(prime)
-        post(SampleStarted(run_id, prime))
+        post(SampleStarted(run_id, prime + sampler.prime_separator(prime)))
         batch: list = []
         last_post = clock()
         # The generator `rnnplay sample` streams too; a token is drawn only when

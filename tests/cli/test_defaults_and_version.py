@@ -23,7 +23,9 @@ def test_eval_defaults_to_the_corpus_the_checkpoint_was_trained_on(cli, trained,
     assert result.code == 0, result.err
     record = json.loads(result.out)
     assert record["corpus"] == str(corpus) and record["tokens"] > 0
-    given = json.loads(cli("eval", trained / "checkpoint.npz", "--corpus", corpus, "--json").out)
+    assert record["split"] == "valid"  # its validation split, not the whole text (issue 24)
+    argv = ("eval", trained / "checkpoint.npz", "--corpus", corpus, "--split", "valid", "--json")
+    given = json.loads(cli(*argv).out)
     assert given["loss"] == record["loss"]
 
 

@@ -84,7 +84,7 @@ CASES: dict[str, tuple[tuple[str, ...], str]] = {
     "zero epochs and steps": (train("--epochs", "0", "--max-steps", "0"), "must be"),
     "huge model": (train("--hidden", "200000"), "GiB"),
     "not a number": (train("--batch", "many"), "invalid int value"),
-    "unknown flag": (train("--colour", "red"), "unrecognized arguments"),
+    "unknown flag": (train("--colour", "red"), "unknown flag '--colour'"),
     "unknown cell": (train("--model", "transformer"), "invalid choice"),
     # --out
     "out is a file": (train("--out", "afile"), "is a file"),
@@ -92,7 +92,7 @@ CASES: dict[str, tuple[tuple[str, ...], str]] = {
     "out holds another run": (train("--out", "run"), "already holds a run"),
     # checkpoints
     "missing checkpoint": (("sample", "nowhere.npz"), "does not exist"),
-    "directory as checkpoint": (("sample", "adir"), "directory"),
+    "directory as checkpoint": (("sample", "adir"), "is a folder"),
     "corrupt checkpoint": (("sample", "garbage.npz"), "corrupt"),
     "truncated checkpoint": (("sample", "truncated.npz"), "checkpoint"),
     "foreign npz": (("sample", "foreign.npz"), "not an rnnplay checkpoint"),

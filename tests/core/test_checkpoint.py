@@ -257,7 +257,7 @@ def test_bad_save_requests_are_refused_before_writing(tmp_path: Path) -> None:
 # -- refusals ----------------------------------------------------------------------------
 def test_missing_directory_and_non_zip_files_are_refused(tmp_path: Path) -> None:
     refused(tmp_path / "nope.npz", "does not exist")
-    refused(tmp_path, "is a directory")
+    refused(tmp_path, "is a folder and holds no checkpoint")
     empty = tmp_path / "empty.npz"
     empty.write_bytes(b"")
     refused(empty, "corrupt or truncated")

@@ -68,6 +68,8 @@ class ServedClassroom:
         self.argv = argv + list(flags or SMALL_MODEL)
         self.process: subprocess.Popen[str] | None = None
         self.banner = ""
+        self.board_url = ""
+        """The class board's secret address, from the second line serve prints."""
 
     def __enter__(self) -> ServedClassroom:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -79,6 +81,11 @@ class ServedClassroom:
         if "serving the playground" not in self.banner:
             self.process.kill()
             raise RuntimeError(f"rnnplay serve did not start: {self.banner!r}")
+        for _ in range(3):  # the network notice, if any, then the board's address
+            line = self.process.stdout.readline()
+            if "class board" in line:
+                self.board_url = line.rsplit(" ", 1)[-1].strip()
+                break
         if not wait_until(self._listening, 10):
             raise RuntimeError("rnnplay serve is not listening")
         return self

@@ -31,12 +31,14 @@ def tiny_config(**changes: Any) -> TrainConfig:
 
 
 def make_app(tmp_path: Path | None = None, *, config: TrainConfig | None = None, **kwargs: Any):
-    """The playground on a tiny seeded model; samples are unpaced and short."""
+    """The playground on a tiny seeded model; samples are unpaced and short; no
+    n-gram reference lines (they arrive from a worker: a frame would depend on when)."""
     trainer = build_trainer(config or tiny_config())
     options: dict[str, Any] = {
         "sample_pace_s": 0.0,
         "sample_tokens": 24,
         "auto_sample": False,
+        "ngram_orders": (),
     }
     if tmp_path is not None:
         options["checkpoint_dir"] = tmp_path / "ckpt"

@@ -8,7 +8,7 @@ screen's), arrows, Tab, shift+Tab, Escape, Enter, Backspace, ctrl+p, letters,
 digits and punctuation as text, terminal resizes (80x24, 120x40, 20x5 and
 others) and short waits that let training, races and samples run. Keys that
 open the screens (``?`` help, ctrl+p palette, ``o`` open dialog, ``m``
-Compare, ``b`` Runs) are drawn more often so every screen is visited. ``q``
+Compare, ``b`` Runs, ``i`` Inspect) are drawn more often so every screen is visited. ``q``
 and ctrl+c/ctrl+q are kept for the end.
 
 After the keys it leaves whatever screen it is on (Escape, at most a few
@@ -48,7 +48,7 @@ QUIT_KEYS = frozenset({"q", "ctrl+q", "ctrl+c"})
 NAVIGATION = ("up", "down", "left", "right", "tab", "shift+tab", "escape", "enter", "backspace",
               "home", "end", "pageup", "pagedown", "ctrl+p", "space", "delete")  # fmt: skip
 TEXT = (*"abcdefhijklmnoprstuvwxyz0123456789.,;:-_/~ ", "y", "Y", "N")
-SCREEN_OPENERS = ("question_mark", "ctrl+p", "o", "m", "b")
+SCREEN_OPENERS = ("question_mark", "ctrl+p", "o", "m", "b", "i")
 
 QUIT_TIMEOUT_S = 20.0
 """How long ``q`` may take before the monkey calls the app stuck (a hang guard: the
@@ -56,11 +56,11 @@ app's own quit waits at most 2 s for a step)."""
 
 
 def table_keys() -> list[str]:
-    """Every key the key table binds (the app's and both screens'), but the quitting ones."""
+    """Every key the key table binds (the app's and the screens'), but the quitting ones."""
     found: list[str] = []
     for action in key_table.ACTIONS:
         found += action.keys.split(",")
-    for screen_keys in (key_table.COMPARE_KEYS, key_table.RUNS_KEYS):
+    for screen_keys in (key_table.COMPARE_KEYS, key_table.RUNS_KEYS, key_table.INSPECT_KEYS):
         for key in screen_keys:
             found += key.keys.split(",")
     return sorted({k for k in found if k not in QUIT_KEYS})

@@ -62,6 +62,11 @@ def test_compare_picker_80x24(snap_compare):
     assert snap_compare(make_app(), terminal_size=(80, 24), press=["m"])
 
 
+def test_compare_picker_160x50(snap_compare):
+    """The picker has focus at once: its cursor row shows, ticks read as [x] / [ ]."""
+    assert snap_compare(make_app(), terminal_size=(160, 50), press=["m", "down"])
+
+
 def test_compare_racing_80x24(snap_compare):
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_seeded)
 

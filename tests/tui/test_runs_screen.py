@@ -83,7 +83,8 @@ def seeded_rows() -> tuple[list[dict], dict]:
         rows.append(
             {
                 "name": f"race-1/{cell}", "path": path, "model": f"{cell} 1x32 (embed 16)",
-                "corpus": "sonnets", "steps": 600, "best_val_loss": final + 0.08,
+                "corpus": "sonnets", "level": "char", "steps": 600,
+                "best_val_loss": final + 0.08, "last_val_loss": final + 0.11,
                 "training_s": 41.0 + i, "created": f"2026-01-0{3 - i}T10:00:00",
                 "status": "done",
             }

@@ -268,7 +268,7 @@ def load_dataset(
     name = os.fspath(corpus)
     tokens = tokenize(read_text(corpus), level)
     if valid is None:
-        cut = len(tokens) - round(len(tokens) * val_fraction)
+        cut = validation_cut(len(tokens), val_fraction)
         train_tokens, valid_tokens = tokens[:cut], tokens[cut:]
         if len(train_tokens) < 2 or len(valid_tokens) < 2:
             raise CorpusError(
@@ -293,6 +293,12 @@ def load_dataset(
         test=None if test_tokens is None else vocab.encode_tokens(test_tokens),
         name=name,
     )
+
+
+def validation_cut(count: int, val_fraction: float) -> int:
+    """Where a corpus of ``count`` tokens splits: training before, validation from here
+    (the last ``val_fraction`` of the tokens; ``rnnplay eval`` finds the same split)."""
+    return count - round(count * val_fraction)
 
 
 def _held_out(path: str | os.PathLike[str], level: str, role: str) -> list[str]:

@@ -79,10 +79,12 @@ def run_rows(dirs: list[Path]) -> list[dict[str, Any]]:
                 "path": str(summary.path),
                 "model": model_summary(config) if config else None,
                 "corpus": _corpus_name(config.get("corpus")),
+                "level": _level(config),
                 "steps": summary.steps,
                 "best_val_loss": best,
                 "best_val_ppl": None if best is None else to_perplexity(best),
                 "best_val_bits": None if best is None else to_bits(best),
+                "last_val_loss": summary.last_val_loss,
                 "training_s": training_seconds(summary.path / "metrics.jsonl"),
                 "created": summary.created,
                 "status": summary.status,
@@ -90,6 +92,22 @@ def run_rows(dirs: list[Path]) -> list[dict[str, Any]]:
         )
     rows.sort(key=lambda row: row["created"] or "", reverse=True)
     return rows
+
+
+def _level(config: dict[str, Any]) -> str | None:
+    """char or word: the stored level, else the corpus's own (the config's None)."""
+    level = config.get("level")
+    if isinstance(level, str):
+        return level
+    corpus = config.get("corpus")
+    if not isinstance(corpus, str):
+        return None
+    from rnnplay.core.data.corpus import default_level
+
+    try:
+        return default_level(corpus)
+    except Exception:  # an unreadable corpus name: the level is not known
+        return None
 
 
 def _corpus_name(corpus: Any) -> str | None:

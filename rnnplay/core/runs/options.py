@@ -27,6 +27,8 @@ class PlaygroundOptions:
     the settings the user typed (a checkpoint's own settings win over the others);
     ``checkpoint`` is a file to open or None; new run folders go under
     ``runs_dir``; with ``confine_paths`` nothing outside ``runs_dir`` is opened.
+    ``lesson`` is a built-in lesson's name or a lesson file's path (its settings are
+    already in ``config``; the playground reads its cards and what it hides).
     """
 
     config: TrainConfig = field(default_factory=TrainConfig)
@@ -34,6 +36,7 @@ class PlaygroundOptions:
     checkpoint: str | None = None
     runs_dir: str = DEFAULT_RUNS_DIR
     confine_paths: bool = False
+    lesson: str | None = None
 
     def typed(self) -> dict[str, Any]:
         """The typed settings with their values (what a resumed checkpoint is checked
@@ -48,6 +51,7 @@ class PlaygroundOptions:
                 "checkpoint": self.checkpoint,
                 "runs_dir": self.runs_dir,
                 "confine_paths": self.confine_paths,
+                "lesson": self.lesson,
             }
         )
 
@@ -64,6 +68,7 @@ class PlaygroundOptions:
             "checkpoint",
             "runs_dir",
             "confine_paths",
+            "lesson",
         }:
             raise ConfigError("session options must be the object PlaygroundOptions writes")
         given, checkpoint = data["given"], data["checkpoint"]
@@ -73,8 +78,17 @@ class PlaygroundOptions:
             raise ConfigError("session options: 'checkpoint' must be a path or null")
         if not isinstance(data["runs_dir"], str) or not isinstance(data["confine_paths"], bool):
             raise ConfigError("session options: bad 'runs_dir' or 'confine_paths'")
+        if data["lesson"] is not None and not isinstance(data["lesson"], str):
+            raise ConfigError("session options: 'lesson' must be a name, a path or null")
         config = TrainConfig.from_json(data["config"]).validate()
         unknown = sorted(set(given) - set(TrainConfig.__dataclass_fields__))
         if unknown:
             raise ConfigError(f"session options name unknown settings: {', '.join(unknown)}")
-        return cls(config, tuple(given), checkpoint, data["runs_dir"], data["confine_paths"])
+        return cls(
+            config,
+            tuple(given),
+            checkpoint,
+            data["runs_dir"],
+            data["confine_paths"],
+            data["lesson"],
+        )

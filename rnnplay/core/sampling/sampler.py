@@ -295,8 +295,12 @@ class Sampler:
         if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
             raise ValueError(f"length must be a whole number >= 0, got {length!r}")
         self.start(prime)
-        sep = " " if self.vocab.level == "word" and prime and not prime[-1].isspace() else ""
-        return self._pieces(prime, sep, int(length))
+        return self._pieces(prime, self.prime_separator(prime), int(length))
+
+    def prime_separator(self, prime: str) -> str:
+        """What goes between ``prime`` and the first generated token: at word level a
+        space, unless the prime already ends in whitespace (words are not glued)."""
+        return " " if self.vocab.level == "word" and prime and not prime[-1].isspace() else ""
 
     def _pieces(self, prime: str, sep: str, length: int) -> Iterator[str]:
         yield prime

@@ -261,6 +261,21 @@ def read_metadata(where: str, zf: zipfile.ZipFile) -> dict[str, Any]:
     return _load_json(where, zf, infos[META_MEMBER])
 
 
+FOLDER_FILES = (("checkpoint.npz", "best validation"), ("last.npz", "latest"))
+"""A run folder's checkpoints, named in the advice for a folder given as a checkpoint."""
+
+
+def _folder_advice(where: str, path: Path) -> str:
+    """What to pass instead of a folder: its checkpoints, by name and what they hold."""
+    found = [f"{path / name} ({what})" for name, what in FOLDER_FILES if (path / name).is_file()]
+    if not found:
+        others = sorted(path.glob("*.npz")) + sorted(path.glob("saves/*.npz"))
+        found = [str(p) for p in others[:3]]
+    if not found:
+        return f"{where} is a folder and holds no checkpoint (.npz) file"
+    return f"{where} is a folder, not a file: pass " + " or ".join(found)
+
+
 def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     """Read and validate the checkpoint at ``path`` (never unpickles anything)."""
     path = Path(path)
@@ -268,7 +283,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     if not path.exists():
         raise CheckpointError(f"{where} does not exist")
     if path.is_dir():
-        raise CheckpointError(f"{where} is a directory, not a checkpoint file")
+        raise CheckpointError(_folder_advice(where, path))
     if not path.is_file():
         raise CheckpointError(f"{where} is not a regular file")
     try:

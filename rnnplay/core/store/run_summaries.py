@@ -32,6 +32,7 @@ class RunSummary:
     steps: int = 0
     best_val_loss: float | None = None
     best_step: int | None = None
+    last_val_loss: float | None = None
     last_train_loss: float | None = None
     checkpoints: list[str] = field(default_factory=list)
     writer_pid: int | None = None
@@ -71,10 +72,10 @@ def read_run(path: str | os.PathLike[str]) -> RunSummary | None:
             continue
         if record.get("kind") == "train":
             summary.last_train_loss = float(loss)
-        elif record.get("kind") == "eval" and (
-            summary.best_val_loss is None or loss < summary.best_val_loss
-        ):
-            summary.best_val_loss, summary.best_step = float(loss), step
+        elif record.get("kind") == "eval":
+            summary.last_val_loss = float(loss)
+            if summary.best_val_loss is None or loss < summary.best_val_loss:
+                summary.best_val_loss, summary.best_step = float(loss), step
     return summary
 
 

@@ -18,6 +18,7 @@ one sequential pass over the text, at the cost of N*bptt extra tokens.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -47,21 +48,37 @@ def _warm_up(model: RNNLM, ids: np.ndarray, n: int, span: int, bptt: int) -> Non
     model.set_state(warmed)
 
 
-def _read(model: RNNLM, xs: np.ndarray, ts: np.ndarray, bptt: int) -> float:
-    """Sum of the per-token losses of reading xs -> ts (N, S) in windows of bptt."""
+def _read(
+    model: RNNLM,
+    xs: np.ndarray,
+    ts: np.ndarray,
+    bptt: int,
+    progress: Callable[[int], None] | None = None,
+) -> float:
+    """Sum of the per-token losses of reading xs -> ts (N, S) in windows of bptt;
+    ``progress(tokens)`` after each window, with the tokens it read."""
     total = 0.0
     for start in range(0, xs.shape[1], bptt):
         x = xs[:, start : start + bptt]
         t = ts[:, start : start + bptt]
         total += model.forward(x, t) * x.size
+        if progress is not None:
+            progress(int(x.size))
     return total
 
 
-def sequence_loss(model: RNNLM, ids: np.ndarray, batch_size: int, bptt: int) -> tuple[float, int]:
+def sequence_loss(
+    model: RNNLM,
+    ids: np.ndarray,
+    batch_size: int,
+    bptt: int,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[float, int]:
     """Mean loss in nats per predicted token over ``ids``, and how many were predicted.
 
     The model's carried state, its train/eval mode and its RNG are left as
-    they were: the caller's training continues exactly.
+    they were: the caller's training continues exactly. ``progress(tokens)``
+    is called as the scored tokens are read (``rnnplay eval``'s progress).
     """
     ids = np.asarray(ids)
     if ids.ndim != 1 or ids.size < 2:
@@ -78,13 +95,13 @@ def sequence_loss(model: RNNLM, ids: np.ndarray, batch_size: int, bptt: int) -> 
             _warm_up(model, ids, n, span, bptt)
             xs = ids[: n * span].reshape(n, span)
             ts = ids[1 : n * span + 1].reshape(n, span)
-            total += _read(model, xs, ts, bptt)
+            total += _read(model, xs, ts, bptt, progress)
             rest = targets - n * span
             if rest:
                 model.set_state(_take_row(model.get_state(), n - 1))
                 xs = ids[n * span : n * span + rest].reshape(1, rest)
                 ts = ids[n * span + 1 :].reshape(1, rest)
-                total += _read(model, xs, ts, bptt)
+                total += _read(model, xs, ts, bptt, progress)
     finally:
         model.set_state(saved_state)
         if was_training:

@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, SelectionList, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from rnnplay.core.data.stats import reference_lines
@@ -35,7 +35,9 @@ from rnnplay.errors import RnnplayError, one_line
 from rnnplay.tui.keys import COMPARE_KEYS, screen_bindings
 from rnnplay.tui.race_worker import RaceProgress, RaceWorker
 from rnnplay.tui.screens.closing import ClosesOnce
+from rnnplay.tui.widgets.footer import FittingFooter
 from rnnplay.tui.widgets.overlay_chart import PALETTE, OverlayChart, Series
+from rnnplay.tui.widgets.pick_list import PickList
 
 if TYPE_CHECKING:
     from rnnplay.tui.app import RnnPlayApp
@@ -78,9 +80,10 @@ class CompareScreen(ClosesOnce, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        picker = SelectionList[str](*pick_options(self.rnnplay.session.config.hidden), id="pick")
+        options = pick_options(self.rnnplay.session.config.hidden, self._lesson_race())
+        picker = PickList(*options, id="pick")
         picker.border_title = (
-            f"Contenders ({MIN_CONTENDERS}-{MAX_CONTENDERS}): enter toggles (tab to reach), "
+            f"Contenders ({MIN_CONTENDERS}-{MAX_CONTENDERS}): up/down choose, enter ticks, "
             "space races"
         )
         yield picker
@@ -89,7 +92,7 @@ class CompareScreen(ClosesOnce, Screen[None]):
             yield OverlayChart(id="loss-overlay", hint="space: race, n: one round")
             yield OverlayChart(id="flow-overlay", log_y=True, hint="after a probe")
         yield Horizontal(id="samples")
-        yield Footer()
+        yield FittingFooter()  # whole keys only, most important first
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -98,6 +101,7 @@ class CompareScreen(ClosesOnce, Screen[None]):
         self.query_one("#loss-overlay").border_title = self._loss_title()
         self.query_one("#flow-overlay").border_title = "Gradient flow"
         self.set_interval(0.25, self._redraw_if_dirty)
+        self.query_one(PickList).focus()  # up/down and enter work at once, no mouse
 
     def _loss_title(self) -> str:
         return f"Loss ({unit_label(self.rnnplay.unit)}) vs tokens seen"
@@ -105,9 +109,14 @@ class CompareScreen(ClosesOnce, Screen[None]):
     # -- starting ---------------------------------------------------------------------
     def picked(self) -> list[str]:
         """The picked contenders' values, in the picker's order ("lstm", "lstm@64")."""
-        selected = set(self.query_one(SelectionList).selected)
-        options = pick_options(self.rnnplay.session.config.hidden)
+        selected = set(self.query_one(PickList).selected)
+        options = pick_options(self.rnnplay.session.config.hidden, self._lesson_race())
         return [value for _, value, _ in options if value in selected]
+
+    def _lesson_race(self) -> tuple[str, ...]:
+        """The open lesson's contenders (picked at start), or () for the default pick."""
+        lesson = getattr(self.rnnplay, "lesson", None)
+        return lesson.race if lesson is not None else ()
 
     def start(self, cells: list[str] | None = None) -> bool:
         """Open the race's run folders (the front door) for ``cells`` (picker values,
@@ -126,6 +135,7 @@ class CompareScreen(ClosesOnce, Screen[None]):
             return False
         dataset = self.session.race.contenders[0].trainer.dataset
         self.show_contenders(self.session.names, reference_lines(dataset))
+        app.references.show(dataset, self._set_references, chart="compare")
         self.results = self.session.results()
         self._dirty = True
         return True
@@ -136,7 +146,7 @@ class CompareScreen(ClosesOnce, Screen[None]):
         self.train = [[] for _ in self.names]
         self.evals = [[] for _ in self.names]
         self.references = [(line.label, line.nats) for line in references]
-        self.query_one(SelectionList).display = False
+        self.query_one(PickList).display = False
         self.query_one(DataTable).display = True
         samples = self.query_one("#samples")
         for index, name in enumerate(self.names):
@@ -144,11 +154,29 @@ class CompareScreen(ClosesOnce, Screen[None]):
             box.border_title = f"[{PALETTE[index]}]{name}[/]"
             samples.mount(box)
 
+    def _set_references(self, lines: list[tuple[str, float]]) -> None:
+        """The reference lines (uniform, unigram; the n-grams once fitted)."""
+        self.references = list(lines)
+        self._dirty = True
+
     def show_samples(self, samples: dict[int, str]) -> None:
         for index, text in samples.items():
             self.query_one(f"#sample-{index}", Static).update(_printable(text))
 
     # -- keys -------------------------------------------------------------------------
+    def action_tick(self) -> None:
+        """enter: tick or untick the contender under the cursor (before the race)."""
+        picker = self.query_one(PickList)
+        if picker.display:
+            picker.focus()
+            picker.toggle_highlighted()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """enter ticks (and is listed) only while the contenders can be picked."""
+        if action == "tick":
+            return self.session is None
+        return True
+
     def action_toggle_race(self) -> None:
         if self.session is not None and self.session.running:
             self.session.request_stop()
@@ -269,12 +297,20 @@ def other_hidden(hidden: int) -> int:
     return hidden * 2 if hidden <= 128 else hidden // 2
 
 
-def pick_options(hidden: int) -> list[tuple[str, str, bool]]:
+def pick_options(hidden: int, race: tuple[str, ...] = ()) -> list[tuple[str, str, bool]]:
     """The picker's (label, value, picked) rows: every cell at the playground's hidden
-    size (picked), then every cell at :func:`other_hidden` ("lstm@64", not picked)."""
+    size (picked), then every cell at :func:`other_hidden` ("lstm@64", not picked).
+    A lesson's ``race`` picks its contenders instead (one at another size is added)."""
     other = other_hidden(hidden)
-    rows = [(cell, cell, cell in DEFAULT_PICK) for cell in CELLS]
-    rows += [(f"{cell}, hidden {other}", f"{cell}@{other}", False) for cell in CELLS]
+    picks = set(race) if race else set(DEFAULT_PICK)
+    rows = [(cell, cell, cell in picks) for cell in CELLS]
+    rows += [(f"{cell}, hidden {other}", f"{cell}@{other}", f"{cell}@{other}" in picks)
+             for cell in CELLS]  # fmt: skip
+    values = {value for _, value, _ in rows}
+    for extra in race:
+        if extra not in values:
+            cell, _, size = extra.partition("@")
+            rows.append((f"{cell}, hidden {size}", extra, True))
     return rows
 
 

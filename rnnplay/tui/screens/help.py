@@ -32,7 +32,8 @@ PANELS: list[tuple[str, str]] = [
     (
         "Loss",
         "Training loss (smoothed) and validation loss, in nats per token, against tokens seen. "
-        "Both falling: learning. Validation rising while training falls: overfitting.",
+        "Both falling: learning. Validation rising while training falls: overfitting. "
+        "Dashed: uniform, unigram and 2- to 5-gram models of the training text.",
     ),
     (
         "Status",
@@ -73,22 +74,27 @@ def _two_columns(rows: list[tuple[str, str]], first_width: int, style: str) -> T
     return table
 
 
-def help_renderable(*, tabs: bool) -> RenderableType:
-    """Keys, then panels, as Rich renderables (``tabs``: list the tab keys too)."""
+def help_renderable(
+    *, tabs: bool, lesson: bool = False, hidden: frozenset[str] = frozenset()
+) -> RenderableType:
+    """Keys, then panels, as Rich renderables (``tabs``: list the tab keys too;
+    ``lesson``: the card keys; ``hidden``: actions a lesson took away, not listed)."""
     return Group(
         Text.from_markup("[b]rnnplay[/b]: watch a recurrent network learn to write."),
         Text(""),
         Text("Keys", style="bold"),
-        _two_columns(help_rows(tabs=tabs), 9, "bold"),
+        _two_columns(help_rows(tabs=tabs, lesson=lesson, hidden=hidden), 9, "bold"),
         Text(""),
         Text("Panels", style="bold"),
         _two_columns(PANELS, 13, "bold"),
     )
 
 
-def help_plain_text(*, tabs: bool) -> str:
+def help_plain_text(
+    *, tabs: bool, lesson: bool = False, hidden: frozenset[str] = frozenset()
+) -> str:
     """The help as plain lines (for tests and for reading it outside the app)."""
-    lines = [f"{key}  {what}" for key, what in help_rows(tabs=tabs)]
+    lines = [f"{key}  {what}" for key, what in help_rows(tabs=tabs, lesson=lesson, hidden=hidden)]
     lines += [f"{name}  {text}" for name, text in PANELS]
     return "\n".join(lines)
 
@@ -111,15 +117,20 @@ class HelpScreen(ClosesOnce, ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
 
-    def __init__(self, *, tabs: bool = False) -> None:
+    def __init__(
+        self, *, tabs: bool = False, lesson: bool = False, hidden: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__()
         self.tabs = tabs
+        self.lesson = lesson
+        self.hidden = hidden
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-scroll") as scroll:
             scroll.border_title = "Help"
             scroll.border_subtitle = CLOSE_HINT
-            yield Static(help_renderable(tabs=self.tabs), id="help-text")
+            text = help_renderable(tabs=self.tabs, lesson=self.lesson, hidden=self.hidden)
+            yield Static(text, id="help-text")
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()

@@ -6,7 +6,10 @@ chart overlays the validation (and smoothed training) curves of the marked
 runs, or of the row under the cursor when none is marked, read from each
 run's ``metrics.jsonl``. ``o`` continues the run under the cursor in the
 playground (the open path of the main view, confine rules included), ``g``
-opens it and samples; escape goes back.
+opens it and samples, ``d`` deletes it after asking (never a run a process
+writes: :mod:`rnnplay.core.runs.removal`); escape goes back. Below 120
+columns the table keeps name, model, level, steps, best and last validation
+loss and status, so it fits 80 columns.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from rnnplay.core.runs.listing import run_rows
 from rnnplay.core.train.units import convert, format_loss, unit_label
 from rnnplay.tui.keys import RUNS_KEYS, screen_bindings
 from rnnplay.tui.screens.closing import ClosesOnce
+from rnnplay.tui.widgets.footer import FittingFooter
 from rnnplay.tui.widgets.overlay_chart import PALETTE, OverlayChart, Series
 
 if TYPE_CHECKING:
@@ -31,6 +35,9 @@ if TYPE_CHECKING:
 
 MAX_POINTS = 400
 """Training points kept per curve (thinned evenly)."""
+
+WIDE_TABLE = 120
+"""From this width the table adds corpus, training time and creation time."""
 
 
 def read_curves(metrics: Path) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
@@ -60,7 +67,7 @@ class RunsScreen(ClosesOnce, Screen[None]):
     """The main view's keys wait while this screen is shown (keys.works_over)."""
     DEFAULT_CSS = """
     RunsScreen { layout: vertical; }
-    RunsScreen #runs-table { height: 1fr; min-height: 5; }
+    RunsScreen #runs-table { height: auto; max-height: 45%; min-height: 3; }
     RunsScreen #runs-chart { height: 1fr; min-height: 8; border: round $border; }
     """
 
@@ -84,7 +91,7 @@ class RunsScreen(ClosesOnce, Screen[None]):
     def compose(self) -> ComposeResult:
         yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
         yield OverlayChart(id="runs-chart", hint="no curve: this run has no metrics yet")
-        yield Footer()
+        yield FittingFooter()  # whole keys only, most important first
 
     def on_mount(self) -> None:
         self.rows = self._given if self._given is not None else self._read_rows()
@@ -101,24 +108,33 @@ class RunsScreen(ClosesOnce, Screen[None]):
         unit = self.rnnplay.unit
         table = self.query_one(DataTable)
         table.clear(columns=True)
-        best = f"best val ({unit_label(unit, short=True)})"
-        table.add_columns(
-            " ", "name", "model", "corpus", "steps", best, "time", "created", "status"
-        )
+        wide = self.app.size.width >= WIDE_TABLE
+        short = unit_label(unit, short=True)
+        columns = [" ", "name", "model", "level", "steps", f"best ({short})", "last", "status"]
+        if wide:
+            columns[3:3] = ["corpus"]
+            columns[-1:-1] = ["time", "created"]
+        table.add_columns(*columns)
         for index, row in enumerate(self.rows):
             seconds = row.get("training_s")
-            table.add_row(
+            cells = [
                 "\u25cf" if index in self.marked else " ",
                 row["name"],
                 row.get("model") or "-",
-                row.get("corpus") or "-",
+                row.get("level") or "-",
                 f"{row.get('steps', 0):,}",
                 format_loss(row.get("best_val_loss"), unit),
-                "-" if seconds is None else f"{seconds:.0f} s",
-                (row.get("created") or "-")[:16].replace("T", " "),
+                format_loss(row.get("last_val_loss"), unit),
                 row.get("status", "-"),
-            )
-        title = f"Runs in {self.rnnplay.place.runs_dir}: space marks, o continues, g samples"
+            ]
+            if wide:
+                cells[3:3] = [row.get("corpus") or "-"]
+                cells[-1:-1] = [
+                    "-" if seconds is None else f"{seconds:.0f} s",
+                    (row.get("created") or "-")[:16].replace("T", " "),
+                ]
+            table.add_row(*cells)
+        title = f"Runs in {self.rnnplay.place.runs_dir}: space marks, o continues, d deletes"
         table.border_title = title
         if not self.rows:
             self.notify(f"no runs found in {self.rnnplay.place.runs_dir}", timeout=4)
@@ -204,6 +220,39 @@ class RunsScreen(ClosesOnce, Screen[None]):
             return
         self.dismiss()
         self.rnnplay.open_path(str(path), sample=sample)
+
+    def action_delete_run(self) -> None:
+        """d: delete the run under the cursor, after asking (never a running run)."""
+        from rnnplay.core.runs.removal import human_size, removable, remove_run
+        from rnnplay.errors import RnnplayError, one_line
+        from rnnplay.tui.screens.confirm import ConfirmScreen
+
+        index = self.cursor_index()
+        if index is None:
+            return
+        path = Path(self.rows[index]["path"])
+        try:
+            size = removable(path).size
+        except RnnplayError as error:
+            self.notify(one_line(error), severity="error")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                freed = remove_run(path)
+            except RnnplayError as error:
+                self.notify(one_line(error), title="not deleted", severity="error", timeout=6)
+                return
+            self.notify(f"deleted {path.name} ({human_size(freed)} freed)", timeout=4)
+            self._curves.pop(str(path), None)
+            self.marked.clear()
+            self.rows = self._read_rows()
+            self.fill()
+
+        question = f"Delete {self.rows[index]['name']} ({human_size(size)})? It cannot be undone."
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     def action_leave(self) -> None:
         self.dismiss()

@@ -5,12 +5,18 @@ off by the edge: at 80 columns it ended in ``o O`` (half of "Open"). The
 keys come in order of importance (:mod:`rnnplay.tui.keys`), so this footer
 keeps the first ones that fit whole and leaves the rest out (the help screen
 lists them all); it lays itself out again when its width changes.
+
+Textual's Footer also stops following the keys while the app is "blurred",
+and a served session starts blurred (textual's web driver says so until the
+browser reports focus), which left the footer empty in the browser until the
+page was clicked. The keys work either way, so this footer always lists them.
 """
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.events import Resize
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -50,6 +56,12 @@ class FittingFooter(Footer):
         self._laid_out_for = width
         yield from kept
         yield from palette
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """Lay the keys out again, focused app or not (see the module docstring)."""
+        self._bindings_ready = True
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self.recompose)
 
     def on_resize(self, event: Resize) -> None:
         if event.size.width != self._laid_out_for:

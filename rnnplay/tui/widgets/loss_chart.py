@@ -7,7 +7,9 @@ them), the ticks are round numbers evenly spaced on evenly spaced rows, the
 last x label is moved left rather than cut, and the curves are clipped to
 the plot. The validation curve is drawn first and the training curve over
 it, dot by dot, so where they cross both stay visible; validation points
-are marked.
+are marked, and the marks are drawn last, so the training line never hides
+them. The y range follows the data that matters (:mod:`.loss_range`: the
+first minutes' drop does not squeeze an overfitting rise flat).
 
 textual-plot drew this chart before: its axes collapse on one point, its
 curves spill over the frame, and a re-plot cost about 10 ms (see
@@ -40,6 +42,7 @@ from rnnplay.tui.widgets.braille import (
     ticks,
 )
 from rnnplay.tui.widgets.chart_labels import with_reference_label, x_label_strip
+from rnnplay.tui.widgets.loss_range import focus_range
 from rnnplay.tui.widgets.whole_frame import WholeFrame
 
 MAX_POINTS = 600
@@ -247,8 +250,13 @@ class LossChart(WholeFrame, Widget, can_focus=False):
         axis = self.themed("loss-chart--axis")
         footer = 2 if height >= 5 else 1
         rows = max(height - footer, 1)
-        ys += [v for _, v in refs]
-        y_start, y_end, y_step, spacing = even_tick_range(min(ys), max(ys), rows)
+        curves = [
+            list(zip(self._train_x, train_y, strict=True)),
+            list(zip(self._eval_x, eval_y, strict=True)),
+        ]
+        low, high = focus_range(curves, [v for _, v in refs]) or (min(ys), max(ys))
+        refs = [(label, v) for label, v in refs if low <= v <= high]
+        y_start, y_end, y_step, spacing = even_tick_range(low, high, rows)
         y_ticks = ticks(y_start, y_end, y_step)
         labels = [tick_label(v, y_step) for v in y_ticks]
         gutter = max(len(label) for label in labels)
@@ -289,9 +297,6 @@ class LossChart(WholeFrame, Widget, can_focus=False):
         pairs = zip(self._eval_x, eval_y, strict=True)
         evals = [(dot_x(x), dot_y(v)) for x, v in pairs if math.isfinite(v)]
         canvas.polyline(evals, EVAL)
-        for x, y in evals:  # a marked point: a 2x2 block of dots
-            for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
-                canvas.dot(x - (x % 2) + dx, y + dy - 1, EVAL)
         pairs = zip(self._train_x, train_y, strict=True)
         train = [(dot_x(x), dot_y(v)) for x, v in pairs if math.isfinite(v)]
         canvas.polyline(train, TRAIN)
@@ -299,6 +304,9 @@ class LossChart(WholeFrame, Widget, can_focus=False):
             x, y = train[0]
             for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
                 canvas.dot(x - (x % 2) + dx, y + dy - 1, TRAIN)
+        for x, y in evals:  # marked points, drawn last: never hidden by the training line
+            for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+                canvas.dot(x - (x % 2) + dx, y + dy - 1, EVAL)
 
         colours = {
             TRAIN: base + Style.parse(self.TRAIN_STYLE),

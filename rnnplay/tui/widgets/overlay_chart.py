@@ -29,6 +29,7 @@ from rnnplay.tui.widgets.braille import (
 )
 from rnnplay.tui.widgets.chart_labels import with_reference_label, x_label_strip
 from rnnplay.tui.widgets.loss_chart import short_count
+from rnnplay.tui.widgets.loss_range import focus_range
 from rnnplay.tui.widgets.whole_frame import WholeFrame
 
 PALETTE = ("rgb(90,170,255)", "rgb(255,170,60)", "rgb(120,220,120)", "rgb(230,110,200)")
@@ -104,10 +105,15 @@ class OverlayChart(WholeFrame, Widget, can_focus=False):
             hint = Strip([Segment(self.hint, self.themed("overlay-chart--hint"))])
             blank = Strip.blank(width, base)
             return [hint.crop(0, width).adjust_cell_length(width, base)] + [blank] * (height - 1)
-        ys += [y for _, y in refs if math.isfinite(y)]
         axis = self.themed("overlay-chart--axis")
         rows = max(height - 2, 1)
-        y_start, y_end, y_step, spacing = even_tick_range(min(ys), max(ys), rows)
+        if self.log_y:  # gradient flow: every point matters
+            low, high = min(ys + [y for _, y in refs]), max(ys + [y for _, y in refs])
+        else:
+            focus = focus_range(drawn, [y for _, y in refs])
+            low, high = focus or (min(ys), max(ys))
+            refs = [(label, y) for label, y in refs if low <= y <= high]
+        y_start, y_end, y_step, spacing = even_tick_range(low, high, rows)
         y_ticks = ticks(y_start, y_end, y_step)
         labels = [self._tick_text(v, y_step) for v in y_ticks]
         gutter = max(len(label) for label in labels)
@@ -137,13 +143,16 @@ class OverlayChart(WholeFrame, Widget, can_focus=False):
                 canvas.dot(x, y, reference_id)
                 canvas.dot(x + 1, y, reference_id)
             ref_rows.setdefault(y // 4, label)
+        marks: list[tuple[int, list[tuple[int, int]]]] = []
         for index, (item, points) in enumerate(zip(self.series, drawn, strict=True)):
             dots = [(dot_x(x), dot_y(y)) for x, y in points]
             canvas.polyline(dots, index)
             if item.marked or len(dots) == 1:
-                for x, y in dots:
-                    for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
-                        canvas.dot(x - (x % 2) + dx, y + dy - 1, index)
+                marks.append((index, dots))
+        for index, dots in marks:  # marked points last: no line hides them
+            for x, y in dots:
+                for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+                    canvas.dot(x - (x % 2) + dx, y + dy - 1, index)
         colours = {i: base + Style.parse(s.colour) for i, s in enumerate(self.series)}
         colours[reference_id] = base + Style.parse(REFERENCE_STYLE)
         lines = []

@@ -10,6 +10,7 @@ Two colourings, switched with `mode`:
   "visualizing the cells").
 
 The prime (the text the sample was started from) is shown in its own style.
+A click on a token posts ``TokenPicked`` (the app inspects it there).
 Only the last `max_tokens` tokens are kept. The view is drawn with the line
 API and stays cheap however long sampling runs (it redraws five times a
 second while training competes for the CPU): text is wrapped per paragraph
@@ -25,14 +26,16 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
-from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Region
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -43,13 +46,11 @@ from rnnplay.tui.widgets.palette import (
     probability_level,
     probability_text,
 )
+from rnnplay.tui.widgets.sample_paragraphs import Piece, one_blank_per_run, printable
 from rnnplay.tui.widgets.theme_styles import ThemeStyles
 
 _DIM = Style(dim=True)
 """The line-break mark is dim: it shows where a newline was sampled without crowding the text."""
-
-Piece = tuple[str, Style]
-"""A run of text in one style, within a paragraph."""
 
 ColourMode = Literal["probability", "unit"]
 COLOUR_MODES: tuple[ColourMode, ...] = ("probability", "unit")
@@ -59,6 +60,7 @@ class _Token(NamedTuple):
     text: str
     prob: float | None
     hidden: np.ndarray | None
+    token_id: int | None = None
 
 
 class SampleView(ThemeStyles, Widget):
@@ -88,6 +90,13 @@ class SampleView(ThemeStyles, Widget):
 
     BORDER_TITLE = "Sample"
 
+    class TokenPicked(Message):
+        """A sampled token was clicked: ``index`` among the kept generated tokens."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
     def __init__(
         self,
         *,
@@ -104,6 +113,8 @@ class SampleView(ThemeStyles, Widget):
         self.hint = hint
         self._prime = ""
         self._tokens: deque[_Token] = deque(maxlen=max_tokens)
+        self._pushed = 0  # tokens pushed since the last clear (kept or dropped)
+        self._links: dict[int, Style] = {}
         self._mode: ColourMode = "probability"
         self._unit = 0
         self._version = 0
@@ -126,6 +137,12 @@ class SampleView(ThemeStyles, Widget):
         return len(self._tokens)
 
     @property
+    def token_ids(self) -> list[int]:
+        """The kept generated tokens' ids (empty when any came without one)."""
+        ids = [token.token_id for token in self._tokens]
+        return [] if any(i is None for i in ids) else ids  # type: ignore[misc]
+
+    @property
     def generated_text(self) -> str:
         """The kept generated text, without the prime."""
         return "".join(token.text for token in self._tokens)
@@ -134,18 +151,22 @@ class SampleView(ThemeStyles, Widget):
         """Start a new sample from `prime` (shown in its own style)."""
         self._prime = prime
         self._tokens.clear()
+        self._pushed = 0
+        self._links = {}
         self._rows = None  # the legend may change too: redraw everything
         self._changed()
 
     def append(self, step: Any) -> None:
-        """Add one sampler step: anything with `.text`, `.prob` and `.hidden` (e.g. SampleStep)."""
-        self.append_token(step.text, getattr(step, "prob", None), getattr(step, "hidden", None))
+        """Add one sampler step: anything with `.text` and optionally `.prob`,
+        `.hidden` and `.token_id` (e.g. SampleStep)."""
+        self.extend([step])
 
     def extend(self, steps: Iterable[Any]) -> None:
         """Add a batch of sampler steps (as append, one after the other, redrawn once)."""
         added = False
         for step in steps:
-            self._push(step.text, getattr(step, "prob", None), getattr(step, "hidden", None))
+            get = partial(getattr, step)
+            self._push(step.text, get("prob", None), get("hidden", None), get("token_id", None))
             added = True
         if added:
             self._changed()
@@ -157,10 +178,13 @@ class SampleView(ThemeStyles, Widget):
         self._push(text, prob, hidden)
         self._changed()
 
-    def _push(self, text: str, prob: float | None, hidden: np.ndarray | None) -> None:
+    def _push(self, text: str, prob: Any, hidden: Any, token_id: Any = None) -> None:
         if hidden is not None:
             hidden = np.asarray(hidden, dtype=np.float32).reshape(-1)
-        self._tokens.append(_Token(str(text), None if prob is None else float(prob), hidden))
+        prob = None if prob is None else float(prob)
+        token_id = None if token_id is None else int(token_id)
+        self._tokens.append(_Token(str(text), prob, hidden, token_id))
+        self._pushed += 1
 
     def _changed(self) -> None:
         """After new text: redraw the rows whose strips differ from those last drawn
@@ -251,14 +275,14 @@ class SampleView(ThemeStyles, Widget):
         would otherwise cut the paragraph's segments.
         """
         pieces: list[Piece] = []  # the paragraph being collected, last piece first
-        for token in reversed(self._tokens):
-            style = self._token_style(token)
+        for back, token in enumerate(reversed(self._tokens)):
+            style = self._token_style(token) + self._link(self._pushed - 1 - back)
             parts = token.text.split("\n")
             for i in range(len(parts) - 1, -1, -1):
                 if parts[i]:
                     pieces.append((parts[i], style))
                 if i:
-                    yield _printable(pieces)
+                    yield printable(pieces)
                     pieces = [("↵", style + _DIM)]
         if self._prime:
             style = self.themed("sample-view--prime", alone=True)
@@ -267,10 +291,24 @@ class SampleView(ThemeStyles, Widget):
                 if parts[i]:
                     pieces.append((parts[i], style))
                 if i:
-                    yield _printable(pieces)
+                    yield printable(pieces)
                     pieces = []
         broken = "\n" in self._prime or any("\n" in token.text for token in self._tokens)
-        yield _printable(pieces) if broken else tuple(reversed(pieces))
+        yield printable(pieces) if broken else tuple(reversed(pieces))
+
+    def _link(self, number: int) -> Style:
+        """The token's number (since the last clear) as style meta, for clicks."""
+        link = self._links.get(number)
+        if link is None:
+            link = self._links[number] = Style.from_meta({"token": number})
+        return link
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a sampled token: ask for it to be inspected."""
+        number = event.style.meta.get("token")
+        kept = None if number is None else number - (self._pushed - len(self._tokens))
+        if kept is not None and 0 <= kept < len(self._tokens):
+            self.post_message(self.TokenPicked(kept))
 
     def _wrap(self, paragraph: tuple[Piece, ...], width: int) -> list[Strip]:
         """One paragraph wrapped to `width` cells, as full-width strips."""
@@ -291,7 +329,7 @@ class SampleView(ThemeStyles, Widget):
         used: dict[tuple[Piece, ...], list[Strip]] = {}
         blocks: list[list[Strip]] = []  # wrapped paragraphs, newest first
         count = 0
-        for paragraph in _one_blank_per_run(self._paragraphs_backward()):
+        for paragraph in one_blank_per_run(self._paragraphs_backward()):
             lines = used.get(paragraph) or known.get(paragraph)
             if lines is None:
                 lines = self._wrap(paragraph, width)
@@ -302,6 +340,11 @@ class SampleView(ThemeStyles, Widget):
                 break
         self._paragraphs, self._paragraphs_context = used, context
         return [line for lines in reversed(blocks) for line in lines]
+
+    def room(self) -> int:
+        """Characters the panel shows at once (its text rows times its width)."""
+        width, height = self.size
+        return max(width, 0) * self._text_row_count(height)
 
     @staticmethod
     def _text_row_count(height: int) -> int:
@@ -349,27 +392,3 @@ class SampleView(ThemeStyles, Widget):
             return self._legend(width)
         rows = self._text_rows(width, text_rows)
         return rows[y] if 0 <= y < len(rows) else Strip.blank(width, self.themed())
-
-
-def _is_blank(paragraph: tuple[Piece, ...]) -> bool:
-    """A paragraph that is only a line-break mark (an empty sampled line)."""
-    return all(text == "↵" for text, _style in paragraph)
-
-
-def _one_blank_per_run(
-    paragraphs: Iterable[tuple[Piece, ...]],
-) -> Iterator[tuple[Piece, ...]]:
-    """``paragraphs`` with each run of empty lines shown as one: a sample that is
-    often mostly line breaks keeps its rows for text (display only, the text is
-    unchanged)."""
-    previous_blank = False
-    for paragraph in paragraphs:
-        blank = _is_blank(paragraph)
-        if not (blank and previous_blank):
-            yield paragraph
-        previous_blank = blank
-
-
-def _printable(reversed_pieces: list[Piece]) -> tuple[Piece, ...]:
-    """Pieces in text order, without those that are only control codes."""
-    return tuple(piece for piece in reversed(reversed_pieces) if strip_control_codes(piece[0]))

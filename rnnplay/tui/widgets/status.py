@@ -208,6 +208,13 @@ class StatusPanel(ThemeStyles, Widget):
                         (f"{i.vocab_size:,}", V),
                         (" tokens", L),
                     ],
+                    [
+                        (human_count(i.num_params), V),
+                        (" params  ", L),
+                        (f"{i.vocab_size:,}", V),
+                        (" vocab", L),
+                    ],
+                    [(human_count(i.num_params), V), ("  vocab ", L), (f"{i.vocab_size:,}", V)],
                     [(f"{i.num_params:,}", V), (" params", L)],
                 ],
             ),

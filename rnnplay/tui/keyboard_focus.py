@@ -1,0 +1,56 @@
+"""Where the keys go in the main view: tab to the prime, typed text held back.
+
+Tab from no field goes to the prime (on narrow screens its tab is shown
+first); escape leaves a field; ``p`` jumps to the prime. With no field
+focused, text typed by a person who thinks they are in a field runs no
+command (:mod:`rnnplay.tui.typing_guard`): a notice says how to reach the
+prime instead. A mixin of :class:`~rnnplay.tui.app.RnnPlayApp`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.widgets import Input
+
+if TYPE_CHECKING:
+    from rnnplay.tui.app import RnnPlayApp
+
+
+class KeyboardFocus:
+    """Focus moves and the typing guard, for the app."""
+
+    def action_focus_next(self: RnnPlayApp) -> None:
+        """Tab: from no field, the prime first (the field people want; on narrow
+        screens its tab is shown); then on in order."""
+        if self.screen is self.screen_stack[0] and self.focused is None:
+            self.action_focus_prime()
+        else:
+            super().action_focus_next()  # type: ignore[misc]
+
+    async def on_event(self: RnnPlayApp, event: events.Event) -> None:
+        """Text typed with no field focused runs no command (:mod:`.typing_guard`)."""
+        if (
+            isinstance(event, events.Key)
+            and self.focused is None
+            and self.screen is self.screen_stack[0]
+            and self.typing.is_typing(event.key, event.character)
+        ):
+            self.notify(
+                "no field has the keys: press p (or tab) to type the prime",
+                title="typing?",
+                severity="warning",
+                timeout=3,
+            )
+            return
+        await super().on_event(event)  # type: ignore[misc]
+
+    def action_leave_field(self: RnnPlayApp) -> None:
+        self.screen.set_focus(None)
+
+    def action_focus_prime(self: RnnPlayApp) -> None:
+        """p: jump to the prime (on narrow screens its tab is shown first)."""
+        if self.tabs_shown:
+            self._show_tab("sample")
+        self.query_one("#prime", Input).focus()
