@@ -46,6 +46,7 @@ SLOW_MODULES = frozenset(
         "tests/tui/test_first_use.py",
         "tests/tui/test_hangup.py",
         "tests/tui/test_hostile_terminals.py",
+        "tests/tui/test_monkey.py",
         "tests/tui/test_inspect_snapshot.py",
         "tests/tui/test_inspect_view.py",
         "tests/tui/test_playground_run_folder.py",

@@ -12,25 +12,24 @@ A mixin of :class:`~rnnplay.tui.app.RnnPlayApp`.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
-from textual.await_complete import AwaitComplete
 from textual.command import CommandList, CommandPalette
 from textual.screen import Screen
 
 from rnnplay.errors import RnnplayError, one_line
 from rnnplay.tui import keys
+from rnnplay.tui.screens.closing import ClosesOnce
 
 if TYPE_CHECKING:
     from rnnplay.tui.app import RnnPlayApp
 
 
-class Palette(CommandPalette):
+class Palette(ClosesOnce, CommandPalette):
     """Textual's command palette, without a crash found by the monkey test.
 
     A key typed into the palette just before it closes (escape, or a command
@@ -61,14 +60,6 @@ class Palette(CommandPalette):
         self._no_matches_timer = self.set_timer(
             self._NO_MATCHES_COUNTDOWN, lambda: None if self._parts_gone() else show()
         )
-
-    def dismiss(self, result: Any = None) -> AwaitComplete:
-        """Close the palette, unless it is not the screen on top: a command chosen and
-        escape in quick succession closed it twice, and Textual's second close popped
-        the screen under it (with only the main view left: ScreenStackError, exit 1)."""
-        if self.app.screen is not self:
-            return AwaitComplete(asyncio.sleep(0))
-        return super().dismiss(result)
 
     def _action_command_list(self, action: str) -> None:
         if self._parts_gone():

@@ -71,6 +71,7 @@ def _block_the_ui() -> None:
     time.sleep(1.5)  # an event handler that does not return in time
 
 
+@pytest.mark.slow  # runs the whole app
 async def test_a_blocked_playground_writes_the_stacks_and_quits_after(
     tmp_path: Path, state_home: Path
 ) -> None:

@@ -133,3 +133,26 @@ async def test_a_palette_closed_twice_leaves_the_screens_under_it(tmp_path: Path
         assert len(app.screen_stack) == 1
         await pilot.press("q")
     assert app.crash is None and app.return_code == 0
+
+
+async def test_leaving_the_compare_view_twice_closes_it_once(tmp_path: Path) -> None:
+    """Found by the soak (seed 8002, 20x5): two leave requests (escape) whose waits for
+    the race ended one after the other each closed the Compare view; the second found
+    its result already given (InvalidStateError in the worker, exit 1) and would
+    otherwise have popped the screen under it."""
+    from rnnplay.tui.screens.compare import CompareScreen
+    from tests.tui.app_helpers import make_app
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("m")
+        await pilot.pause()
+        view = app.screen
+        assert isinstance(view, CompareScreen)
+        view.dismiss()
+        await pilot.pause()
+        view.dismiss()  # the second leave, late
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        await pilot.press("q")
+    assert app.crash is None and app.return_code == 0

@@ -34,6 +34,7 @@ from rnnplay.core.train.units import convert, format_loss, unit_label
 from rnnplay.errors import RnnplayError, one_line
 from rnnplay.tui.keys import COMPARE_KEYS, screen_bindings
 from rnnplay.tui.race_worker import RaceProgress, RaceWorker
+from rnnplay.tui.screens.closing import ClosesOnce
 from rnnplay.tui.widgets.footer import FittingFooter
 from rnnplay.tui.widgets.overlay_chart import PALETTE, OverlayChart, Series
 from rnnplay.tui.widgets.pick_list import PickList
@@ -46,7 +47,7 @@ DEFAULT_PICK = CELLS
 COLUMNS = ("contender", "params", "steps", "tok/s", "best val", "grad@50")
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(ClosesOnce, Screen[None]):
     """Race contenders made from the playground's current settings."""
 
     BINDINGS: ClassVar[list[BindingType]] = screen_bindings(COMPARE_KEYS)

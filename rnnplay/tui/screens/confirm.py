@@ -10,8 +10,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from rnnplay.tui.screens.closing import ClosesOnce
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(ClosesOnce, ModalScreen[bool]):
     """Dismisses with True for "yes" (y, Enter on yes) and False otherwise (n, Escape)."""
 
     DEFAULT_CSS = """

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from rnnplay.tui.keys import help_rows
+from rnnplay.tui.screens.closing import ClosesOnce
 
 PANELS: list[tuple[str, str]] = [
     (
@@ -98,7 +99,7 @@ def help_plain_text(
     return "\n".join(lines)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ClosesOnce, ModalScreen[None]):
     """A scrollable page over the playground; it has focus, so the scroll keys work at once."""
 
     DEFAULT_CSS = """

@@ -37,6 +37,7 @@ from rnnplay.tui import inspection
 from rnnplay.tui.inspection import SOURCE_LABELS, SOURCES, Answer, Source
 from rnnplay.tui.keys import INSPECT_KEYS, screen_bindings
 from rnnplay.tui.messages import InspectAnswered, InspectWeights
+from rnnplay.tui.screens.closing import ClosesOnce
 from rnnplay.tui.screens.inspect_panels import list_units, show_position, titles
 from rnnplay.tui.widgets.distribution import NextTokenDistribution
 from rnnplay.tui.widgets.gates import GatesPanel
@@ -56,7 +57,7 @@ SEARCH_HINT = "feature (" + ", ".join(FEATURES) + ") or a regular expression; En
 TEXT_HINT = "type or paste a text; Enter inspects it"
 
 
-class InspectScreen(Screen[None]):
+class InspectScreen(ClosesOnce, Screen[None]):
     """Ask the model why, at a cursor, on the live model or a frozen copy."""
 
     BINDINGS: ClassVar[list[BindingType]] = screen_bindings(INSPECT_KEYS)

@@ -14,9 +14,10 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from rnnplay.tui.run_place import FoundCheckpoint
+from rnnplay.tui.screens.closing import ClosesOnce
 
 
-class OpenCheckpointScreen(ModalScreen[str | None]):
+class OpenCheckpointScreen(ClosesOnce, ModalScreen[str | None]):
     """Dismisses with the chosen or typed path (Enter), or None (Escape).
 
     The list holds the checkpoints found (newest first, with step and

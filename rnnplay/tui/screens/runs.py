@@ -26,6 +26,7 @@ from textual.widgets import DataTable
 from rnnplay.core.runs.listing import run_rows
 from rnnplay.core.train.units import convert, format_loss, unit_label
 from rnnplay.tui.keys import RUNS_KEYS, screen_bindings
+from rnnplay.tui.screens.closing import ClosesOnce
 from rnnplay.tui.widgets.footer import FittingFooter
 from rnnplay.tui.widgets.overlay_chart import PALETTE, OverlayChart, Series
 
@@ -58,7 +59,7 @@ def read_curves(metrics: Path) -> tuple[list[tuple[int, float]], list[tuple[int,
     return train[:: max(len(train) // MAX_POINTS, 1)], evals
 
 
-class RunsScreen(Screen[None]):
+class RunsScreen(ClosesOnce, Screen[None]):
     """The run folders under the app's runs_dir."""
 
     BINDINGS: ClassVar[list[BindingType]] = screen_bindings(RUNS_KEYS)
