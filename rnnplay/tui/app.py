@@ -144,8 +144,10 @@ class RnnPlayApp(
         """The unit every loss is shown in (u cycles nats, bits, perplexity)."""
         self.last_checkpoint: str | None = None
         self.shutting_down = False
-        self.typing = TypingGuard(keys.command_keys())
         self.setup_lesson(lesson)
+        self.typing = TypingGuard(
+            keys.command_keys(lesson=self.lesson is not None), never_text=keys.keys_of("quit")
+        )
 
     # -- composition ------------------------------------------------------------------
     def compose(self) -> ComposeResult:

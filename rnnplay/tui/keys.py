@@ -127,9 +127,19 @@ def bindings() -> list[Binding]:
     ]
 
 
-def command_keys() -> frozenset[str]:
-    """Every key name the main view binds (the typing guard's "keys that do something")."""
-    return frozenset(key.strip() for a in ACTIONS for key in a.keys.split(","))
+def keys_of(action: str) -> frozenset[str]:
+    """The keys bound to ``action`` in the table (``"quit"``: q and ctrl+c)."""
+    return frozenset(
+        key.strip() for a in ACTIONS if a.action == action for key in a.keys.split(",")
+    )
+
+
+def command_keys(*, lesson: bool = False) -> frozenset[str]:
+    """Every key name the main view binds (the typing guard's "keys that do something");
+    the lesson's keys only when a lesson is open (else h and l are letters of text)."""
+    return frozenset(
+        key.strip() for a in ACTIONS if lesson or a.where != "lesson" for key in a.keys.split(",")
+    )
 
 
 def applies(

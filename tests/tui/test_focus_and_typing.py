@@ -71,3 +71,14 @@ async def test_the_focused_field_is_lit(tmp_path):
         await pilot.pause()
         assert app.focused is prime
         assert prime.styles.background != before
+
+
+async def test_q_quits_even_right_after_stray_text(tmp_path):
+    """The monkey (seed 10005 at 20x5) typed letters and then q: the guard took q for
+    text and the app did not quit. Quitting is never text."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.typing.clock = FakeClock()  # every key at the same instant: typing speed
+        await pilot.press(*"hello", "q")
+        await pilot.pause()
+        assert not app.is_running
