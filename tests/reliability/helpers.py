@@ -97,6 +97,19 @@ def command(args: Sequence[str | os.PathLike[str]]) -> list[str]:
     return [sys.executable, "-m", "rnnplay", *(os.fspath(a) for a in args)]
 
 
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as rss:
+    rss.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+"""Forks the command from a small process and writes its own peak RSS (KiB)."""
+
+
 def run_cli(
     *args: str | os.PathLike[str],
     cwd: Path,
@@ -106,9 +119,12 @@ def run_cli(
 ) -> Result:
     """Run ``rnnplay ARGS`` in ``cwd`` and wait for it.
 
-    With ``measure_memory`` the child is reaped with ``os.wait4`` so its own
-    peak resident set size (``ru_maxrss``, KiB on Linux) is known, not the
-    maximum over every child the test process ever had. With
+    With ``measure_memory`` the command runs under a small launcher that forks it
+    and reaps it with ``os.wait4``, so its own peak resident set size
+    (``ru_maxrss``, KiB on Linux) is known: neither the maximum over every child
+    the test process ever had, nor the test process's own size, which Linux
+    counts into a child forked straight from it (a suite that imported PyTorch
+    in-process would otherwise make every child look 700 MB large). With
     ``without_root_file_access`` a root test process runs the child without
     the capabilities that let root ignore file permission bits
     (:func:`drop_root_file_access`), so chmod applies to it as to any user.
@@ -129,9 +145,11 @@ def run_cli(
         )
         return Result(shown, done.returncode, done.stdout, done.stderr)
     out_path, err_path = cwd / ".rnnplay-stdout", cwd / ".rnnplay-stderr"
+    rss_path = cwd / ".rnnplay-maxrss"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         proc = subprocess.Popen(
-            argv,
+            [sys.executable, "-c", _LAUNCHER, str(rss_path), *argv],
+            start_new_session=True,
             cwd=cwd,
             env=cli_env(),
             stdin=subprocess.DEVNULL,
@@ -141,11 +159,11 @@ def run_cli(
         )
         deadline = time.monotonic() + timeout
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             if time.monotonic() > deadline:
-                proc.kill()
+                os.killpg(proc.pid, 9)  # the launcher and the command it forked
                 raise TimeoutError(f"rnnplay {' '.join(shown)} ran past {timeout}s")
             time.sleep(0.01)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -154,10 +172,11 @@ def run_cli(
         proc.returncode,
         out_path.read_text(errors="replace"),
         err_path.read_text(errors="replace"),
-        max_rss_kib=usage.ru_maxrss,
+        max_rss_kib=int(rss_path.read_text()) if rss_path.exists() else None,
     )
     out_path.unlink()
     err_path.unlink()
+    rss_path.unlink(missing_ok=True)
     return result
 
 

@@ -80,7 +80,7 @@ CASES = [
     Case("seed-negative", train("--seed", "-1"), ("--seed",)),
     Case("tie-needs-equal-sizes", train("--tie"), ("--tie", "--embed", "--hidden")),
     Case("batch-not-a-number", train("--batch", "many"), ("--batch", "many")),
-    Case("unknown-flag", train("--frobnicate"), ("unrecognized", "--frobnicate")),
+    Case("unknown-flag", train("--frobnicate"), ("unknown flag", "--frobnicate")),
     Case("unknown-cell", train("--model", "transformer"), ("--model", "transformer")),
     Case("conflicting-limits", train("--epochs", "0", "--max-steps", "0"), ("must be",)),
     Case(
@@ -112,7 +112,7 @@ CASES = [
     ),
     # -- sample ---------------------------------------------------------------------------
     Case("sample-missing", ("sample", "gone.npz"), ("gone.npz", "does not exist")),
-    Case("sample-directory", ("sample", "adir"), ("adir", "directory")),
+    Case("sample-directory", ("sample", "adir"), ("adir", "is a folder", "no checkpoint")),
     Case("sample-random-bytes", ("sample", "broken/random.npz"), ("random.npz", "corrupt")),
     Case("sample-truncated", ("sample", "broken/truncated.npz"), ("truncated",)),
     Case("sample-text-file", ("sample", "good.txt"), ("good.txt", "not an rnnplay checkpoint")),
@@ -170,7 +170,7 @@ CASES = [
     ),
     # -- the TUI's --checkpoint and flags: refused before the screen changes --------------------
     Case("tui-checkpoint-missing", ("--checkpoint", "gone.npz"), ("gone.npz", "does not exist")),
-    Case("tui-checkpoint-directory", ("--checkpoint", "adir"), ("adir", "directory")),
+    Case("tui-checkpoint-directory", ("--checkpoint", "adir"), ("adir", "is a folder", "no checkpoint")),
     Case("tui-checkpoint-corrupt", ("--checkpoint", "broken/random.npz"), ("corrupt",)),
     Case("tui-checkpoint-foreign", ("--checkpoint", "broken/foreign.npz"), ("not an rnnplay",)),
     Case("tui-checkpoint-newer", ("--checkpoint", "broken/newer.npz"), ("newer rnnplay",)),
