@@ -170,7 +170,7 @@ CASES = [
     ),
     # -- the TUI's --checkpoint and flags: refused before the screen changes --------------------
     Case("tui-checkpoint-missing", ("--checkpoint", "gone.npz"), ("gone.npz", "does not exist")),
-    Case("tui-checkpoint-directory", ("--checkpoint", "adir"), ("adir", "is a folder", "no checkpoint")),
+    Case("tui-checkpoint-directory", ("--checkpoint", "adir"), ("adir", "no checkpoint")),
     Case("tui-checkpoint-corrupt", ("--checkpoint", "broken/random.npz"), ("corrupt",)),
     Case("tui-checkpoint-foreign", ("--checkpoint", "broken/foreign.npz"), ("not an rnnplay",)),
     Case("tui-checkpoint-newer", ("--checkpoint", "broken/newer.npz"), ("newer rnnplay",)),
