@@ -15,8 +15,8 @@ from rnnplay.errors import ConfigError
 
 try:
     import tomllib
-except ModuleNotFoundError:  # Python 3.10: the same parser, as a package
-    tomllib = None  # type: ignore[assignment]
+except ModuleNotFoundError:  # Python 3.10: the same parser, as a package (pyproject)
+    import tomli as tomllib  # type: ignore[no-redef]
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 MAX_BYTES = 256 * 1024
@@ -81,8 +81,6 @@ def _is_relative_file(value: str, folder: Path) -> bool:
 
 
 def _read_toml(path: Path, source: str) -> dict:
-    if tomllib is None:
-        raise ConfigError("reading lessons needs Python 3.11 or later (tomllib)")
     try:
         raw = path.read_bytes()
     except OSError as error:
