@@ -267,16 +267,27 @@ class Classroom(Server):
             return websocket
         self.seats_taken += 1
         visitor = request.remote or "a visitor"
+        seated = True
+
+        def leave() -> None:
+            """Free the seat once, as soon as the session process has ended (before the
+            websocket's closing handshake, so the next visitor finds it free)."""
+            nonlocal seated
+            if seated:
+                seated = False
+                self.seats_taken -= 1
+                self._say(f"{visitor} left ({self._seats()})")
+
         try:
             await self._serve_terminal(
                 websocket,
                 request,
                 self.argv,
                 started=lambda: self._say(f"{visitor} joined ({self._seats()})"),
+                ended=leave,
             )
         finally:
-            self.seats_taken -= 1
-            self._say(f"{visitor} left ({self._seats()})")
+            leave()
         return websocket
 
     async def _serve_terminal(
@@ -285,9 +296,10 @@ class Classroom(Server):
         request: web.Request,
         argv: list[str],
         started: Callable[[], None] | None = None,
+        ended: Callable[[], None] | None = None,
     ) -> None:
         """Run ``argv`` as this websocket's app process until either side ends
-        (``started`` is told once the process runs)."""
+        (``started`` is told once the process runs, ``ended`` once it has stopped)."""
         session = Session(
             argv,
             write_bytes=websocket.send_bytes,
@@ -310,5 +322,7 @@ class Classroom(Server):
         finally:
             await asyncio.shield(session.stop())
             self.sessions.discard(session)
+            if ended is not None:
+                ended()
             if not websocket.closed:
                 await websocket.close()

@@ -72,6 +72,15 @@ def test_a_session_runs_confined_with_one_blas_thread_and_ends_with_its_tab(tmp_
         assert classroom.stop() == 130
 
 
+def _page_status(url: str) -> int:
+    """The HTTP status of the playground page now (503 while the class is full)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as page:
+            return page.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 def test_one_over_the_limit_is_told_the_class_is_full(tmp_path) -> None:
     import aiohttp
 
@@ -94,6 +103,9 @@ def test_one_over_the_limit_is_told_the_class_is_full(tmp_path) -> None:
         await websocket.close()
         await client.close()
         assert await asyncio.to_thread(wait_until, lambda: not classroom.sessions(), 5)
+        # The seat frees once the server has seen the session end (a moment after
+        # its process is gone): the page is served again within seconds.
+        assert await asyncio.to_thread(wait_until, lambda: _page_status(classroom.url) == 200, 5)
         with urllib.request.urlopen(classroom.url, timeout=10) as free:
             assert free.status == 200 and 'id="terminal"' in free.read().decode()
 
