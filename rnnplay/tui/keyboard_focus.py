@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.widgets import Input
 
+from rnnplay.tui.widgets.controls import Controls
+
 if TYPE_CHECKING:
     from rnnplay.tui.app import RnnPlayApp
 
@@ -22,10 +24,17 @@ class KeyboardFocus:
     """Focus moves and the typing guard, for the app."""
 
     def action_focus_next(self: RnnPlayApp) -> None:
-        """Tab: from no field, the prime first (the field people want; on narrow
+        """Tab: from no field, the first field of the Controls tab when that tab is
+        shown (narrow screens show one tab at a time, so its fields are the only ones
+        Tab can reach there), else the prime (the field people want; on narrow
         screens its tab is shown); then on in order."""
         if self.screen is self.screen_stack[0] and self.focused is None:
-            self.action_focus_prime()
+            fields = self.query_one(Controls).query("*")
+            first = next((w for w in fields if w.focusable), None)
+            if self.tabs_shown and self._tab == "controls" and first is not None:
+                first.focus()
+            else:
+                self.action_focus_prime()
         else:
             super().action_focus_next()  # type: ignore[misc]
 

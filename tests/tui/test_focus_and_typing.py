@@ -82,3 +82,29 @@ async def test_q_quits_even_right_after_stray_text(tmp_path):
         await pilot.press(*"hello", "q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_at_80x24_tab_reaches_every_control_on_the_controls_tab(tmp_path):
+    """At 80x24 one tab shows at a time: on the Controls tab, Tab must walk its fields
+    (it used to jump to the prime on the Sample tab, leaving the controls unreachable),
+    and after a change, on to "apply & reset"."""
+    from textual.widgets import Button
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4", "tab")
+        assert app._tab == "controls" and app.focused is not None
+        assert app.focused.id == "corpus"
+        reached = set()
+        while app.focused.id != "hidden":
+            reached.add(app.focused.id)
+            await pilot.press("tab")
+        assert {"corpus", "level", "cell", "layers", "embed"} <= reached
+        app.focused.value = ""
+        await pilot.press("4", "8")
+        for _ in range(12):
+            await pilot.press("tab")
+            if isinstance(app.focused, Button):
+                break
+        assert isinstance(app.focused, Button)  # apply & reset, enabled by the change
+        assert app._tab == "controls"
