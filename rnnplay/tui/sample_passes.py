@@ -103,6 +103,7 @@ class SamplePasses:
         trainer = session.trainer
         level = trainer.dataset.vocab.level
         seed = trainer.config.seed
+        length = self.tokens or self.length_for(level)
         self.app.run_worker(
             partial(
                 _sample_body,
@@ -114,8 +115,8 @@ class SamplePasses:
                 seed=None if seed is None else seed + self.run_id,
                 post=self.app.post_message,
                 stop=stop,
-                length=self.tokens or self.length_for(level),
-                pace_s=token_pace(level) if self.pace_s is None else self.pace_s,
+                length=length,
+                pace_s=token_pace(level, length) if self.pace_s is None else self.pace_s,
             ),
             name="sample",
             group="sample",
