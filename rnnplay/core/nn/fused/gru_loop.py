@@ -7,7 +7,7 @@ from types import ModuleType
 import numpy as np
 
 from rnnplay.core.nn import fused
-from rnnplay.core.nn.fused.lstm_loop import _buffers
+from rnnplay.core.nn.fused.lstm_loop import _buffers, batch_inputs
 
 
 def forward(
@@ -18,17 +18,8 @@ def forward(
     dtype = Wh.dtype
     H = layer.hidden_size
     G = 3 * H
-    use_table = pre is None
-    if not use_table:
-        N, T, _ = pre.shape
-        pre = np.ascontiguousarray(pre, dtype=dtype)
-        table = np.zeros((1, G), dtype=dtype)
-        ids = np.zeros((N, 1), dtype=np.intp)
-    else:
-        N, T = ids.shape
-        table = np.ascontiguousarray(table, dtype=dtype)
-        ids = np.ascontiguousarray(ids, dtype=np.intp)
-        pre = np.zeros((N, 1, G), dtype=dtype)
+    pre, table, ids, use_table = batch_inputs(pre, table, ids, G, dtype)
+    N, T = ids.shape if use_table else pre.shape[:2]
     h = np.array(layer._initial(layer.h, N, "h"), dtype=dtype, order="C")
     h_first = h.copy()
     gates, hprev, hrs = _buffers(layer, N, T, H, dtype, gates=3, others=2)

@@ -17,6 +17,26 @@ import numpy as np
 from rnnplay.core.nn import fused
 
 
+def batch_inputs(
+    pre: np.ndarray | None,
+    table: np.ndarray | None,
+    ids: np.ndarray | None,
+    G: int,
+    dtype: np.dtype,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The kernels' inputs, both always arrays: batch-major projections ``pre``
+    (N, T, G) when given, else ``table`` rows picked by ``ids`` (N, T); the unused
+    one is a small placeholder. Returns ``(pre, table, ids, use_table)``."""
+    if pre is not None:
+        N = pre.shape[0]
+        pre = np.ascontiguousarray(pre, dtype=dtype)
+        return pre, np.zeros((1, G), dtype=dtype), np.zeros((N, 1), dtype=np.intp), False
+    N = ids.shape[0]
+    table = np.ascontiguousarray(table, dtype=dtype)
+    ids = np.ascontiguousarray(ids, dtype=np.intp)
+    return np.zeros((N, 1, G), dtype=dtype), table, ids, True
+
+
 def forward(
     layer, K: ModuleType, pre: np.ndarray | None, table: np.ndarray | None, ids: np.ndarray | None
 ) -> np.ndarray:
@@ -26,17 +46,8 @@ def forward(
     dtype = Wh.dtype
     H = layer.hidden_size
     G = 4 * H
-    use_table = pre is None
-    if not use_table:
-        N, T, _ = pre.shape
-        pre = np.ascontiguousarray(pre, dtype=dtype)
-        table = np.zeros((1, G), dtype=dtype)
-        ids = np.zeros((N, 1), dtype=np.intp)
-    else:
-        N, T = ids.shape
-        table = np.ascontiguousarray(table, dtype=dtype)
-        ids = np.ascontiguousarray(ids, dtype=np.intp)
-        pre = np.zeros((N, 1, G), dtype=dtype)
+    pre, table, ids, use_table = batch_inputs(pre, table, ids, G, dtype)
+    N, T = ids.shape if use_table else pre.shape[:2]
     h = np.array(layer._initial(layer.h, N, "h"), dtype=dtype, order="C")
     c = np.array(
         layer._initial(layer.c if layer.h is not None else None, N, "c"), dtype=dtype, order="C"
