@@ -29,45 +29,14 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def make_config(args: argparse.Namespace):
-    from rnnplay.core.train.config import TrainConfig
-
-    changes = {
-        name: getattr(args, name)
-        for name in ("hidden", "embed", "batch", "bptt", "cell")
-        if getattr(args, name) is not None
-    }
-    return TrainConfig(**changes)
-
-
-class StepClock:
-    """Stamps (time, tokens seen) after every step of ``trainer``."""
-
-    def __init__(self, trainer) -> None:
-        self.stamps: list[tuple[float, int]] = []
-        original = trainer.step
-
-        def step():
-            event = original()
-            self.stamps.append((time.perf_counter(), trainer.tokens_seen))
-            return event
-
-        trainer.step = step
-
-    def rate_since(self, mark: int) -> float:
-        block = self.stamps[mark:]
-        if len(block) < 2:
-            raise RuntimeError("a block needs at least two steps: raise --seconds")
-        (t0, n0), (t1, n1) = block[0], block[-1]
-        return (n1 - n0) / (t1 - t0)
+from tui_overhead import StepClock, make_config  # noqa: E402 - the same clock and recipe
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -88,7 +57,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(0.05)
 
         async def block() -> float:
-            mark = len(clock.stamps)
+            mark = clock.mark()
             app.action_toggle_training()
             await asyncio.sleep(args.seconds)
             app.session.request_stop()
