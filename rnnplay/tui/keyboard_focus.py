@@ -9,6 +9,7 @@ prime instead. A mixin of :class:`~rnnplay.tui.app.RnnPlayApp`.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -20,8 +21,15 @@ if TYPE_CHECKING:
     from rnnplay.tui.app import RnnPlayApp
 
 
+TYPING_NOTICE_S = 3.0
+"""How long the "no field has the keys" notice shows; text typed meanwhile adds none."""
+
+
 class KeyboardFocus:
     """Focus moves and the typing guard, for the app."""
+
+    typing_noticed_at = -float("inf")
+    """When the last "no field has the keys" notice was shown (monotonic seconds)."""
 
     def action_focus_next(self: RnnPlayApp) -> None:
         """Tab: from no field, the first field of the Controls tab when that tab is
@@ -46,12 +54,15 @@ class KeyboardFocus:
             and self.screen is self.screen_stack[0]
             and self.typing.is_typing(event.key, event.character)
         ):
-            self.notify(
-                "no field has the keys: press p (or tab) to type the prime",
-                title="typing?",
-                severity="warning",
-                timeout=3,
-            )
+            now = time.monotonic()
+            if now - self.typing_noticed_at >= TYPING_NOTICE_S:  # one notice, not one a key
+                self.typing_noticed_at = now
+                self.notify(
+                    "no field has the keys: press p (or tab) to type the prime",
+                    title="typing?",
+                    severity="warning",
+                    timeout=TYPING_NOTICE_S,
+                )
             return
         await super().on_event(event)  # type: ignore[misc]
 

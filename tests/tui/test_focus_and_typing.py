@@ -108,3 +108,14 @@ async def test_at_80x24_tab_reaches_every_control_on_the_controls_tab(tmp_path):
                 break
         assert isinstance(app.focused, Button)  # apply & reset, enabled by the change
         assert app._tab == "controls"
+
+
+async def test_typed_text_gives_one_notice_not_one_a_key(tmp_path):
+    app = make_app(tmp_path)
+    seen = record_notifications(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.typing.clock = FakeClock()
+        await pilot.press(*"hello world")
+        await pilot.pause()
+        notices = [text for text, _ in seen if "press p (or tab)" in text]
+        assert len(notices) == 1
