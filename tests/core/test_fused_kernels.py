@@ -304,3 +304,24 @@ def test_sliced_calls_run_each_slice_once_leave_no_thread_and_raise_errors() -> 
     with pytest.raises(ValueError, match="slice 2"):
         fused.run_sliced(kernel, [(1,), (2,)])
     assert set(threading.enumerate()) <= before
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_one_step_runs_the_numpy_step_and_a_sequence_the_compiled_loop(cell) -> None:
+    """Sampling feeds one token at a time: the compiled loop's set-up (a contiguous
+    W_h^T) costs ten times such a step, so a single step stays on NumPy; token by
+    token it gives the numbers of one compiled call over the whole sequence."""
+    ids = np.random.default_rng(1).integers(0, 30, size=(2, 6))
+    fused.use(True)
+    try:
+        whole = RNNLM(30, 8, 16, cell=cell, seed=3)
+        at_once = whole.predict(ids)
+        assert whole.recurrent[0]._ran_fused()
+        stepped = RNNLM(30, 8, 16, cell=cell, seed=3)
+        one_by_one = []
+        for t in range(ids.shape[1]):
+            one_by_one.append(stepped.predict(ids[:, t : t + 1]))
+            assert not stepped.recurrent[0]._ran_fused()
+    finally:
+        fused.use(None)
+    np.testing.assert_allclose(np.concatenate(one_by_one, axis=1), at_once, rtol=1e-4, atol=1e-5)

@@ -75,8 +75,8 @@ class TimeGRU(TimeRecurrent):
     state_names = ("h", "z", "r", "candidate")
 
     # -- the compiled loop (rnnplay.core.nn.fused.gru_loop), where numba is installed --
-    def _fused_kernels(self):
-        if self.params[1].dtype not in (np.float32, np.float64):
+    def _fused_kernels(self, steps: int):
+        if steps < 2 or self.params[1].dtype not in (np.float32, np.float64):
             return None
         from rnnplay.core.nn import fused
 
@@ -95,10 +95,10 @@ class TimeGRU(TimeRecurrent):
     def forward_lookup(self, table: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Like ``forward_projected(table[ids])``; the compiled loop reads the
         table's rows itself instead of building ``table[ids]``."""
-        K = self._fused_kernels()
+        ids = np.asarray(ids)
+        K = self._fused_kernels(ids.shape[0] if ids.ndim == 2 else 0)
         if K is None:
             return super().forward_lookup(table, ids)
-        ids = np.asarray(ids)
         if table.ndim != 2 or table.shape[1] != self.params[0].shape[1] or ids.ndim != 2:
             raise ValueError(
                 f"TimeGRU: lookup of ids {ids.shape} in a table {table.shape}, "

@@ -128,14 +128,14 @@ class TimeLSTM(TimeRecurrent):
         if ids.size and (ids.min() < 0 or ids.max() >= table.shape[0]):
             raise ValueError(f"TimeLSTM: token ids outside [0, {table.shape[0]})")
         self._x2d = None
-        K = self._fused_kernels()
+        K = self._fused_kernels(ids.shape[0])
         if K is not None:
             return self._fused_forward(K, None, table, ids.T)
         return self._steps_forward(None, lookup=(np.ascontiguousarray(table.T), ids))
 
     # -- the compiled loop (rnnplay.core.nn.fused.lstm_loop), where numba is installed --
-    def _fused_kernels(self):
-        if self.params[1].dtype not in (np.float32, np.float64):
+    def _fused_kernels(self, steps: int):
+        if steps < 2 or self.params[1].dtype not in (np.float32, np.float64):
             return None
         from rnnplay.core.nn import fused
 
