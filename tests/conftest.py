@@ -49,6 +49,7 @@ SLOW_MODULES = frozenset(
         "tests/tui/test_monkey.py",
         "tests/tui/test_inspect_snapshot.py",
         "tests/tui/test_inspect_view.py",
+        "tests/tui/test_keyboard_walk.py",
         "tests/tui/test_playground_run_folder.py",
         "tests/tui/test_runs_screen.py",
         "tests/tui/test_units_view.py",

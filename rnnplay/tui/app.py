@@ -21,7 +21,7 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Horizontal, Vertical
 from textual.events import Resize
-from textual.widgets import Input, Label, Select, Tab, Tabs
+from textual.widgets import Input, Label, Tab, Tabs
 
 from rnnplay.core.lessons.schema import Lesson
 from rnnplay.core.runs.opening import Run
@@ -240,7 +240,8 @@ class RnnPlayApp(
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab keys apply (and are listed) only where there are tabs, "leave field"
-        only in a field; behind "terminal too small" only quitting does."""
+        while a field (or the "apply & reset" button) has focus; behind "terminal too
+        small" only quitting does."""
         if isinstance(self.screen, TooSmallScreen):
             return action == "quit"
         if not keys.works_over(self.screen, action):
@@ -251,8 +252,8 @@ class RnnPlayApp(
             return self.lesson is not None
         if action in keys.TAB_ONLY_ACTIONS:
             return self.tabs_shown
-        if action in keys.FIELD_ONLY_ACTIONS:
-            return isinstance(self.focused, Input | Select)
+        if action in keys.FIELD_ONLY_ACTIONS:  # any field: an Input, a Select, a button
+            return self.focused is not None
         return True
 
     def on_descendant_focus(self) -> None:

@@ -196,16 +196,20 @@ class Controls(VerticalScroll, can_focus=False):
                 self.query_one(f"#{name}", Select).value = _shown(getattr(self._config, name))
             for name in STRUCTURAL_INTS:
                 self.query_one(f"#{name}", Input).value = str(getattr(self._config, name))
+        self.show_live(self._live)
+
+    def show_live(self, live: LiveSettings) -> None:
+        """Display new live values (after a key or the schedule changed the lr, or a key
+        the temperature). Only the live fields change: structural edits not yet applied
+        stay as typed (``]`` pressed while changing the hidden size must not undo it)."""
+        self._live = live
+        with self.prevent(Input.Changed):
             for name in LIVE:
                 field = self.query_one(f"#{name}", Input)
                 if not field.has_focus:
                     field.value = self._live_text(name)
                     field.remove_class("-invalid")
         self._update_pending()
-
-    def show_live(self, live: LiveSettings) -> None:
-        """Display new live values (after a key changed the lr or temperature)."""
-        self.show(live=live)
 
     # -- structural edits ---------------------------------------------------------------
     def pending_changes(self) -> dict[str, Any]:
