@@ -53,6 +53,7 @@ SLOW_MODULES = frozenset(
         "tests/tui/test_playground_run_folder.py",
         "tests/tui/test_runs_screen.py",
         "tests/tui/test_units_view.py",
+        "tests/tui/test_walk_terminal.py",
     }
 )
 
