@@ -213,3 +213,46 @@ async def test_a_live_key_keeps_structural_edits_not_yet_applied(tmp_path) -> No
         assert hidden.value == "48"
         assert app.query_one(Controls).pending_changes() == {"hidden": 48}
         assert not app.query_one("#apply", Button).disabled
+
+
+# -- the Compare, Runs and Inspect screens' own keys ------------------------------------------
+async def back_to_main(pilot, app: RnnPlayApp) -> None:
+    for _ in range(4):
+        if len(app.screen_stack) == 1:
+            break
+        await pilot.press("escape")
+        await settle(pilot, app)
+    assert len(app.screen_stack) == 1, app.screen_stack
+    app.screen.set_focus(None)
+
+
+@pytest.mark.parametrize(
+    ("column", "table"), [(c, t) for c, _, t in keys.SCREEN_HELP], ids=lambda v: str(v)[:4]
+)
+async def test_each_screen_key_the_help_lists_reaches_its_action(column, table, tmp_path) -> None:
+    """The help's "in m / in b / in i" lines: each key, pressed in its screen as it opens
+    (no click, no tab first), runs its action; escape comes back."""
+    opener = column.split()[-1]
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")  # a run to list, a curve to show
+        await settle(pilot, app)
+        for screen_key in table:
+            name = keys.action_name(screen_key.action)
+            for key in screen_key.keys.split(","):
+                await pilot.press(opener)
+                await wait_for(pilot, lambda: len(app.screen_stack) == 2)
+                screen, calls = app.screen, []
+                original = getattr(screen, f"action_{name}")
+
+                def spy(*args, original=original, name=name, calls=calls):
+                    calls.append(args)
+                    return None if name == "quit_all" else original(*args)
+
+                setattr(screen, f"action_{name}", spy)
+                await pilot.press(key)
+                await pilot.pause()
+                assert calls, f"{key} in {type(screen).__name__} never ran {screen_key.action}"
+                if name == "leave":
+                    assert app.screen is not screen, f"{key} did not leave"
+                await back_to_main(pilot, app)
