@@ -257,3 +257,20 @@ async def test_each_screen_key_the_help_lists_reaches_its_action(column, table, 
                 if name == "leave":
                     assert app.screen is not screen, f"{key} did not leave"
                 await back_to_main(pilot, app)
+
+
+async def test_apply_and_reset_stays_in_sight_whichever_field_has_the_keys(tmp_path) -> None:
+    """Issue 24: in a 1400x757 browser (a terminal of about 145x39) the line saying what
+    changed pushed "apply & reset" out of the Controls panel. The two are docked at its
+    bottom: after a change both are on screen while Tab walks every field."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(145, 39)) as pilot:
+        widgets = control_widgets(app)
+        limit = len(app.screen.focus_chain) + len(widgets) + 2
+        await tab_to(pilot, app, "tab", widgets[0], limit)
+        await pilot.press("x")
+        apply, pending = app.query_one("#apply", Button), app.query_one("#pending")
+        for widget in widgets:
+            await tab_to(pilot, app, "tab", widget, limit)
+            assert on_screen(app, widget), widget.id
+            assert on_screen(app, apply) and on_screen(app, pending), f"hidden at {widget.id}"

@@ -16,8 +16,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select
@@ -94,6 +95,7 @@ class Controls(VerticalScroll, can_focus=False):
         & Input, & Select { width: 1fr; }
         & .live Label.control-label { color: $accent; }
         & Input.-invalid { color: $error; }
+        & #apply-bar { dock: bottom; height: auto; }
         & #apply { width: 100%; min-width: 10; }
         & #pending { height: auto; color: $warning; display: none; }
         & #pending.-shown { display: block; }
@@ -170,8 +172,9 @@ class Controls(VerticalScroll, can_focus=False):
             with Horizontal(classes="live"):
                 yield Label(LABELS[name], classes="control-label")
                 yield Input(self._live_text(name), id=name, compact=True, select_on_focus=False)
-        yield Label("", id="pending")
-        yield Button("apply & reset", id="apply", disabled=True, compact=True)
+        with Vertical(id="apply-bar"):  # docked: in sight however the fields scroll
+            yield Label("", id="pending")
+            yield Button("apply & reset", id="apply", disabled=True, compact=True)
 
     def _select(self, name: str, value: str | None) -> Select:
         options = [(choice, choice) for choice in STRUCTURAL_CHOICES[name]]
@@ -248,6 +251,11 @@ class Controls(VerticalScroll, can_focus=False):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         self._update_pending()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Scroll the focused field above the docked apply bar: Textual's own scroll on
+        focus counts a field under the bar as in sight (it is only covered)."""
+        self.scroll_to_widget(event.widget, animate=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
