@@ -119,10 +119,11 @@ def on_screen(app: RnnPlayApp, widget) -> bool:
 
 
 def next_text(field: Input) -> str:
-    """A different value a person might type: the next integer, twice the number, a
-    positive top-k for an empty field, another built-in corpus for a name."""
+    """A different value a person might type, valid for the field: the next integer,
+    half a decimal (a rate, a temperature, a dropout stays in range), 0.1 for a zero,
+    5 for an empty top-k, the smallest other built-in corpus for a name."""
     text = field.value.strip()
-    if re.fullmatch(r"\d+", text):
+    if re.fullmatch(r"[1-9]\d*", text):
         return str(int(text) + 1)
     if not text:
         return "5"
@@ -131,7 +132,7 @@ def next_text(field: Input) -> str:
     except ValueError:  # a corpus: the smallest other one (the walk builds its session)
         others = [name for name in builtin_corpus_names() if name != text]
         return min(others, key=lambda name: resolve_corpus(name).stat().st_size)
-    return f"{value * 2:.4g}" if value else "0.1"
+    return f"{value / 2:.4g}" if value else "0.1"
 
 
 async def edit_by_keys(pilot, app: RnnPlayApp, widget) -> object:
@@ -151,7 +152,7 @@ async def edit_by_keys(pilot, app: RnnPlayApp, widget) -> object:
     if widget.id in LIVE:
         await pilot.press("enter")  # a live setting applies at once
         assert app.focused is widget
-        assert str(getattr(app.live_settings(), widget.id)) in (new, str(float(new)))
+        assert float(getattr(app.live_settings(), widget.id)) == float(new), widget.id
     else:
         assert widget.id in controls.pending_changes(), widget.id
     return new
