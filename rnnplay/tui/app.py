@@ -266,9 +266,14 @@ class RnnPlayApp(
 
     # -- what the panels show ------------------------------------------------------------
     def live_settings(self) -> LiveSettings:
-        settings = self.sample_settings
+        settings, session = self.sample_settings, self.session
         return LiveSettings(
-            lr=self.session.lr, temperature=settings.temperature, top_k=settings.top_k
+            lr=session.lr,
+            temperature=settings.temperature,
+            top_k=settings.top_k,
+            dropout=session.setting("dropout"),
+            schedule=session.setting("schedule"),
+            sample_length=self.samples.tokens,
         )
 
     def status_info(self):

@@ -123,6 +123,14 @@ class CheckpointFailed(Message):
         self.error = error
 
 
+class SettingRefused(Message):
+    """The engine refused a live setting (dropout, schedule): nothing changed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
 class InspectWeights(Message):
     """A frozen copy of the model for the Inspect view, taken between two
     steps by the training thread (or at once while it is idle) at ``step``."""

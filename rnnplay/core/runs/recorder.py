@@ -137,6 +137,26 @@ class Recorder:
             elif self._clock() - self._last_flush >= self.flush_every_s:
                 self._flush()
 
+    def record_setting(self, name: str, value: Any) -> None:
+        """A setting changed between two steps (the playground's live dropout or
+        schedule; ``run.trainer.config`` already holds it): a ``setting`` line in
+        metrics.jsonl at the step count it applies after, the manifest's config, and
+        ``last.npz`` again (when it trained), so run.json, the metrics and the
+        checkpoint a resume reads all say the new value. Nothing before the run has
+        a folder: it is then created with the config that holds it."""
+        with self._lock:
+            folder = self.run.folder
+            if self._closed or folder is None:
+                return
+            trainer = self.run.trainer
+            if self._file is not None:
+                line = {"kind": "setting", "step": self._step(), "tokens": trainer.tokens_seen}
+                self._file.write(json.dumps({**line, name: value}, allow_nan=False) + "\n")
+                self._flush()
+            self._try(lambda: folder.update(config=trainer.config.to_json()))
+            if self._step() > self.run.started_at_step:
+                self._save_last()
+
     def stop(self, event: StopEvent) -> Path | None:
         """The loop ended: ``last.npz`` unless the weights went non-finite, and the
         status the run will close with. Returns the path of last.npz when saved."""
