@@ -146,8 +146,8 @@ class Recorder:
         a folder: it is then created with the config that holds it."""
         with self._lock:
             folder = self.run.folder
-            if self._closed or folder is None:
-                return
+            if self._closed or folder is None or not folder.locked:
+                return  # no folder yet (or not this process's): nothing to write
             trainer = self.run.trainer
             if self._file is not None:
                 line = {"kind": "setting", "step": self._step(), "tokens": trainer.tokens_seen}
