@@ -377,6 +377,7 @@ def run_app(options: PlaygroundOptions) -> int:
         confine_paths=confine,
         start_sample=checkpoint is not None,
         lesson=lesson,
+        sample_tokens=options.sample_length,
     )
     app.force_exit_after_s = 3.0  # after SIGTERM, should restoring the screen hang
     app.hang_watch = HangWatch()  # a freeze of the UI writes every thread's stack

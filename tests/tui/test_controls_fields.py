@@ -83,7 +83,9 @@ async def test_a_sample_length_that_cannot_be_used_is_refused_once_and_kept(tmp_
             field = await type_into(pilot, app, "sample_length", bad)
             await pilot.press("escape")  # leaving the field: no second notice
             errors = [text for text, severity in seen if severity == "error"]
-            assert errors == ["sample length must be auto or a whole number from 1 to 20,000"]
+            assert errors == [
+                f"sample length must be auto or a whole number from 1 to 20,000, got {bad!r}"
+            ]
             assert field.value == bad and field.has_class("-invalid")  # nothing lost
             assert app.samples.tokens == 24  # nothing applied
 
@@ -175,3 +177,27 @@ async def test_tab_reaches_the_new_fields_on_screen_at_80x24(tmp_path):
             region = app.focused.region
             assert region.height == 1 and 0 < region.y < SMALL[1] - 1, name  # scrolled into view
             await pilot.press("escape")
+
+
+# -- lessons ---------------------------------------------------------------------------
+async def test_a_lesson_hides_the_new_fields_from_view_and_from_tab(tmp_path):
+    from rnnplay.core.lessons.loader import load_lesson
+
+    path = tmp_path / "lesson.toml"
+    path.write_text(
+        'title = "T"\ngoal = "G"\n[hide]\n'
+        'controls = ["schedule", "dropout", "sample_length"]\n[[cards]]\ndo = "x"\n'
+    )
+    lesson = load_lesson(str(path))
+    app = make_app(tmp_path, config=lesson.config(), lesson=lesson)
+    async with app.run_test(size=SMALL) as pilot:
+        for name in ("schedule", "dropout", "sample_length"):
+            field = app.query_one(f"#controls #{name}")
+            assert field.disabled and not field.parent.display
+        await pilot.press("4", "tab")
+        reached = set()
+        for _ in range(20):
+            reached.add(app.focused.id)
+            await pilot.press("tab")
+        assert {"lr", "temperature", "top_k"} <= reached
+        assert not reached & {"schedule", "dropout", "sample_length"}

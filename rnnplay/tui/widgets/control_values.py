@@ -11,12 +11,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from rnnplay.core import limits
+from rnnplay.core.runs.options import AUTO, parse_sample_length
 from rnnplay.core.train.config import CELL_NAMES, LEVELS, OPTIMIZER_NAMES, SCHEDULES
+from rnnplay.errors import UsageError
 
-AUTO = "auto"
-"""Shown for a level of None (the corpus's own level: word for the toy corpus, else
-char) and for a sample length of None (as many tokens as fill the Sample panel)."""
+__all__ = ["AUTO", "LABELS", "LiveSettings", "parse_live"]
 
 STRUCTURAL_INTS = ("layers", "embed", "hidden", "batch", "bptt")
 STRUCTURAL_CHOICES = {
@@ -77,17 +76,10 @@ def parse_live(name: str, text: str) -> float | int | None:
             raise ValueError("top-k must be a positive integer (or empty for off)")
         return value
     if name == "sample_length":
-        if text.lower() in ("", AUTO):
-            return None
-        top = limits.MAX_PANEL_SAMPLE
-        reason = f"sample length must be auto or a whole number from 1 to {top:,}"
         try:
-            value = int(text.replace(",", "").replace("_", ""))
-        except ValueError:
-            raise ValueError(reason) from None
-        if not 1 <= value <= top:
-            raise ValueError(reason)
-        return value
+            return parse_sample_length(text)
+        except UsageError as error:
+            raise ValueError(str(error)) from None
     value = _number(name, text)
     if name == "dropout":
         if not 0.0 <= value < 1.0:
