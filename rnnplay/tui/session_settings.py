@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 from rnnplay.core.train.live_settings import apply_setting
 from rnnplay.errors import RnnplayError, one_line
 
+_NONE = object()
+"""No pending value (a pending value may itself be falsy)."""
+
 if TYPE_CHECKING:
     from rnnplay.core.runs.recorder import Recorder
     from rnnplay.core.train.trainer import Trainer
@@ -54,8 +57,8 @@ class SessionSettings:
     def setting(self: TrainingSession, name: str) -> Any:
         """The value of the live setting ``name`` (``dropout``, ``schedule``) from the
         next step on: the one asked for when it is pending, else the config's."""
-        pending = self._pending_settings
-        return pending[name] if name in pending else getattr(self.trainer.config, name)
+        value = self._pending_settings.get(name, _NONE)  # one read: the other thread may
+        return getattr(self.trainer.config, name) if value is _NONE else value  # drop it
 
     def set_setting(
         self: TrainingSession,
