@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Select
 
 from rnnplay.core.train.trainer import Trainer
@@ -167,7 +168,7 @@ async def test_a_reset_keeps_the_live_dropout_and_schedule(tmp_path):
         assert app.query_one("#dropout", Input).value == "0.2"
 
 
-# -- reachable at 80x24 ------------------------------------------------------------------
+# -- reachable ---------------------------------------------------------------------------
 async def test_tab_reaches_the_new_fields_on_screen_at_80x24(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=SMALL) as pilot:
@@ -177,6 +178,28 @@ async def test_tab_reaches_the_new_fields_on_screen_at_80x24(tmp_path):
             region = app.focused.region
             assert region.height == 1 and 0 < region.y < SMALL[1] - 1, name  # scrolled into view
             await pilot.press("escape")
+
+
+@pytest.mark.parametrize("size", [(120, 40), (160, 50)])
+async def test_in_the_grid_tab_reaches_the_new_fields_and_the_button_in_view(tmp_path, size):
+    """Wide layouts: Tab goes round every field; the ones the panel has to scroll to
+    (at 120x40) come into view inside the Controls panel when they get focus."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        panel = app.query_one("#controls").content_region
+        app.query_one("#hidden", Input).value = "40"  # a pending change: the button works
+        wanted = {"schedule", "dropout", "sample_length", "apply"}
+        for _ in range(40):
+            await pilot.press("tab")
+            await pilot.pause()
+            focused = app.focused
+            if focused is not None and focused.id in wanted:
+                wanted.discard(focused.id)
+                region = focused.region
+                assert region.height == 1 and panel.contains_region(region), focused.id
+            if not wanted:
+                break
+        assert not wanted, f"tab never reached {wanted}"
 
 
 # -- lessons ---------------------------------------------------------------------------
