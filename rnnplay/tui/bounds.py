@@ -63,10 +63,10 @@ def setting_notice(name: str, value: object, trainer: Trainer) -> str:
         return "schedule plateau: the learning rate is divided by 4 whenever validation stalls"
     if value == "cosine":
         horizon = trainer.planned_steps()
-        if horizon is None:
+        if horizon is None or horizon <= trainer.step_count:
             return (
-                "schedule cosine: no step limit to decay to, so the rate holds after any "
-                "warm-up (--max-steps or --epochs give one)"
+                "schedule cosine: no step limit ahead to decay to, so the rate holds after "
+                "any warm-up (--max-steps or --epochs give one)"
             )
         return f"schedule cosine: the learning rate decays to a tenth by step {horizon:,}"
     return f"schedule {value}: the learning rate stays where it is"

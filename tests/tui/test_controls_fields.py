@@ -224,3 +224,20 @@ async def test_a_lesson_hides_the_new_fields_from_view_and_from_tab(tmp_path):
             await pilot.press("tab")
         assert {"lr", "temperature", "top_k"} <= reached
         assert not reached & {"schedule", "dropout", "sample_length"}
+
+
+@pytest.mark.parametrize(
+    ("limit", "said"),
+    [({"max_steps": 100}, "decays to a tenth by step 100"), ({}, "no step limit ahead")],
+)
+async def test_choosing_cosine_says_where_it_decays_to(tmp_path, limit, said):
+    from tests.tui.app_helpers import tiny_config
+
+    app = make_app(tmp_path, config=tiny_config(**limit))
+    seen = record_notifications(app)
+    async with app.run_test(size=SMALL) as pilot:
+        await tab_to(pilot, app, "schedule")
+        await pilot.press("enter", "down", "down", "enter")
+        await pilot.pause()
+        assert app.session.trainer.schedule.name == "cosine"
+        assert any(said in text for text, _ in seen)
