@@ -22,7 +22,7 @@ from rnnplay.tui.messages import (
     SampleFinished,
     SampleStarted,
     SampleTokens,
-    SettingRefused,
+    SettingApplied,
     WeightsSnapshot,
 )
 from rnnplay.tui.screens.inspect import InspectScreen
@@ -80,19 +80,22 @@ class LiveActions:
     def set_training_setting(self: RnnPlayApp, name: str, value: object) -> None:
         """Dropout or the schedule, from the next step (recorded in the run folder)."""
 
-        def failed(reason: str) -> None:  # either thread: a message (thread-safe)
-            self.post_message(SettingRefused(reason))
+        def done(error: str | None) -> None:  # either thread: a message (thread-safe)
+            self.post_message(SettingApplied(error))
 
         session = self.session
-        session.set_setting(name, value, recorder=self.place.recorder, failed=failed)
+        session.set_setting(name, value, recorder=self.place.recorder, done=done)
         self.query_one(Controls).show_live(self.live_settings())
         self.refresh_status()
         self.notify(setting_notice(name, value, session.trainer), timeout=4)
 
     @unless_unmounted
-    def on_setting_refused(self: RnnPlayApp, message: SettingRefused) -> None:
+    def on_setting_applied(self: RnnPlayApp, message: SettingApplied) -> None:
+        """Show what the session has now (a new schedule may have moved the rate)."""
         self.query_one(Controls).show_live(self.live_settings())
-        self.notify(message.reason, title="settings", severity="error", timeout=6)
+        self.refresh_status()
+        if message.error is not None:
+            self.notify(message.error, title="settings", severity="error", timeout=6)
 
     def on_controls_invalid_value(self: RnnPlayApp, message: Controls.InvalidValue) -> None:
         self.notify(message.reason, severity="error", timeout=4)

@@ -123,12 +123,13 @@ class CheckpointFailed(Message):
         self.error = error
 
 
-class SettingRefused(Message):
-    """The engine refused a live setting (dropout, schedule): nothing changed."""
+class SettingApplied(Message):
+    """A live setting (dropout, schedule) was applied between two steps, or refused
+    by the engine (``error``: why; nothing changed then)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, error: str | None) -> None:
         super().__init__()
-        self.reason = reason
+        self.error = error
 
 
 class InspectWeights(Message):

@@ -66,23 +66,25 @@ class SessionSettings:
         value: Any,
         *,
         recorder: Recorder | None = None,
-        failed: Callable[[str], None] | None = None,
+        done: Callable[[str | None], None] | None = None,
     ) -> None:
         """Change ``dropout`` or ``schedule`` between steps and record it with
-        ``recorder``; ``failed(reason)`` (on whichever thread applied it) when the
-        engine refuses the value, which then changes nothing."""
+        ``recorder``; then ``done(None)``, or ``done(reason)`` when the engine refused
+        the value, which then changed nothing (on whichever thread applied it)."""
         self._pending_settings[name] = value
 
         def apply(trainer: Trainer) -> None:
+            error: str | None = None
             try:
                 apply_setting(trainer, name, value)
                 if recorder is not None:
                     recorder.record_setting(name, value)
-            except RnnplayError as error:
-                if failed is not None:
-                    failed(one_line(error))
+            except RnnplayError as refused:
+                error = one_line(refused)
             finally:
                 if self._pending_settings.get(name) == value:
                     del self._pending_settings[name]
+            if done is not None:
+                done(error)
 
         self.submit(apply)

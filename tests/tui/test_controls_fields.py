@@ -241,3 +241,17 @@ async def test_choosing_cosine_says_where_it_decays_to(tmp_path, limit, said):
         await pilot.pause()
         assert app.session.trainer.schedule.name == "cosine"
         assert any(said in text for text, _ in seen)
+
+
+def test_a_value_the_engine_refuses_is_reported_and_changes_nothing() -> None:
+    """Behind the field's own check, the session reports the engine's refusal."""
+    from rnnplay.tui.training import TrainingSession, build_trainer
+    from tests.tui.app_helpers import tiny_config
+
+    session = TrainingSession(build_trainer(tiny_config()), lambda message: None)
+    said: list[str | None] = []
+    session.set_setting("dropout", 1.5, done=said.append)
+    assert said == ["--dropout must lie in [0, 1), got 1.5"]
+    assert session.setting("dropout") == 0.0 and session.trainer.config.dropout == 0.0
+    session.set_setting("schedule", "plateau", done=said.append)
+    assert said[-1] is None and session.setting("schedule") == "plateau"
