@@ -8,7 +8,9 @@ of ``Trainer.run`` to a :class:`Recorder`, so the rule is written once:
   ``last.npz``;
 - at the stop, ``last.npz`` unless the weights went non-finite (nothing is ever
   saved from weights that gave a non-finite value);
-- then the status: ``done``, ``interrupted`` (a cancelled stop) or ``failed``.
+- then the status: ``done``, ``interrupted`` (a cancelled stop) or ``failed``;
+- a setting changed between two steps (the playground's dropout or schedule): a
+  ``setting`` line, the manifest's config and ``last.npz`` (:meth:`Recorder.record_setting`).
 
 Two choices are parameters, not second writers: ``flush_every_s`` (0: every
 line reaches the file at once, as a headless run wants; more: lines are
