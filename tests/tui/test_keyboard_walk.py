@@ -23,11 +23,14 @@ from rnnplay.tui import keys
 from rnnplay.tui.app import RnnPlayApp
 from rnnplay.tui.screens.confirm import ConfirmScreen
 from rnnplay.tui.training import builtin_corpus_names
-from rnnplay.tui.widgets.controls import LIVE, Controls
+from rnnplay.tui.widgets.control_values import LIVE_CHOICES, LIVE_INPUTS
+from rnnplay.tui.widgets.controls import Controls
 from tests.tui.app_helpers import make_app, wait_for, wait_thread_gone
 from tests.tui.walk_checks import CHECKS, settle
 
 SIZES = [(80, 24), (120, 40)]
+LIVE = frozenset(LIVE_INPUTS) | frozenset(LIVE_CHOICES)
+"""The fields that apply at once (the rest wait for "apply & reset")."""
 CONTROL_SIZES = [(80, 24), (110, 32)]
 """110x32: the smallest size with every panel on screen, where the Controls scroll (at
 120x40 they fit today; the larger walk is the keys')."""
@@ -121,7 +124,7 @@ def on_screen(app: RnnPlayApp, widget) -> bool:
 def next_text(field: Input) -> str:
     """A different value a person might type, valid for the field: the next integer,
     half a decimal (a rate, a temperature, a dropout stays in range), 0.1 for a zero,
-    5 for an empty top-k, the smallest other built-in corpus for a name."""
+    5 for an empty top-k, 100 for "auto", the smallest other built-in corpus for a name."""
     text = field.value.strip()
     if re.fullmatch(r"[1-9]\d*", text):
         return str(int(text) + 1)
@@ -129,7 +132,10 @@ def next_text(field: Input) -> str:
         return "5"
     try:
         value = float(text)
-    except ValueError:  # a corpus: the smallest other one (the walk builds its session)
+    except ValueError:
+        if field.suggester is None:  # a word such as "auto": a number instead
+            return "100"
+        # a corpus: the smallest other one (the walk builds its session)
         others = [name for name in builtin_corpus_names() if name != text]
         return min(others, key=lambda name: resolve_corpus(name).stat().st_size)
     return f"{value / 2:.4g}" if value else "0.1"
@@ -144,7 +150,10 @@ async def edit_by_keys(pilot, app: RnnPlayApp, widget) -> object:
         await pilot.press("down", "enter")
         assert widget.value != before, f"{widget.id}: the keys chose nothing"
         assert app.focused is widget
-        assert widget.id in controls.pending_changes()
+        if widget.id in LIVE:  # applies at once
+            await wait_for(pilot, lambda: getattr(app.live_settings(), widget.id) == widget.value)
+        else:
+            assert widget.id in controls.pending_changes()
         return widget.value
     new = next_text(widget)
     await pilot.press("end", *["backspace"] * len(widget.value), *new)
@@ -152,7 +161,7 @@ async def edit_by_keys(pilot, app: RnnPlayApp, widget) -> object:
     if widget.id in LIVE:
         await pilot.press("enter")  # a live setting applies at once
         assert app.focused is widget
-        assert float(getattr(app.live_settings(), widget.id)) == float(new), widget.id
+        await wait_for(pilot, lambda: float(getattr(app.live_settings(), widget.id)) == float(new))
     else:
         assert widget.id in controls.pending_changes(), widget.id
     return new

@@ -1,0 +1,131 @@
+"""The keyboard walk in Chromium (issue 24, "Done when"): keys only, no click, ever.
+
+At a small window (720x480, the browser's 80x24) and at 1400x757 (where the
+issue saw the Controls cut above "apply & reset"): the first key works
+before any click, Tab reaches every field of the Controls panel and the
+button, each drawn lit inside the browser's viewport when it has the keys
+(the panel scrolls to it). At the small window every key of the key table
+then acts as the help says (tests/serve/browser_walk.py), ending with q.
+The labels walked are the Controls panel's own (``controls.LABELS``), so a
+field added there is walked too.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from rnnplay.tui import keys
+from rnnplay.tui.widgets.controls import LABELS
+from tests.serve.browser import find_browser, open_page, save_screenshot, status_number
+from tests.serve.browser_walk import CHECKS, Walk, send, shows
+from tests.serve.harness import ServedClassroom
+from tests.serve.terminal_cells import APPLY, focused_control, read_cells
+
+pytestmark = pytest.mark.slow
+
+SMALL, LARGE = (720, 480), (1400, 757)
+
+
+@pytest.fixture
+def window(request, needs_serve_extra):
+    """A headless Chromium of the size the test is parametrized with."""
+    if importlib.util.find_spec("selenium") is None:
+        pytest.skip("selenium is not installed (pip install -e '.[test]')")
+    if find_browser() is None:
+        pytest.skip("no chromium + chromedriver (apt-get install chromium chromium-driver)")
+    from tests.serve.browser import start_browser
+
+    driver = start_browser(*request.param)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _ready(text: str) -> bool:
+    return "Status" in text and status_number(text, "step") is not None and "? Help" in text
+
+
+def _first_key(driver) -> None:
+    """The page just opened, nothing clicked: ? shows the help, escape closes it."""
+    shows(driver, _ready, "the playground did not start", timeout=60)
+    send(driver, "question_mark")
+    shows(driver, lambda t: "q close" in t, "the first key (?) did nothing before a click")
+    send(driver, "escape")
+    shows(driver, lambda t: "q close" not in t, "escape did not close the help")
+
+
+def _focused(driver, labels: list[str]):
+    cells = read_cells(driver)
+    assert cells is not None
+    return cells, focused_control(cells, labels)
+
+
+def _tab_until(driver, labels: list[str], target: str, limit: int, seen: dict) -> None:
+    """Tab until ``target`` is drawn focused; every control met on the way must lie in
+    the viewport (recorded in ``seen``: label -> row)."""
+    import time
+
+    for _ in range(limit):
+        cells, found = _focused(driver, labels)
+        if found is not None:
+            label, row = found
+            assert cells.row_in_viewport(row), f"{label} has the keys below the viewport"
+            seen[label] = row
+            if label == target:
+                return
+        send(driver, "tab")
+        time.sleep(0.4)
+    raise AssertionError(f"tab never reached {target}; seen {sorted(seen)}:\n{cells.text}")
+
+
+@pytest.mark.parametrize("window", [SMALL, LARGE], indirect=True, ids=["720x480", "1400x757"])
+def test_tab_reaches_every_control_inside_the_viewport(window, artifacts: Path, tmp_path):
+    labels = list(LABELS.values())
+    size = "x".join(str(v) for v in window.get_window_size().values())
+    with ServedClassroom(tmp_path / "runs", max_sessions=1) as classroom:
+        open_page(window, classroom.url)
+        _first_key(window)
+        cells = read_cells(window)
+        assert cells is not None and cells.fits_width(), "the terminal is wider than the page"
+        if "4 Controls" in cells.text:  # narrow: the Controls tab first (help: 1 - 4)
+            send(window, sorted(keys.keys_of("show_tab('controls')"))[0])
+        seen: dict[str, int] = {}
+        _tab_until(window, labels, labels[0], 2 * len(labels) + 6, seen)
+        send(window, "x")  # a change, so "apply & reset" can take the keys
+        shows(window, lambda t: f"changed: {labels[0]}" in t, "typing did not edit the field")
+        _tab_until(window, labels, APPLY, 2 * len(labels) + 6, seen)
+        save_screenshot(window, artifacts / f"walk-apply-{size}.png")
+        assert set(labels) <= set(seen), f"never lit: {set(labels) - set(seen)}"
+        for label in reversed(labels):  # and back up with shift+tab
+            send(window, "shift+tab")
+            shows(
+                window,
+                lambda _t, label=label: (_focused(window, labels)[1] or ("", 0))[0] == label,
+                f"shift+tab did not reach {label}",
+                timeout=5,
+            )
+            cells, (_, row) = _focused(window, labels)
+            assert cells.row_in_viewport(row), f"{label} (shift+tab) below the viewport"
+        save_screenshot(window, artifacts / f"walk-first-field-{size}.png")
+
+
+@pytest.mark.parametrize("window", [SMALL], indirect=True, ids=["720x480"])
+def test_every_key_of_the_help_acts_in_the_browser(window, artifacts: Path, tmp_path):
+    runs = tmp_path / "runs"
+    with ServedClassroom(runs, max_sessions=1) as classroom:
+        open_page(window, classroom.url)
+        _first_key(window)
+        tabs = "1 Train" in (read_cells(window) or read_cells(window)).text
+        actions = [a for a in keys.ACTIONS if keys.applies(a, tabs=tabs, field=True)]
+        assert not [a.action for a in actions if a.action not in CHECKS], "unchecked keys"
+        walk = Walk(window, runs)
+        for action in actions:
+            if action.action != "quit":
+                CHECKS[action.action](walk, action.keys.split(",")[0])
+        save_screenshot(window, artifacts / "walk-keys-720x480.png")
+        quit_key = next(a for a in actions if a.action == "quit").keys.split(",")[0]
+        CHECKS["quit"](walk, quit_key)
