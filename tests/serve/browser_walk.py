@@ -16,7 +16,7 @@ from typing import Any
 from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
 from rnnplay.tui import keys
 from rnnplay.tui.bounds import next_temperature
-from tests.serve.browser import status_number, wait_for_screen
+from tests.serve.browser import screen_text, status_number, wait_for_screen
 
 SPECIAL = {
     "space": " ",
@@ -73,8 +73,15 @@ class Walk:
     def shows(self, predicate: Callable[[str], bool], what: str, timeout: float = 15) -> str:
         return shows(self.driver, predicate, what, timeout)
 
-    def files(self, pattern: str) -> list[Path]:
-        return sorted(self.runs.rglob(pattern))
+    def wrote(self, pattern: str, what: str, timeout: float = 15) -> list[Path]:
+        """The files under the runs folder matching ``pattern``, once there are any."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not (found := sorted(self.runs.rglob(pattern))) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert found, f"{what}: no {pattern} under {self.runs}\n{screen_text(self.driver)}"
+        return found
 
     def opens(self, key: str, marker: str) -> None:
         """``key`` shows ``marker``; escape takes it away again."""
@@ -169,22 +176,19 @@ def _prime(walk: Walk, key: str) -> None:
 @check("save")
 def _save(walk: Walk, key: str) -> None:
     walk.key(key)
-    walk.shows(lambda t: "saved" in t, "s said nothing")
-    assert walk.files("saves/*.npz"), "s wrote no checkpoint"
+    walk.wrote("saves/*.npz", "s wrote no checkpoint")
 
 
 @check("save_sample")
 def _save_sample(walk: Walk, key: str) -> None:
     walk.key(key)
-    walk.shows(lambda t: "saved" in t, "w said nothing")
-    assert walk.files("sample-step*.txt"), "w wrote no sample file"
+    walk.wrote("sample-step*.txt", "w wrote no sample file")
 
 
 @check("export_curves")
 def _export_curves(walk: Walk, key: str) -> None:
     walk.key(key)
-    walk.shows(lambda t: "saved" in t, "e said nothing")
-    assert walk.files("curves-step*.csv"), "e wrote no CSV"
+    walk.wrote("curves-step*.csv", "e wrote no CSV")
 
 
 @check("temperature(1)", "temperature(-1)")

@@ -115,7 +115,9 @@ def test_tab_reaches_the_last_control_on_screen_in_a_real_80x24_terminal(tmp_pat
         assert "? Help" in text, text
         pane.keys("4")
         assert "corpus" in pane.wait_for(lambda t: "corpus" in t), pane.screen()
-        pane.keys("Tab", "x")  # the corpus field: a change enables "apply & reset"
+        pane.keys("Tab")  # the corpus field; the footer says so (esc leaves it)
+        assert "Leave field" in pane.wait_for(lambda t: "Leave field" in t), pane.screen()
+        pane.keys("x")  # a change enables "apply & reset"
         assert "changed: corpus" in pane.wait_for(lambda t: "changed: corpus" in t)
         for _ in range(40):
             if focused_apply(pane.screen(styled=True)):
