@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.widgets import Input
 
+from rnnplay.tui import keys
 from rnnplay.tui.widgets.controls import Controls
 
 if TYPE_CHECKING:
@@ -23,6 +24,17 @@ if TYPE_CHECKING:
 
 TYPING_NOTICE_S = 3.0
 """How long the "no field has the keys" notice shows; text typed meanwhile adds none."""
+
+
+FOCUS_MOVES = {
+    "tab": "focus_next",
+    "shift+tab": "focus_previous",
+    **dict.fromkeys(keys.keys_of("focus_prime"), "focus_prime"),
+}
+"""Keys that move the focus from nowhere into a field. They run as soon as the app
+reads them: passed on the usual way (to the screen's queue) they would act after the
+keys read behind them, and a letter typed right after tab would find no field and be
+taken for stray text."""
 
 
 class KeyboardFocus:
@@ -40,31 +52,38 @@ class KeyboardFocus:
             fields = self.query_one(Controls).query("*")
             first = next((w for w in fields if w.focusable), None)
             if self.tabs_shown and self._tab == "controls" and first is not None:
-                first.focus()
+                self.screen.set_focus(first)  # at once: see action_focus_prime
             else:
                 self.action_focus_prime()
         else:
             super().action_focus_next()  # type: ignore[misc]
 
     async def on_event(self: RnnPlayApp, event: events.Event) -> None:
-        """Text typed with no field focused runs no command (:mod:`.typing_guard`)."""
+        """Text typed with no field focused runs no command (:mod:`.typing_guard`); a key
+        that moves the focus into a field does so at once (see :data:`FOCUS_MOVES`)."""
         if (
             isinstance(event, events.Key)
             and self.focused is None
             and self.screen is self.screen_stack[0]
-            and self.typing.is_typing(event.key, event.character)
         ):
-            now = time.monotonic()
-            if now - self.typing_noticed_at >= TYPING_NOTICE_S:  # one notice, not one a key
-                self.typing_noticed_at = now
-                self.notify(
-                    "no field has the keys: press p (or tab) to type the prime",
-                    title="typing?",
-                    severity="warning",
-                    timeout=TYPING_NOTICE_S,
-                )
-            return
+            if self.typing.is_typing(event.key, event.character):
+                self._typing_notice()
+                return
+            move = FOCUS_MOVES.get(event.key)
+            if move is not None and not event.is_forwarded and await self.run_action(move):
+                return
         await super().on_event(event)  # type: ignore[misc]
+
+    def _typing_notice(self: RnnPlayApp) -> None:
+        now = time.monotonic()
+        if now - self.typing_noticed_at >= TYPING_NOTICE_S:  # one notice, not one a key
+            self.typing_noticed_at = now
+            self.notify(
+                "no field has the keys: press p (or tab) to type the prime",
+                title="typing?",
+                severity="warning",
+                timeout=TYPING_NOTICE_S,
+            )
 
     def action_leave_field(self: RnnPlayApp) -> None:
         self.screen.set_focus(None)
@@ -73,4 +92,6 @@ class KeyboardFocus:
         """p: jump to the prime (on narrow screens its tab is shown first)."""
         if self.tabs_shown:
             self._show_tab("sample")
-        self.query_one("#prime", Input).focus()
+        # Focused now, not after the keys already queued (Widget.focus waits): a letter
+        # typed right after tab or p goes into the field, not to the typing guard.
+        self.screen.set_focus(self.query_one("#prime", Input))

@@ -284,3 +284,19 @@ async def test_apply_and_reset_stays_in_sight_whichever_field_has_the_keys(tmp_p
             await tab_to(pilot, app, "tab", widget, limit)
             assert on_screen(app, widget), widget.id
             assert on_screen(app, apply) and on_screen(app, pending), f"hidden at {widget.id}"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_text_typed_right_after_tab_goes_into_the_field(size, tmp_path) -> None:
+    """Tab and a letter in one burst (a quick typist, a loaded machine): the focus moved
+    after the letter was handled, so the typing guard took it for stray text."""
+    from textual import events
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        for key, char in (("tab", "\t"), ("x", "x")):
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app.post_message(event)  # both queued before either is handled
+        await pilot.pause()
+        assert app.focused is not None and app.focused.value.endswith("x"), app.focused
