@@ -269,9 +269,14 @@ class RnnPlayApp(
 
     # -- what the panels show ------------------------------------------------------------
     def live_settings(self) -> LiveSettings:
-        settings = self.sample_settings
+        settings, session = self.sample_settings, self.session
         return LiveSettings(
-            lr=self.session.lr, temperature=settings.temperature, top_k=settings.top_k
+            lr=session.lr,
+            temperature=settings.temperature,
+            top_k=settings.top_k,
+            dropout=session.setting("dropout"),
+            schedule=session.setting("schedule"),
+            sample_length=self.samples.tokens,
         )
 
     def status_info(self):
@@ -376,6 +381,7 @@ def run_app(options: PlaygroundOptions) -> int:
         confine_paths=confine,
         start_sample=checkpoint is not None,
         lesson=lesson,
+        sample_tokens=options.sample_length,
     )
     app.force_exit_after_s = 3.0  # after SIGTERM, should restoring the screen hang
     app.hang_watch = HangWatch()  # a freeze of the UI writes every thread's stack
