@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.widgets import Input
 
-from rnnplay.tui import keys
 from rnnplay.tui.widgets.controls import Controls
 
 if TYPE_CHECKING:
@@ -24,17 +23,6 @@ if TYPE_CHECKING:
 
 TYPING_NOTICE_S = 3.0
 """How long the "no field has the keys" notice shows; text typed meanwhile adds none."""
-
-
-FOCUS_MOVES = {
-    "tab": "focus_next",
-    "shift+tab": "focus_previous",
-    **dict.fromkeys(keys.keys_of("focus_prime"), "focus_prime"),
-}
-"""Keys that move the focus from nowhere into a field. They run as soon as the app
-reads them: passed on the usual way (to the screen's queue) they would act after the
-keys read behind them, and a letter typed right after tab would find no field and be
-taken for stray text."""
 
 
 class KeyboardFocus:
@@ -59,18 +47,24 @@ class KeyboardFocus:
             super().action_focus_next()  # type: ignore[misc]
 
     async def on_event(self: RnnPlayApp, event: events.Event) -> None:
-        """Text typed with no field focused runs no command (:mod:`.typing_guard`); a key
-        that moves the focus into a field does so at once (see :data:`FOCUS_MOVES`)."""
+        """Text typed with no field focused runs no command (:mod:`.typing_guard`); the
+        main view's keys act as they are read, so a field tab moved to takes the letters
+        typed right behind it."""
         if (
             isinstance(event, events.Key)
             and self.focused is None
             and self.screen is self.screen_stack[0]
+            and not event.is_forwarded
         ):
             if self.typing.is_typing(event.key, event.character):
                 self._typing_notice()
                 return
-            move = FOCUS_MOVES.get(event.key)
-            if move is not None and not event.is_forwarded and await self.run_action(move):
+            # The key's binding runs now, in the order the keys came, instead of after a
+            # hop through the screen's queue (behind which a letter typed right after tab
+            # found no field yet and was taken for stray text).
+            if await self._check_bindings(event.key, priority=True):
+                return
+            if await self._check_bindings(event.key):
                 return
         await super().on_event(event)  # type: ignore[misc]
 

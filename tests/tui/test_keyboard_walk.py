@@ -300,3 +300,20 @@ async def test_text_typed_right_after_tab_goes_into_the_field(size, tmp_path) ->
             app.post_message(event)  # both queued before either is handled
         await pilot.pause()
         assert app.focused is not None and app.focused.value.endswith("x"), app.focused
+
+
+async def test_keys_in_one_burst_act_in_their_order(tmp_path) -> None:
+    """4 then tab in one burst: the Controls tab first, then its first field (a focus
+    key handled ahead of the keys before it went to the prime on the Sample tab)."""
+    from textual import events
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key, char in (("4", "4"), ("tab", "\t"), ("x", "x")):
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app.post_message(event)
+        await pilot.pause()
+        assert app._tab == "controls"
+        assert app.focused is not None and app.focused.id == "corpus", app.focused
+        assert app.focused.value.endswith("x")
