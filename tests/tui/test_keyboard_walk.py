@@ -183,20 +183,28 @@ async def test_tab_reaches_edits_and_shows_every_control(size, tmp_path) -> None
         focusable = len(app.screen.focus_chain) + len(widgets)
         if app.tabs_shown:  # the help's "1 - 4" keys: the Controls tab first
             await pilot.press(sorted(keys.keys_of("show_tab('controls')"))[0])
-        first_of_kind = list({type(w): w for w in reversed(widgets)}.values())
-        for widget in widgets:  # forward: tab to each, see it, change it
-            await tab_to(pilot, app, "tab", widget, focusable + 2)
+        for index, widget in enumerate(widgets):  # forward: each in the panel's order
+            if index == 0:
+                await tab_to(pilot, app, "tab", widget, focusable + 2)
+            else:
+                await pilot.press("tab")
+                assert app.focused is widget, f"tab from {widgets[index - 1].id}: {app.focused}"
             assert on_screen(app, widget), f"{widget.id} focused but not on screen at {size}"
             if isinstance(widget, Button):
                 assert not widget.disabled
             else:
                 await edit_by_keys(pilot, app, widget)
-            if widget in first_of_kind:  # escape leaves any kind ("tab ... escape leaves")
-                await pilot.press("escape")
-                assert app.focused is None, f"escape did not leave {widget.id}"
-        for widget in reversed(widgets):  # and back with shift+tab
-            await tab_to(pilot, app, "shift+tab", widget, focusable + 2)
+        for index in range(len(widgets) - 2, -1, -1):  # and back, one shift+tab each
+            widget = widgets[index]
+            await pilot.press("shift+tab")
+            assert app.focused is widget, f"shift+tab to {widget.id}: {app.focused}"
             assert on_screen(app, widget), f"{widget.id} (shift+tab) not on screen at {size}"
+        for widget in {type(w): w for w in reversed(widgets)}.values():  # one of each kind
+            key = "shift+tab" if isinstance(widget, Button) else "tab"
+            await pilot.press("escape")
+            await tab_to(pilot, app, key, widget, focusable + 2)
+            await pilot.press("escape")  # "tab: next field (escape leaves it)"
+            assert app.focused is None, f"escape did not leave {widget.id}"
         await tab_to(pilot, app, "shift+tab", widgets[-1], focusable + 2)
         assert isinstance(app.focused, Button) and app.focused.id == "apply"
         structural = app.query_one(Controls).pending_changes()

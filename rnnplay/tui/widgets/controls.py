@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -47,19 +46,23 @@ from rnnplay.tui.widgets.control_values import (
 __all__ = ["LABELS", "Controls", "LiveSettings"]
 
 
-class Controls(VerticalScroll, can_focus=False):
+class ControlFields(VerticalScroll, can_focus=False):
+    """The rows of fields: they scroll (to the focused one) when the panel is short."""
+
+
+class Controls(Vertical, can_focus=False):
     """Labelled fields for every setting, and the button that applies the structural ones."""
 
     DEFAULT_CSS = """
     Controls {
         height: 1fr;
-        scrollbar-size-vertical: 1;
-        & > Horizontal { height: 1; margin-bottom: 0; }
+        & > ControlFields { height: 1fr; scrollbar-size-vertical: 1; }
+        & Horizontal { height: 1; margin-bottom: 0; }
         & Label.control-label { width: 12; color: $text-muted; }
         & Input, & Select { width: 1fr; }
         & .live Label.control-label { color: $accent; }
         & Input.-invalid { color: $error; }
-        & #apply-bar { dock: bottom; height: auto; }
+        & #apply-bar { height: auto; }
         & #apply { width: 100%; min-width: 10; }
         & #pending { height: auto; color: $warning; display: none; }
         & #pending.-shown { display: block; }
@@ -109,41 +112,42 @@ class Controls(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         cfg = self._config
         suggester = SuggestFromList(self._corpus_names) if self._corpus_names else None
-        with Horizontal():
-            yield Label(LABELS["corpus"], classes="control-label")
-            yield Input(
-                cfg.corpus,
-                id="corpus",
-                compact=True,
-                suggester=suggester,
-                select_on_focus=False,
-            )
-        for name in ("level", "cell"):
+        with ControlFields(id="control-fields"):  # the rows scroll; the bar stays
             with Horizontal():
-                yield Label(LABELS[name], classes="control-label")
-                yield self._select(name, getattr(cfg, name))
-        for name in STRUCTURAL_INTS:
-            with Horizontal():
-                yield Label(LABELS[name], classes="control-label")
+                yield Label(LABELS["corpus"], classes="control-label")
                 yield Input(
-                    str(getattr(cfg, name)),
-                    id=name,
-                    type="integer",
+                    cfg.corpus,
+                    id="corpus",
                     compact=True,
+                    suggester=suggester,
                     select_on_focus=False,
                 )
-        with Horizontal():
-            yield Label(LABELS["optimizer"], classes="control-label")
-            yield self._select("optimizer", cfg.optimizer)
-        for name in LIVE_ORDER:
-            with Horizontal(classes="live"):
-                yield Label(LABELS[name], classes="control-label")
-                if name in LIVE_CHOICES:
-                    yield self._select(name, getattr(self._live, name))
-                else:
-                    text = live_text(self._live, name)
-                    yield Input(text, id=name, compact=True, select_on_focus=False)
-        with Vertical(id="apply-bar"):  # docked: in sight however the fields scroll
+            for name in ("level", "cell"):
+                with Horizontal():
+                    yield Label(LABELS[name], classes="control-label")
+                    yield self._select(name, getattr(cfg, name))
+            for name in STRUCTURAL_INTS:
+                with Horizontal():
+                    yield Label(LABELS[name], classes="control-label")
+                    yield Input(
+                        str(getattr(cfg, name)),
+                        id=name,
+                        type="integer",
+                        compact=True,
+                        select_on_focus=False,
+                    )
+            with Horizontal():
+                yield Label(LABELS["optimizer"], classes="control-label")
+                yield self._select("optimizer", cfg.optimizer)
+            for name in LIVE_ORDER:
+                with Horizontal(classes="live"):
+                    yield Label(LABELS[name], classes="control-label")
+                    if name in LIVE_CHOICES:
+                        yield self._select(name, getattr(self._live, name))
+                    else:
+                        text = live_text(self._live, name)
+                        yield Input(text, id=name, compact=True, select_on_focus=False)
+        with Vertical(id="apply-bar"):  # below the rows: in sight however they scroll
             yield Label("", id="pending")
             yield Button("apply & reset", id="apply", disabled=True, compact=True)
 
@@ -223,11 +227,6 @@ class Controls(VerticalScroll, can_focus=False):
             self._update_pending()
         elif isinstance(event.value, str) and event.value != getattr(self._live, name):
             self._set_live(name, event.value)
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        """Scroll the focused field above the docked apply bar: Textual's own scroll on
-        focus counts a field under the bar as in sight (it is only covered)."""
-        self.scroll_to_widget(event.widget, animate=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
