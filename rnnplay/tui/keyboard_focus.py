@@ -50,6 +50,11 @@ class KeyboardFocus:
         """Text typed with no field focused runs no command (:mod:`.typing_guard`); the
         main view's keys act as they are read, so a field tab moved to takes the letters
         typed right behind it."""
+        if isinstance(event, events.Key) and not event.is_forwarded and not self.app_focus:
+            # A key means the terminal has the keyboard (a browser tab may not have said
+            # so yet): Textual gives the field its focus back on this, but only after
+            # the typing guard would have taken the key for stray text.
+            self.app_focus = True
         if (
             isinstance(event, events.Key)
             and self.focused is None

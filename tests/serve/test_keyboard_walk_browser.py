@@ -75,22 +75,32 @@ def _focused(driver, labels: list[str]):
     return cells, focused_control(cells, labels)
 
 
-def _tab_until(driver, labels: list[str], target: str, limit: int, seen: dict) -> None:
-    """Tab until ``target`` is drawn focused; every control met on the way must lie in
-    the viewport (recorded in ``seen``: label -> row)."""
+def _tab_until(driver, labels: list[str], target: str, limit: int) -> None:
+    """Tab until ``target`` is drawn focused (from wherever the focus starts)."""
     import time
 
     for _ in range(limit):
         cells, found = _focused(driver, labels)
-        if found is not None:
-            label, row = found
-            assert cells.row_in_viewport(row), f"{label} has the keys below the viewport"
-            seen[label] = row
-            if label == target:
-                return
+        if found is not None and found[0] == target:
+            return
         send(driver, "tab")
         time.sleep(0.4)
-    raise AssertionError(f"tab never reached {target}; seen {sorted(seen)}:\n{cells.text}")
+    raise AssertionError(f"tab never reached {target}:\n{cells.text}")
+
+
+def _step(driver, key: str, labels: list[str], expected: str) -> None:
+    """One ``key``: the next control drawn focused must be ``expected``, its row inside
+    the viewport (waits for the screen to change, so a slow session is no failure)."""
+    before = _focused(driver, labels)[1]
+    send(driver, key)
+    text = shows(
+        driver,
+        lambda _t: _focused(driver, labels)[1] not in (None, before),
+        f"{key} after {before} lit nothing new (expected {expected})",
+    )
+    cells, (label, row) = _focused(driver, labels)
+    assert label == expected, f"{key} after {before}: {label}, not {expected}\n{text}"
+    assert cells.row_in_viewport(row), f"{label} has the keys outside the viewport"
 
 
 @pytest.mark.parametrize("window", [SMALL, LARGE], indirect=True, ids=["720x510", "1400x757"])
@@ -104,23 +114,15 @@ def test_tab_reaches_every_control_inside_the_viewport(window, artifacts: Path, 
         assert cells is not None and cells.fits_width(), "the terminal is wider than the page"
         if "4 Controls" in cells.text:  # narrow: the Controls tab first (help: 1 - 4)
             send(window, sorted(keys.keys_of("show_tab('controls')"))[0])
-        seen: dict[str, int] = {}
-        _tab_until(window, labels, labels[0], 2 * len(labels) + 6, seen)
+        _tab_until(window, labels, labels[0], 2 * len(labels) + 6)
         send(window, "x")  # a change, so "apply & reset" can take the keys
         shows(window, lambda t: f"changed: {labels[0]}" in t, "typing did not edit the field")
-        _tab_until(window, labels, APPLY, 2 * len(labels) + 6, seen)
+        order = [*labels, APPLY]
+        for expected in order[1:]:  # one tab each, in the panel's order
+            _step(window, "tab", labels, expected)
         save_screenshot(window, artifacts / f"walk-apply-{size}.png")
-        assert set(labels) <= set(seen), f"never lit: {set(labels) - set(seen)}"
-        for label in reversed(labels):  # and back up with shift+tab
-            send(window, "shift+tab")
-            shows(
-                window,
-                lambda _t, label=label: (_focused(window, labels)[1] or ("", 0))[0] == label,
-                f"shift+tab did not reach {label}",
-                timeout=5,
-            )
-            cells, (_, row) = _focused(window, labels)
-            assert cells.row_in_viewport(row), f"{label} (shift+tab) below the viewport"
+        for expected in reversed(order[:-1]):  # and back, one shift+tab each
+            _step(window, "shift+tab", labels, expected)
         save_screenshot(window, artifacts / f"walk-first-field-{size}.png")
 
 

@@ -325,3 +325,21 @@ async def test_keys_in_one_burst_act_in_their_order(tmp_path) -> None:
         assert app._tab == "controls"
         assert app.focused is not None and app.focused.id == "corpus", app.focused
         assert app.focused.value.endswith("x")
+
+
+async def test_a_key_after_the_terminal_lost_focus_goes_into_the_field(tmp_path) -> None:
+    """A browser tab reports focus and blur on its own time (a served session starts
+    blurred): Textual takes the focus off the field while the app is blurred and gives
+    it back on the next key, but the typing guard saw that key first and dropped it."""
+    from textual import events
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4", "tab")
+        field = app.focused
+        assert field is not None and field.id == "corpus"
+        app.post_message(events.AppBlur())
+        await pilot.pause()
+        assert app.focused is None
+        await pilot.press("x")
+        assert app.focused is field and field.value.endswith("x"), field.value
