@@ -76,15 +76,24 @@ def _focused(driver, labels: list[str]):
 
 
 def _tab_until(driver, labels: list[str], target: str, limit: int) -> None:
-    """Tab until ``target`` is drawn focused (from wherever the focus starts)."""
+    """Tab until ``target`` is drawn focused (from wherever the focus starts), one Tab
+    at a time: the next once the screen changed, the target taken once it stays lit
+    (something else changing the screen must not make the walk overshoot)."""
     import time
 
     for _ in range(limit):
         cells, found = _focused(driver, labels)
         if found is not None and found[0] == target:
-            return
+            time.sleep(1.0)  # still there once every tab sent has been drawn?
+            cells, found = _focused(driver, labels)
+            if found is not None and found[0] == target:
+                return
+            continue
         send(driver, "tab")
-        time.sleep(0.4)
+        deadline = time.monotonic() + 3
+        while read_cells(driver) == cells and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.2)
     raise AssertionError(f"tab never reached {target}:\n{cells.text}")
 
 
