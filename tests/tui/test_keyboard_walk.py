@@ -246,7 +246,9 @@ async def back_to_main(pilot, app: RnnPlayApp) -> None:
 
 
 @pytest.mark.parametrize(
-    ("column", "table"), [(c, t) for c, _, t in keys.SCREEN_HELP], ids=lambda v: str(v)[:4]
+    ("column", "table"),
+    [(c, t) for c, _, t in keys.SCREEN_HELP],
+    ids=[c.replace(" ", "-") for c, _, _ in keys.SCREEN_HELP],
 )
 async def test_each_screen_key_the_help_lists_reaches_its_action(column, table, tmp_path) -> None:
     """The help's "in m / in b / in i" lines: each key, pressed in its screen as it opens
