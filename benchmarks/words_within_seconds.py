@@ -24,6 +24,10 @@ steps x CPU ms per step on a busy machine).
 
 from __future__ import annotations
 
+import rnnplay  # noqa: F401  (first: it sets OpenBLAS's idle spin before NumPy loads)
+
+# isort: split
+
 import argparse
 import dataclasses
 import json
