@@ -9,8 +9,9 @@ end, and times each step in CPU time (``time.process_time``, one BLAS thread
 by default), so that a recipe's budget in a quiet 180 s can be scaled from
 its cost per step: a model twice as dear per step gets half the steps.
 
-``--total-steps`` is the cosine horizon (default: ``--steps``). One JSON line
-per mark with the load::
+The cosine horizon is ``--steps`` unless ``--total-steps`` is typed (a
+preset's ``max_steps`` is not used here: the budget is the step count
+given). One JSON line per mark with the load::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python \\
         benchmarks/quality_steps.py --preset char-3min --steps 4500
@@ -40,10 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, required=True, help="training steps in all")
     parser.add_argument("--every-steps", type=int, default=None, help="steps between marks")
     args = quality_180s._parse(argv, parser)
+    typed = sys.argv[1:] if argv is None else argv
+    horizon_typed = any(a.split("=")[0] == "--total-steps" for a in typed)
     if not args.corpus.is_file():
         print(f"skipped: corpus {args.corpus} not found", file=sys.stderr)
         return 0
-    total = args.steps if args.total_steps is None else args.total_steps
+    total = args.total_steps if horizon_typed else args.steps
     every = args.every_steps or args.steps
     dataset = load_dataset(str(args.corpus), level="char", val_fraction=0.1)
     limiter = limit_blas(args.threads)  # noqa: F841 (kept alive while training)
