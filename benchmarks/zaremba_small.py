@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         **settings,
     ).validate()
     threads.install(args.threads)
-    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    start_wall = time.perf_counter()
     dataset = config.load_dataset()
     trainer = Trainer(config, dataset)
     per_epoch = trainer.batcher.steps_per_epoch
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "zaremba_small",
         "preset": "ptb-small",
         "settings": settings,
-        "train_tokens": int(len(dataset.train)),
+        "train_tokens": len(dataset.train),
         "vocab": len(dataset.vocab),
         "steps_per_epoch": per_epoch,
         "steps": total,
