@@ -21,6 +21,10 @@ Flags: ``--seconds`` per block (default 10; a warm-up block comes first),
 
 from __future__ import annotations
 
+import rnnplay  # noqa: F401  (first: it sets OpenBLAS's idle spin before NumPy loads)
+
+# isort: split
+
 import argparse
 import asyncio
 import json

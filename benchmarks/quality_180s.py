@@ -29,6 +29,10 @@ Run (see docs/performance.md, "Quality per second")::
 
 from __future__ import annotations
 
+import rnnplay  # noqa: F401  (first: it sets OpenBLAS's idle spin before NumPy loads)
+
+# isort: split
+
 import argparse
 import contextlib
 import json

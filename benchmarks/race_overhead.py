@@ -23,6 +23,10 @@ printed before and after. Run it as (see benchmarks/README.md)::
 
 from __future__ import annotations
 
+import rnnplay  # noqa: F401  (first: it sets OpenBLAS's idle spin before NumPy loads)
+
+# isort: split
+
 import argparse
 import json
 import os

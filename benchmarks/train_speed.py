@@ -26,6 +26,10 @@ after the recurrent product (rnnplay's, the book's, before it).
 
 from __future__ import annotations
 
+import rnnplay  # noqa: F401  (first: it sets OpenBLAS's idle spin before NumPy loads)
+
+# isort: split
+
 import argparse
 import json
 import os
@@ -108,6 +112,7 @@ def blas_info() -> dict[str, Any]:
     info: dict[str, Any] = {
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
         "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE"),
+        "OPENBLAS_THREAD_TIMEOUT": os.environ.get("OPENBLAS_THREAD_TIMEOUT"),
     }
     try:
         from threadpoolctl import threadpool_info

@@ -35,6 +35,10 @@ for this process only) measures both sides the same steadier way.
 
 from __future__ import annotations
 
+import rnnplay  # noqa: F401  (first: it sets OpenBLAS's idle spin before NumPy loads)
+
+# isort: split
+
 import argparse
 import asyncio
 import json

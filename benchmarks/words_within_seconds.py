@@ -17,6 +17,10 @@ Setting flags (``--lr``, ``--hidden``, ``--batch``, ``--bptt``, ``--embed``,
 
 from __future__ import annotations
 
+import rnnplay  # noqa: F401  (first: it sets OpenBLAS's idle spin before NumPy loads)
+
+# isort: split
+
 import argparse
 import dataclasses
 import json

@@ -27,20 +27,29 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--runs-dir", metavar="DIR", type=Path, default=Path("runs"), help=RUNS_DIR_HELP
     )
+    parser.add_argument(
+        "--sample-length",
+        metavar="N",
+        default=None,
+        help="tokens per sample in the Sample panel: auto (as many as fill it, the "
+        "default) or N (the Controls' 'sample len' changes it live)",
+    )
     add_train_flags(parser, tui=True)
     parser.set_defaults(handler=run)
 
 
 def options_from_args(args: argparse.Namespace):  # -> PlaygroundOptions (lazy import)
     """The typed session the flags describe (a validated config, what was typed)."""
-    from rnnplay.core.runs.options import PlaygroundOptions
+    from rnnplay.core.runs.options import PlaygroundOptions, parse_sample_length
 
+    length = getattr(args, "sample_length", None)
     return PlaygroundOptions(
         config=config_from_args(args),
         given=tuple(sorted(given_settings(args))),
         checkpoint=getattr(args, "checkpoint", None),
         runs_dir=str(getattr(args, "runs_dir", None) or "runs"),
         lesson=lesson_source(args),
+        sample_length=None if length is None else parse_sample_length(length, "--sample-length"),
     )
 
 

@@ -40,6 +40,9 @@ MAX_SEED = 2**63 - 1
 MAX_TEMPERATURE = 1e6
 MAX_SAMPLE_LENGTH = 10**12
 """Tokens of one ``rnnplay sample`` (it streams, so memory is flat)."""
+MAX_PANEL_SAMPLE = 20_000
+"""Tokens of one sample in the playground's Sample panel (it keeps every token, with
+its candidates and hidden state, for the Inspect view and the heatmap)."""
 MAX_INSPECT_TOKENS = 20_000
 """Tokens of one ``rnnplay inspect`` text (it keeps every layer's states at
 every position: about 100 MB for a 256-hidden LSTM)."""

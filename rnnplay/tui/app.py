@@ -14,6 +14,7 @@ one group at a time); below 60x20 a screen says the terminal is too small.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -34,6 +35,7 @@ from rnnplay.tui import keys
 from rnnplay.tui.commands import PaletteCommands
 from rnnplay.tui.crash_guard import CrashToFile, exit_code
 from rnnplay.tui.exports import ExportActions
+from rnnplay.tui.gil_turns import take_short_gil_turns
 from rnnplay.tui.guards import unless_unmounted
 from rnnplay.tui.hangups import Hangups
 from rnnplay.tui.keyboard_focus import KeyboardFocus
@@ -187,6 +189,7 @@ class RnnPlayApp(
         yield FittingFooter()  # whole keys only, most important first
 
     def on_mount(self) -> None:
+        self._switch_interval = take_short_gil_turns()  # training must not wait 5 ms for the GIL
         self.samples.room = self.query_one(SampleView).room  # samples fill the panel
         self.apply_hiding()
         self.set_interval(BOARD_NOTE_S, self.write_board_note)
@@ -266,9 +269,14 @@ class RnnPlayApp(
 
     # -- what the panels show ------------------------------------------------------------
     def live_settings(self) -> LiveSettings:
-        settings = self.sample_settings
+        settings, session = self.sample_settings, self.session
         return LiveSettings(
-            lr=self.session.lr, temperature=settings.temperature, top_k=settings.top_k
+            lr=session.lr,
+            temperature=settings.temperature,
+            top_k=settings.top_k,
+            dropout=session.setting("dropout"),
+            schedule=session.setting("schedule"),
+            sample_length=self.samples.tokens,
         )
 
     def status_info(self):
@@ -342,6 +350,7 @@ class RnnPlayApp(
         self.session.request_stop()
         self.remove_hangup_handlers()
         self.place.close(self.end_status, save_last=not self.session.running)
+        sys.setswitchinterval(self._switch_interval)
 
 
 def run_app(options: PlaygroundOptions) -> int:
@@ -372,6 +381,7 @@ def run_app(options: PlaygroundOptions) -> int:
         confine_paths=confine,
         start_sample=checkpoint is not None,
         lesson=lesson,
+        sample_tokens=options.sample_length,
     )
     app.force_exit_after_s = 3.0  # after SIGTERM, should restoring the screen hang
     app.hang_watch = HangWatch()  # a freeze of the UI writes every thread's stack

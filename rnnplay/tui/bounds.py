@@ -1,4 +1,4 @@
-"""Bounds of the live settings: the learning rate and the sampling temperature.
+"""Bounds of the live settings (learning rate, temperature), and what a change means.
 
 The learning rate that works depends on the optimizer: Adam-like methods
 train at about 1e-3 and diverge well below 1, while plain SGD on these
@@ -9,6 +9,11 @@ learner may want to see a run diverge).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rnnplay.core.train.trainer import Trainer
 
 TEMPERATURE_RANGE = (0.1, 3.0)
 TEMPERATURE_STEP = 0.1
@@ -43,3 +48,25 @@ def next_temperature(current: float, direction: int) -> float:
     low, high = TEMPERATURE_RANGE
     value = round(current + direction * TEMPERATURE_STEP, 2)
     return min(max(value, low), high)
+
+
+def setting_notice(name: str, value: object, trainer: Trainer) -> str:
+    """The one line said when dropout or the schedule changes live: what the learner
+    will see from the next step (a cosine without a step limit has nothing to decay to)."""
+    if name == "dropout":
+        return (
+            "dropout off from the next step"
+            if not value
+            else f"dropout {value:g} from the next step"
+        )
+    if value == "plateau":
+        return "schedule plateau: the learning rate is divided by 4 whenever validation stalls"
+    if value == "cosine":
+        horizon = trainer.planned_steps()
+        if horizon is None or horizon <= trainer.step_count:
+            return (
+                "schedule cosine: no step limit ahead to decay to, so the rate holds after "
+                "any warm-up (--max-steps or --epochs give one)"
+            )
+        return f"schedule cosine: the learning rate decays to a tenth by step {horizon:,}"
+    return f"schedule {value}: the learning rate stays where it is"

@@ -1,10 +1,11 @@
-"""The keys that change things live: learning rate, temperature, samples, the heatmap's unit.
+"""What changes live: learning rate, schedule, dropout, sampling settings, the heatmap's unit.
 
 Also the way from a sample to the Inspect view (``i``, or a click on a token).
 
-None of these stops training or replaces the session: the learning rate
-changes between two steps, the sampling settings apply to the running
-sample, and the rest only change what the panels show. A mixin of
+None of these stops training or replaces the session: the learning rate,
+the schedule and dropout change between two steps, the sampling settings
+apply to the running sample (the sample length to the next one), and the
+rest only change what the panels show. A mixin of
 :class:`~rnnplay.tui.app.RnnPlayApp`.
 """
 
@@ -15,9 +16,15 @@ from typing import TYPE_CHECKING
 from textual.widgets import Input
 
 from rnnplay.core.sampling.prime import readable_prime
-from rnnplay.tui.bounds import lr_in_bounds, next_temperature
+from rnnplay.tui.bounds import lr_in_bounds, next_temperature, setting_notice
 from rnnplay.tui.guards import from_session, unless_unmounted
-from rnnplay.tui.messages import SampleFinished, SampleStarted, SampleTokens, WeightsSnapshot
+from rnnplay.tui.messages import (
+    SampleFinished,
+    SampleStarted,
+    SampleTokens,
+    SettingApplied,
+    WeightsSnapshot,
+)
 from rnnplay.tui.screens.inspect import InspectScreen
 from rnnplay.tui.widgets.controls import Controls
 from rnnplay.tui.widgets.heatmap import HiddenHeatmap
@@ -63,6 +70,32 @@ class LiveActions:
         elif message.setting == "top_k":
             self.sample_settings.top_k = message.value
             self.notify(f"top-k {message.value or 'off'}", timeout=1.5)
+        elif message.setting == "sample_length":
+            self.samples.tokens = message.value
+            length = message.value or "auto (fills the panel)"
+            self.notify(f"sample length {length}: from the next sample", timeout=2)
+        else:
+            self.set_training_setting(message.setting, message.value)
+
+    def set_training_setting(self: RnnPlayApp, name: str, value: object) -> None:
+        """Dropout or the schedule, from the next step (recorded in the run folder)."""
+
+        def done(error: str | None) -> None:  # either thread: a message (thread-safe)
+            self.post_message(SettingApplied(error))
+
+        session = self.session
+        session.set_setting(name, value, recorder=self.place.recorder, done=done)
+        self.query_one(Controls).show_live(self.live_settings())
+        self.refresh_status()
+        self.notify(setting_notice(name, value, session.trainer), timeout=4)
+
+    @unless_unmounted
+    def on_setting_applied(self: RnnPlayApp, message: SettingApplied) -> None:
+        """Show what the session has now (a new schedule may have moved the rate)."""
+        self.query_one(Controls).show_live(self.live_settings())
+        self.refresh_status()
+        if message.error is not None:
+            self.notify(message.error, title="settings", severity="error", timeout=6)
 
     def on_controls_invalid_value(self: RnnPlayApp, message: Controls.InvalidValue) -> None:
         self.notify(message.reason, severity="error", timeout=4)

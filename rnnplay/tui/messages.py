@@ -123,6 +123,15 @@ class CheckpointFailed(Message):
         self.error = error
 
 
+class SettingApplied(Message):
+    """A live setting (dropout, schedule) was applied between two steps, or refused
+    by the engine (``error``: why; nothing changed then)."""
+
+    def __init__(self, error: str | None) -> None:
+        super().__init__()
+        self.error = error
+
+
 class InspectWeights(Message):
     """A frozen copy of the model for the Inspect view, taken between two
     steps by the training thread (or at once while it is idle) at ``step``."""

@@ -9,8 +9,9 @@ events into app messages, at most five progress messages a second
 go through at once).
 
 Between two steps (the only moments the model is consistent and nobody is
-writing to it) the loop also runs what the UI asked for: learning-rate
-changes and checkpoint saves queued with :meth:`~TrainingSession.submit`,
+writing to it) the loop also runs what the UI asked for: changes of the
+learning rate, dropout and schedule (:mod:`rnnplay.tui.session_settings`)
+and checkpoint saves queued with :meth:`~TrainingSession.submit`,
 a copy of the weights for the sampler, and every couple of seconds a
 gradient-flow probe. When the loop is not running, the same requests run
 at once on the caller's thread.
@@ -43,6 +44,7 @@ from rnnplay.tui.messages import (
     WeightsSnapshot,
 )
 from rnnplay.tui.session_figures import ModelSummary, TokenRate
+from rnnplay.tui.session_settings import SessionSettings
 
 Post = Callable[[Any], Any]
 TrainerCommand = Callable[[Trainer], None]
@@ -74,7 +76,7 @@ def build_trainer(config: TrainConfig) -> Trainer:
     return new_trainer(config, headless=False)
 
 
-class TrainingSession:
+class TrainingSession(SessionSettings):
     """One trainer and the thread-side logic that drives it for the app.
 
     Thread rules: :meth:`run_loop` runs on a worker thread; everything else
@@ -96,6 +98,7 @@ class TrainingSession:
         self.summary = ModelSummary.of(trainer)
         self._post = post
         self._pending_lr: float | None = None
+        self._pending_settings: dict[str, Any] = {}
         self.progress_interval = progress_interval
         self.grad_flow_interval = grad_flow_interval
         self._clock = clock
@@ -168,27 +171,6 @@ class TrainingSession:
                 return True
         command(self.trainer)
         return False
-
-    @property
-    def lr(self) -> float:
-        """The learning rate of the next step: the schedule's (``Trainer.lr``, the one
-        owner), or a rate asked for with :meth:`set_lr` that the training thread has
-        not applied yet."""
-        pending = self._pending_lr
-        return self.trainer.lr if pending is None else pending
-
-    def set_lr(self, lr: float) -> None:
-        """Change the learning rate between steps, without resetting anything."""
-        self._pending_lr = lr
-
-        def apply(trainer: Trainer) -> None:
-            try:
-                trainer.lr = lr
-            finally:
-                if self._pending_lr == lr:
-                    self._pending_lr = None
-
-        self.submit(apply)
 
     def request_snapshot(self) -> None:
         """Ask for a :class:`WeightsSnapshot` message: from the training thread

@@ -45,7 +45,7 @@ PANELS = ("status", "loss", "gradient-flow", "controls", "sample", "next-token",
 
 CONTROLS = (
     "corpus", "level", "cell", "layers", "embed", "hidden", "batch", "bptt", "optimizer",
-    "lr", "temperature", "top_k",
+    "lr", "schedule", "dropout", "temperature", "top_k", "sample_length",
 )  # fmt: skip
 """The fields of the Controls panel, by name."""
 

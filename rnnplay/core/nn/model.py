@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -154,6 +155,16 @@ class RNNLM:
         self.training = False
         for layer in self.dropouts:
             layer.train_flg = False
+
+    def set_dropout(self, ratio: float) -> None:
+        """Change every dropout layer's ratio (between two training steps: the next
+        forward pass draws its masks with it); ``config`` says the new ratio.
+        ValueError unless it lies in [0, 1)."""
+        if isinstance(ratio, bool) or not 0.0 <= ratio < 1.0:
+            raise ValueError(f"RNNLM: dropout must lie in [0, 1), got {ratio!r}")
+        for layer in self.dropouts:
+            layer.ratio = float(ratio)
+        self.config = replace(self.config, dropout=float(ratio))
 
     # -- passes --------------------------------------------------------------
     def _check_ids(self, name: str, ids: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnnplay.core.nn.row_softmax import shifted_exponentials
 from rnnplay.core.nn.shapes import expect_dim, expect_ndim
 
 
@@ -72,13 +73,8 @@ class TimeAffineSoftmaxWithLoss:
                 f"{self.ignore_label}, got {labels[bad][0]}"
             )
         labels = np.where(mask, labels, 0)
-        rows = np.arange(N * T)
         exps = x2d @ W
-        exps += b
-        exps -= exps.max(axis=1, keepdims=True)
-        picked = exps[rows, labels]
-        np.exp(exps, out=exps)
-        sums = exps.sum(axis=1)
+        picked, sums = shifted_exponentials(exps, b, labels)
         losses = np.log(sums) - picked
         loss = float(losses[mask].sum()) / count
         self._cache = (x2d, exps, sums, labels, mask, count, xs.shape)

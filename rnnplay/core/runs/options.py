@@ -13,10 +13,30 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from rnnplay.core import limits
 from rnnplay.core.train.config import TrainConfig
-from rnnplay.errors import ConfigError
+from rnnplay.errors import ConfigError, UsageError
 
 DEFAULT_RUNS_DIR = "runs"
+
+AUTO = "auto"
+"""A sample length of None, as typed: as many tokens as fill the Sample panel."""
+
+
+def parse_sample_length(text: str, name: str = "sample length") -> int | None:
+    """``auto`` (or nothing) is None, else a whole number of tokens in
+    [1, MAX_PANEL_SAMPLE]; UsageError naming ``name`` otherwise."""
+    text = text.strip()
+    if text.lower() in ("", AUTO):
+        return None
+    top = limits.MAX_PANEL_SAMPLE
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        value = 0
+    if not 1 <= value <= top:
+        raise UsageError(f"{name} must be auto or a whole number from 1 to {top:,}, got {text!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -29,6 +49,7 @@ class PlaygroundOptions:
     ``runs_dir``; with ``confine_paths`` nothing outside ``runs_dir`` is opened.
     ``lesson`` is a built-in lesson's name or a lesson file's path (its settings are
     already in ``config``; the playground reads its cards and what it hides).
+    ``sample_length``: tokens per sample in the Sample panel (None: fill it).
     """
 
     config: TrainConfig = field(default_factory=TrainConfig)
@@ -37,6 +58,7 @@ class PlaygroundOptions:
     runs_dir: str = DEFAULT_RUNS_DIR
     confine_paths: bool = False
     lesson: str | None = None
+    sample_length: int | None = None
 
     def typed(self) -> dict[str, Any]:
         """The typed settings with their values (what a resumed checkpoint is checked
@@ -52,6 +74,7 @@ class PlaygroundOptions:
                 "runs_dir": self.runs_dir,
                 "confine_paths": self.confine_paths,
                 "lesson": self.lesson,
+                "sample_length": self.sample_length,
             }
         )
 
@@ -69,6 +92,7 @@ class PlaygroundOptions:
             "runs_dir",
             "confine_paths",
             "lesson",
+            "sample_length",
         }:
             raise ConfigError("session options must be the object PlaygroundOptions writes")
         given, checkpoint = data["given"], data["checkpoint"]
@@ -80,6 +104,13 @@ class PlaygroundOptions:
             raise ConfigError("session options: bad 'runs_dir' or 'confine_paths'")
         if data["lesson"] is not None and not isinstance(data["lesson"], str):
             raise ConfigError("session options: 'lesson' must be a name, a path or null")
+        length = data["sample_length"]
+        if length is not None and (
+            isinstance(length, bool)
+            or not isinstance(length, int)
+            or not 1 <= length <= limits.MAX_PANEL_SAMPLE
+        ):
+            raise ConfigError("session options: 'sample_length' must be a token count or null")
         config = TrainConfig.from_json(data["config"]).validate()
         unknown = sorted(set(given) - set(TrainConfig.__dataclass_fields__))
         if unknown:
@@ -91,4 +122,5 @@ class PlaygroundOptions:
             data["runs_dir"],
             data["confine_paths"],
             data["lesson"],
+            length,
         )

@@ -8,7 +8,9 @@ of ``Trainer.run`` to a :class:`Recorder`, so the rule is written once:
   ``last.npz``;
 - at the stop, ``last.npz`` unless the weights went non-finite (nothing is ever
   saved from weights that gave a non-finite value);
-- then the status: ``done``, ``interrupted`` (a cancelled stop) or ``failed``.
+- then the status: ``done``, ``interrupted`` (a cancelled stop) or ``failed``;
+- a setting changed between two steps (the playground's dropout or schedule): a
+  ``setting`` line, the manifest's config and ``last.npz`` (:meth:`Recorder.record_setting`).
 
 Two choices are parameters, not second writers: ``flush_every_s`` (0: every
 line reaches the file at once, as a headless run wants; more: lines are
@@ -136,6 +138,26 @@ class Recorder:
                     self._save_last()
             elif self._clock() - self._last_flush >= self.flush_every_s:
                 self._flush()
+
+    def record_setting(self, name: str, value: Any) -> None:
+        """A setting changed between two steps (the playground's live dropout or
+        schedule; ``run.trainer.config`` already holds it): a ``setting`` line in
+        metrics.jsonl at the step count it applies after, the manifest's config, and
+        ``last.npz`` again (when it trained), so run.json, the metrics and the
+        checkpoint a resume reads all say the new value. Nothing before the run has
+        a folder: it is then created with the config that holds it."""
+        with self._lock:
+            folder = self.run.folder
+            if self._closed or folder is None or not folder.locked:
+                return  # no folder yet (or not this process's): nothing to write
+            trainer = self.run.trainer
+            if self._file is not None:
+                line = {"kind": "setting", "step": self._step(), "tokens": trainer.tokens_seen}
+                self._file.write(json.dumps({**line, name: value}, allow_nan=False) + "\n")
+                self._flush()
+            self._try(lambda: folder.update(config=trainer.config.to_json()))
+            if self._step() > self.run.started_at_step:
+                self._save_last()
 
     def stop(self, event: StopEvent) -> Path | None:
         """The loop ended: ``last.npz`` unless the weights went non-finite, and the

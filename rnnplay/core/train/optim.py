@@ -207,16 +207,53 @@ class Adam(Optimizer):
         self.beta2 = float(beta2)
         self.eps = float(eps)
 
+    BLOCK = 16384
+    """Elements per block: the update's twelve passes over a block stay in cache."""
+    THREADED_FROM = 1 << 20
+    """Parameter sets of at least this many elements are updated on the step's threads."""
+
     def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        """The update is memory-bound (twelve passes over four arrays a parameter):
+        each parameter goes block by block, so the passes of a block stay in
+        cache, and a large set (word level: 2.1M) is shared out over the
+        threads the step runs with. Elementwise, so the numbers do not depend
+        on the blocks or the threads."""
+        if len(params) != len(grads):
+            raise ValueError(f"{type(self).__name__}: {len(params)} params but {len(grads)} grads")
+        self._prepare(params)
         t = self.t + 1
         self._step_size = self.lr / (1.0 - self.beta1**t)
         self._rms_scale = 1.0 / math.sqrt(1.0 - self.beta2**t)
-        super().update(params, grads)
+        self.t = t
+        blocks: list[tuple[int, slice | None]] = []
+        for k, (p, g) in enumerate(zip(params, grads, strict=True)):
+            arrays = (p, g, self.state["m"][k], self.state["v"][k], self.scratch(k, p))
+            if p.size <= self.BLOCK or not all(a.flags.c_contiguous for a in arrays):
+                blocks.append((k, None))
+            else:
+                blocks += [(k, slice(a, a + self.BLOCK)) for a in range(0, p.size, self.BLOCK)]
+        total = sum(p.size for p in params)
+        from rnnplay.core.nn import fused
+
+        parts = fused.slices(len(blocks)) if total >= self.THREADED_FROM else [(0, len(blocks))]
+        work = [(params, grads, blocks[a:b]) for a, b in parts]
+        fused.run_sliced(self._blocks, work)
+
+    def _blocks(self, params, grads, blocks: list[tuple[int, slice | None]]) -> None:
+        for k, part in blocks:
+            p, g = params[k], grads[k]
+            if part is None:
+                self._step(k, p, g)
+            else:
+                flat = (a.reshape(-1)[part] for a in (p, g, self.state["m"][k], self.state["v"][k]))
+                self._arithmetic(*flat, self.scratch(k, p).reshape(-1)[part])
 
     def _step(self, k: int, p: np.ndarray, g: np.ndarray) -> None:
-        m = self.state["m"][k]
-        v = self.state["v"][k]
-        s = self.scratch(k, p)
+        self._arithmetic(p, g, self.state["m"][k], self.state["v"][k], self.scratch(k, p))
+
+    def _arithmetic(
+        self, p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, s: np.ndarray
+    ) -> None:
         # m += (1 - b1) * (g - m)
         np.subtract(g, m, out=s)
         s *= 1.0 - self.beta1

@@ -57,7 +57,8 @@ PANELS: list[tuple[str, str]] = [
     ),
     (
         "Controls",
-        "lr, temperature and top-k apply at once (Enter). The other settings define the "
+        "lr, schedule, dropout, temperature, top-k and sample len (auto fills the Sample "
+        "panel) apply at once (Enter), without a reset. The other settings define the "
         "model: change them and press 'apply & reset' to start over (asks first).",
     ),
 ]

@@ -1,19 +1,23 @@
 """Controls: the settings of the session, editable in place.
 
-Two kinds of setting live here. The learning rate and the sampling
-settings (temperature, top-k) apply live: pressing Enter in their field (or
-leaving it) sends :class:`Controls.LiveChanged` and the session changes
-between two steps without resetting anything. Everything else (corpus,
-level, cell, layers, sizes, batch, bptt, optimizer) defines the model or
-its data, so changing it means starting over: those edits are collected
-and the "apply & reset" button sends :class:`Controls.StructuralChange`,
-which the app confirms with the user before it resets the session.
+Two kinds of setting live here. The live ones apply between two steps
+without resetting anything: the learning rate, its schedule and dropout
+(training goes on from the same weights) and the sampling settings
+(temperature, top-k, the sample length: ``auto`` fills the Sample panel, a
+number overrides it). Pressing Enter in a typed field (or leaving it), or
+choosing a schedule, sends :class:`Controls.LiveChanged`. Everything else
+(corpus, level, cell, layers, sizes, batch, bptt, optimizer) defines the
+model or its data, so changing it means starting over: those edits are
+collected and the "apply & reset" button sends
+:class:`Controls.StructuralChange`, which the app confirms with the user
+before it resets the session. A value that cannot be used sends
+:class:`Controls.InvalidValue` (one line) and changes nothing; the field
+keeps the text, marked, to be corrected. The fields' names, labels and
+parsing are in :mod:`rnnplay.tui.widgets.control_values`.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Any
 
 from textual.app import ComposeResult
@@ -22,64 +26,24 @@ from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select
 
-from rnnplay.core.train.config import CELL_NAMES, LEVELS, OPTIMIZER_NAMES, TrainConfig
+from rnnplay.core.train.config import TrainConfig
+from rnnplay.tui.widgets.control_values import (
+    AUTO,
+    LABELS,
+    LIVE_CHOICES,
+    LIVE_INPUTS,
+    LIVE_ORDER,
+    NAMES,
+    STRUCTURAL_CHOICES,
+    STRUCTURAL_INTS,
+    LiveSettings,
+    length_text,
+    live_text,
+    parse_live,
+    shown,
+)
 
-STRUCTURAL_INTS = ("layers", "embed", "hidden", "batch", "bptt")
-AUTO = "auto"
-"""Shown for a level of None: the corpus's own level (word for the toy corpus, else char)."""
-
-STRUCTURAL_CHOICES = {
-    "level": (AUTO, *LEVELS),
-    "cell": CELL_NAMES,
-    "optimizer": OPTIMIZER_NAMES,
-}
-LIVE = ("lr", "temperature", "top_k")
-
-LABELS = {
-    "corpus": "corpus",
-    "level": "level",
-    "cell": "cell",
-    "layers": "layers",
-    "embed": "embed",
-    "hidden": "hidden",
-    "batch": "batch",
-    "bptt": "bptt",
-    "optimizer": "optimizer",
-    "lr": "lr",
-    "temperature": "temperature",
-    "top_k": "top-k",
-}
-
-
-@dataclass(frozen=True)
-class LiveSettings:
-    lr: float
-    temperature: float
-    top_k: int | None
-
-
-def parse_live(name: str, text: str) -> float | int | None:
-    """Parse a live setting; raise ValueError with a one-line reason."""
-    text = text.strip()
-    if name == "top_k":
-        if text in ("", "0", "none", "off"):
-            return None
-        value = int(text)
-        if value < 1:
-            raise ValueError("top-k must be a positive integer (or empty for off)")
-        return value
-    value = float(text)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{LABELS[name]} must be a positive number")
-    return value
-
-
-def _shown(value: str | None) -> str:
-    return AUTO if value is None else value
-
-
-def format_number(value: float) -> str:
-    return f"{value:.4g}"
+__all__ = ["LABELS", "Controls", "LiveSettings"]
 
 
 class Controls(VerticalScroll, can_focus=False):
@@ -101,7 +65,8 @@ class Controls(VerticalScroll, can_focus=False):
     """
 
     class LiveChanged(Message):
-        """A live setting (``lr``, ``temperature`` or ``top_k``) was changed."""
+        """A live setting (``lr``, ``schedule``, ``dropout``, ``temperature``, ``top_k``
+        or ``sample_length``) was changed."""
 
         def __init__(self, setting: str, value: Any) -> None:
             super().__init__()
@@ -135,6 +100,8 @@ class Controls(VerticalScroll, can_focus=False):
         self._config = config
         self._live = live
         self._corpus_names = corpus_names or []
+        self._refused: tuple[str, str] | None = None
+        """The field and text last refused (its notice is not repeated)."""
 
     # -- layout -------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -166,22 +133,21 @@ class Controls(VerticalScroll, can_focus=False):
         with Horizontal():
             yield Label(LABELS["optimizer"], classes="control-label")
             yield self._select("optimizer", cfg.optimizer)
-        for name in LIVE:
+        for name in LIVE_ORDER:
             with Horizontal(classes="live"):
                 yield Label(LABELS[name], classes="control-label")
-                yield Input(self._live_text(name), id=name, compact=True, select_on_focus=False)
+                if name in LIVE_CHOICES:
+                    yield self._select(name, getattr(self._live, name))
+                else:
+                    text = live_text(self._live, name)
+                    yield Input(text, id=name, compact=True, select_on_focus=False)
         yield Label("", id="pending")
         yield Button("apply & reset", id="apply", disabled=True, compact=True)
 
     def _select(self, name: str, value: str | None) -> Select:
-        options = [(choice, choice) for choice in STRUCTURAL_CHOICES[name]]
-        return Select(options, value=_shown(value), id=name, allow_blank=False, compact=True)
-
-    def _live_text(self, name: str) -> str:
-        value = getattr(self._live, name)
-        if value is None:
-            return ""
-        return str(value) if name == "top_k" else format_number(value)
+        choices = STRUCTURAL_CHOICES.get(name) or LIVE_CHOICES[name]
+        options = [(choice, choice) for choice in choices]
+        return Select(options, value=shown(value), id=name, allow_blank=False, compact=True)
 
     # -- showing current values -------------------------------------------------------
     def show(self, config: TrainConfig | None = None, live: LiveSettings | None = None) -> None:
@@ -193,18 +159,20 @@ class Controls(VerticalScroll, can_focus=False):
         with self.prevent(Input.Changed, Select.Changed):
             self.query_one("#corpus", Input).value = self._config.corpus
             for name in STRUCTURAL_CHOICES:
-                self.query_one(f"#{name}", Select).value = _shown(getattr(self._config, name))
+                self.query_one(f"#{name}", Select).value = shown(getattr(self._config, name))
             for name in STRUCTURAL_INTS:
                 self.query_one(f"#{name}", Input).value = str(getattr(self._config, name))
-            for name in LIVE:
+            for name in LIVE_CHOICES:
+                self.query_one(f"#{name}", Select).value = getattr(self._live, name)
+            for name in LIVE_INPUTS:
                 field = self.query_one(f"#{name}", Input)
                 if not field.has_focus:
-                    field.value = self._live_text(name)
+                    field.value = live_text(self._live, name)
                     field.remove_class("-invalid")
         self._update_pending()
 
     def show_live(self, live: LiveSettings) -> None:
-        """Display new live values (after a key changed the lr or temperature)."""
+        """Display new live values (after a key or the session changed one)."""
         self.show(live=live)
 
     # -- structural edits ---------------------------------------------------------------
@@ -216,7 +184,7 @@ class Controls(VerticalScroll, can_focus=False):
             changes["corpus"] = corpus
         for name in STRUCTURAL_CHOICES:
             value = self.query_one(f"#{name}", Select).value
-            if isinstance(value, str) and value != _shown(getattr(self._config, name)):
+            if isinstance(value, str) and value != shown(getattr(self._config, name)):
                 changes[name] = None if value == AUTO else value
         for name in STRUCTURAL_INTS:
             text = self.query_one(f"#{name}", Input).value.strip()
@@ -235,15 +203,19 @@ class Controls(VerticalScroll, can_focus=False):
         label = self.query_one("#pending", Label)
         label.set_class(bool(changes), "-shown")
         label.update(
-            "changed: " + ", ".join(LABELS[k] for k in changes) + " (resets)" if changes else ""
+            "changed: " + ", ".join(NAMES[k] for k in changes) + " (resets)" if changes else ""
         )
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id not in LIVE:
+        if event.input.id not in LIVE_INPUTS:
             self._update_pending()
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        self._update_pending()
+        name = event.select.id or ""
+        if name not in LIVE_CHOICES:
+            self._update_pending()
+        elif isinstance(event.value, str) and event.value != getattr(self._live, name):
+            self._set_live(name, event.value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -254,12 +226,12 @@ class Controls(VerticalScroll, can_focus=False):
 
     # -- live edits ------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id in LIVE:
+        if event.input.id in LIVE_INPUTS:
             event.stop()
             self._apply_live(event.input)
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
-        if event.input.id in LIVE:
+        if event.input.id in LIVE_INPUTS:
             self._apply_live(event.input)
 
     def _apply_live(self, field: Input) -> None:
@@ -268,10 +240,20 @@ class Controls(VerticalScroll, can_focus=False):
             value = parse_live(name, field.value)
         except ValueError as error:
             field.add_class("-invalid")
-            reason = str(error) if "must" in str(error) else f"{LABELS[name]}: not a number"
-            self.post_message(self.InvalidValue(reason))
+            if self._refused != (name, field.value):  # Enter, then leaving: one notice
+                self._refused = (name, field.value)
+                reason = str(error)
+                if not reason.startswith(NAMES[name]):
+                    reason = f"{NAMES[name]}: {reason}"
+                self.post_message(self.InvalidValue(reason))
             return
+        self._refused = None
         field.remove_class("-invalid")
+        if name == "sample_length":
+            field.value = length_text(value)  # "auto" or the number, however it was typed
         if value != getattr(self._live, name):
-            self._live = LiveSettings(**{**self._live.__dict__, name: value})
-            self.post_message(self.LiveChanged(name, value))
+            self._set_live(name, value)
+
+    def _set_live(self, name: str, value: Any) -> None:
+        self._live = LiveSettings(**{**self._live.__dict__, name: value})
+        self.post_message(self.LiveChanged(name, value))

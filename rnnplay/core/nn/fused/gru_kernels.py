@@ -47,9 +47,9 @@ def gru_forward(pre, table, ids, use_table, Whzr_T, Whc_T, h, gates, hs, hprev, 
             ar = a[H : 2 * H]
             out = hrs[r, t]
             for k in range(H):
-                v = ar[k] * hrow[k]
-                hrr[k] = v
-                out[k] = v
+                hrr[k] = ar[k] * hrow[k]
+            for k in range(H):
+                out[k] = hrr[k]
         _transpose(hr, h_T)
         np.dot(Whc_T, h_T, rec_c_T)
         _transpose(rec_c_T, rec_c)
@@ -58,14 +58,15 @@ def gru_forward(pre, table, ids, use_table, Whzr_T, Whc_T, h, gates, hs, hprev, 
             a, x, hrow = gates[r, t], rec_c[r], h[r]
             az, ac, sc = a[:H], a[2 * H :], src[2 * H :]
             hp, hn = hprev[r, t], hs[r, t]
+            # one short loop per array written, so that each vectorises
             for k in range(H):
-                c = _tanh(sc[k] + x[k])
-                ac[k] = c
-                old = hrow[k]
-                hp[k] = old
-                new = old + az[k] * (c - old)
-                hrow[k] = new
-                hn[k] = new
+                ac[k] = _tanh(sc[k] + x[k])
+            for k in range(H):
+                hp[k] = hrow[k]
+            for k in range(H):
+                hrow[k] = hrow[k] + az[k] * (ac[k] - hrow[k])
+            for k in range(H):
+                hn[k] = hrow[k]
 
 
 @njit(**FLAGS)
@@ -100,9 +101,11 @@ def gru_backward(dhs, gates, hprev, Wh_zr, Wh_c, dh, flow2):
             az, ac = a[:H], a[2 * H :]
             hp, dhrow, dcr, dz = hprev[r, t], dh[r], dc_rows[r], dzr[r]
             for k in range(H):
-                z, c = az[k], ac[k]
-                dcr[k] = dhrow[k] * z * (one - c * c)
-                dz[k] = dhrow[k] * (c - hp[k]) * z * (one - z)
+                c = ac[k]
+                dcr[k] = dhrow[k] * az[k] * (one - c * c)
+            for k in range(H):
+                z = az[k]
+                dz[k] = dhrow[k] * (ac[k] - hp[k]) * z * (one - z)
         _transpose(dc_rows, dc_T)
         np.dot(Wh_c, dc_T, dhr_T)
         _transpose(dhr_T, dhr)
@@ -112,11 +115,14 @@ def gru_backward(dhs, gates, hprev, Wh_zr, Wh_c, dh, flow2):
             hp, dhrow, dcr, dz, g = hprev[r, t], dh[r], dc_rows[r], dzr[r], dhr[r]
             for k in range(H):
                 rr = ar[k]
-                d_r = g[k] * hp[k] * rr * (one - rr)
-                dz[H + k] = d_r
-                dhrow[k] = dhrow[k] * (one - az[k]) + g[k] * rr
+                dz[H + k] = g[k] * hp[k] * rr * (one - rr)
+            for k in range(H):
+                dhrow[k] = dhrow[k] * (one - az[k]) + g[k] * ar[k]
+            for k in range(H):
                 az[k] = dz[k]
-                ar[k] = d_r
+            for k in range(H):
+                ar[k] = dz[H + k]
+            for k in range(H):
                 ac[k] = dcr[k]
         _transpose(dzr, dzr_T)
         np.dot(Wh_zr, dzr_T, back_T)

@@ -136,24 +136,29 @@ def lstm_forward(pre, table, ids, use_table, Wh_T, h, c, gates, hs, hprev, cs, t
         for r in range(n):
             src = table[ids[r, t]] if use_table else pre[r, t]
             x, a, hr, cr = rec[r], gates[r, t], h[r], c[r]
+            # One short loop per array written: LLVM vectorises each (a single
+            # fused loop over ten arrays ran 2.6x slower, measured here).
             for j in range(G):
                 a[j] = x[j] + src[j]
-            af, ag, ai, ao = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
+            for j in range(H):  # forget gate
+                a[j] = half * _tanh(half * a[j]) + half
+            for j in range(H, 2 * H):  # candidate
+                a[j] = _tanh(a[j])
+            for j in range(2 * H, G):  # input and output gates
+                a[j] = half * _tanh(half * a[j]) + half
             hp, hn, cn, tn = hprev[r, t], hs[r, t], cs[r, t], tanh_cs[r, t]
             for k in range(H):
-                f = half * _tanh(half * af[k]) + half
-                g = _tanh(ag[k])
-                i = half * _tanh(half * ai[k]) + half
-                o = half * _tanh(half * ao[k]) + half
-                c_new = f * cr[k] + g * i
-                tc = _tanh(c_new)
-                af[k], ag[k], ai[k], ao[k] = f, g, i, o
                 hp[k] = hr[k]
-                cr[k] = c_new
-                cn[k] = c_new
-                tn[k] = tc
-                hr[k] = o * tc
-                hn[k] = o * tc
+            for k in range(H):
+                cr[k] = a[k] * cr[k] + a[H + k] * a[2 * H + k]
+            for k in range(H):
+                cn[k] = cr[k]
+            for k in range(H):
+                tn[k] = _tanh(cr[k])
+            for k in range(H):
+                hr[k] = a[3 * H + k] * tn[k]
+            for k in range(H):
+                hn[k] = hr[k]
 
 
 @njit(**FLAGS)
@@ -172,7 +177,7 @@ def lstm_backward(dhs, gates, cs, tanh_cs, c_first, Wh, dh, dc, flow2):
     d_T = np.empty((G, n), dtype=gates.dtype)
     d = np.empty((n, G), dtype=gates.dtype)
     dh_T = np.empty((H, n), dtype=gates.dtype)
-    cp = np.empty(H, dtype=gates.dtype)
+    ds = np.empty(H, dtype=gates.dtype)
     for t in range(T - 1, -1, -1):
         total = 0.0
         for r in range(n):
@@ -183,24 +188,29 @@ def lstm_backward(dhs, gates, cs, tanh_cs, c_first, Wh, dh, dc, flow2):
         flow2[t] = total
         for r in range(n):
             a = gates[r, t]
-            af, ag, ai, ao = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
             c_prev = cs[r, t - 1] if t > 0 else c_first[r]
             tcr, dhr, dcr, dd = tanh_cs[r, t], dh[r], dc[r], d[r]
+            # One short loop per array written, so that each vectorises (as in
+            # the forward); the gradients go to d's row and then over a.
             for k in range(H):
-                cp[k] = c_prev[k]
+                o = a[3 * H + k]
+                ds[k] = dcr[k] + dhr[k] * o * (one - tcr[k] * tcr[k])
             for k in range(H):
-                f, g, i, o = af[k], ag[k], ai[k], ao[k]
-                tc = tcr[k]
-                dhk = dhr[k]
-                ds = dcr[k] + dhk * o * (one - tc * tc)
-                df = ds * cp[k] * f * (one - f)
-                dg = ds * i * (one - g * g)
-                di = ds * g * i * (one - i)
-                do = dhk * tc * o * (one - o)
-                dcr[k] = ds * f
-                af[k], ag[k], ai[k], ao[k] = df, dg, di, do
+                o = a[3 * H + k]
+                dd[3 * H + k] = dhr[k] * tcr[k] * o * (one - o)
+            for k in range(H):
+                f = a[k]
+                dd[k] = ds[k] * c_prev[k] * f * (one - f)
+            for k in range(H):
+                g = a[H + k]
+                dd[H + k] = ds[k] * a[2 * H + k] * (one - g * g)
+            for k in range(H):
+                i = a[2 * H + k]
+                dd[2 * H + k] = ds[k] * a[H + k] * i * (one - i)
+            for k in range(H):
+                dcr[k] = ds[k] * a[k]
             for j in range(G):
-                dd[j] = a[j]
+                a[j] = dd[j]
         _transpose(d, d_T)
         np.dot(Wh, d_T, dh_T)
         _transpose(dh_T, dh)
