@@ -26,7 +26,7 @@ __all__ = ["CELL_NAMES", "DEFAULT_EPOCHS", "TrainConfig"]
 LEVELS = ("char", "word")
 BATCHINGS = ("streams", "random")
 OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
-SCHEDULES = ("constant", "plateau", "cosine")
+SCHEDULES = ("constant", "plateau", "cosine", "epoch-decay")
 
 MEMORY_LIMIT_BYTES = 8 * 1024**3
 """Refuse a configuration whose estimated memory (parameters, optimizer state,
@@ -81,6 +81,8 @@ class TrainConfig:
     lr: float = 2e-2  # where the schedule starts; the schedule owns the rate from then on
     schedule: str = "constant"
     warmup_steps: int = 50
+    decay_after: int = 4  # epoch-decay: epochs at the starting rate before it decays
+    decay_factor: float = 0.5  # epoch-decay: the rate's multiplier per epoch after those
     clip: float = 1.0
     # limits and evaluation
     epochs: float | None = None
@@ -187,6 +189,10 @@ class TrainConfig:
             _non_negative_int("warm-up steps", self.warmup_steps)
             _int_in("warm-up steps", self.warmup_steps, 0, limits.MAX_COUNT)
         _positive_number("--lr", self.lr, limits.MAX_LR)
+        _int_in("--decay-after", self.decay_after, 0, limits.MAX_COUNT)
+        _finite_number("--decay-factor", self.decay_factor)
+        if not 0.0 < self.decay_factor <= 1.0:
+            raise ConfigError(f"--decay-factor must lie in (0, 1], got {self.decay_factor:g}")
         _positive_number("--clip", self.clip, limits.MAX_CLIP)
         if self.epochs is not None:
             _positive_number("--epochs", self.epochs, limits.MAX_EPOCHS)
