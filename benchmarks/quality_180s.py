@@ -299,9 +299,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _parse(argv: list[str] | None) -> argparse.Namespace:
-    """The flags, with a ``--preset``'s settings as the defaults of the recipe flags."""
-    parser = _parser()
+def _parse(
+    argv: list[str] | None, parser: argparse.ArgumentParser | None = None
+) -> argparse.Namespace:
+    """The flags (of ``parser``, default :func:`_parser`'s), with a ``--preset``'s
+    settings as the defaults of the recipe flags."""
+    parser = parser or _parser()
     args = parser.parse_args(argv)
     if args.preset is not None:
         settings = dict(PRESETS[args.preset].settings)

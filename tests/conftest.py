@@ -41,6 +41,7 @@ SLOW_MODULES = frozenset(
         "tests/serve/test_sessions.py",
         "tests/tui/test_app.py",
         "tests/tui/test_app_snapshot.py",
+        "tests/tui/test_blas_listing.py",
         "tests/tui/test_compare.py",
         "tests/tui/test_compare_snapshot.py",
         "tests/tui/test_first_use.py",

@@ -162,7 +162,23 @@ def add_train_flags(parser: argparse.ArgumentParser, *, tui: bool = False) -> No
         choices=SCHEDULES,
         default=S,
         help=f"learning-rate schedule; plateau divides it by 4 when validation perplexity "
-        f"stops improving; cosine warms up then decays (default {d.schedule})",
+        f"stops improving; cosine warms up then decays; epoch-decay keeps it for "
+        f"--decay-after epochs, then multiplies it by --decay-factor every epoch "
+        f"(default {d.schedule})",
+    )
+    optim.add_argument(
+        "--decay-after",
+        type=int,
+        metavar="N",
+        default=S,
+        help=f"epoch-decay: epochs at the starting rate (default {d.decay_after})",
+    )
+    optim.add_argument(
+        "--decay-factor",
+        type=float,
+        metavar="F",
+        default=S,
+        help=f"epoch-decay: the rate's multiplier per later epoch (default {d.decay_factor:g})",
     )
     optim.add_argument(
         "--clip",

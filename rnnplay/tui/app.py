@@ -25,6 +25,7 @@ from textual.events import Resize
 from textual.widgets import Input, Label, Tab, Tabs
 
 from rnnplay.core.lessons.schema import Lesson
+from rnnplay.core.nn import blas_libraries
 from rnnplay.core.runs.opening import Run
 from rnnplay.core.runs.options import PlaygroundOptions
 from rnnplay.core.sampling.defaults import DEFAULT_TEMPERATURE
@@ -126,6 +127,7 @@ class RnnPlayApp(
         samples once at start (an opened checkpoint shows what it writes);
         ``ngram_orders``: the n-gram reference lines drawn on the loss chart."""
         super().__init__()
+        blas_libraries.prepare()  # here, before any thread: the freeze of issue 22
         use_tolerant_filters(self)  # NO_COLOR=1 (rnnplay/tui/no_color.py)
         self.sample_settings = SampleSettings(temperature, top_k)
         self.samples = SamplePasses(

@@ -142,6 +142,15 @@ def test_every_builtin_fixes_its_steps_and_seed_and_hides_only_known_names() -> 
         assert lesson.minutes is not None
 
 
+def test_every_builtin_pins_what_its_figures_depend_on() -> None:
+    """The playground's defaults change for newcomers (issue 21); a lesson's cards
+    and docs/lessons.md quote figures measured with its own model and rate, so
+    none of those may come from TrainConfig's defaults."""
+    for lesson in builtin_lessons():
+        for key in ("cell", "hidden", "embed", "lr"):
+            assert key in lesson.settings, (lesson.name, key)
+
+
 def test_figures_list_every_name(cli) -> None:
     out = cli("lessons", "--figures").out
     for name in FIGURES:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rnnplay.cli import build_parser
@@ -60,3 +62,40 @@ def test_a_run_trained_with_a_preset_stores_its_settings_and_resumes(cli, corpus
     resumed = cli("train", "--resume", out / "last.npz", "--max-steps", "6", "--quiet")
     assert resumed.code == 0, resumed.err
     assert load_checkpoint(out / "last.npz").meta["step"] == 6
+
+
+def test_ptb_small_is_zarembas_small_config() -> None:
+    """The paper's small non-regularized model: every setting its recipe names."""
+    config = parsed("--preset", "ptb-small")
+    assert (config.level, config.cell, config.layers) == ("word", "lstm", 2)
+    assert (config.embed, config.hidden, config.dropout) == (200, 200, 0.0)
+    assert (config.batch, config.bptt, config.batching) == (20, 20, "streams")
+    # the paper's lr 1 and clip 5 act on a loss summed over T=20 steps; ours is the mean
+    assert (config.optimizer, config.lr, config.clip) == ("sgd", 20.0, 0.25)
+    assert (config.schedule, config.decay_after, config.decay_factor) == ("epoch-decay", 4, 0.5)
+    assert config.epochs == 13
+
+
+def test_ptb_small_halves_the_rate_after_its_epochs_and_resumes_on_the_curve(
+    cli, corpus, tmp_path
+) -> None:
+    """Tiny sizes on the word-level test text, decaying after the first epoch: the
+    per-step rates in metrics.jsonl are 1.0 for the first epoch, then 0.5, and a
+    resumed run continues the same curve."""
+    out = tmp_path / "run"
+    small = ["--embed", "8", "--hidden", "16", "--batch", "8", "--bptt", "8"]
+    argv = ["train", "--corpus", corpus, "--preset", "ptb-small", *small, "--decay-after", "1"]
+    argv += ["--lr", "1"]  # the preset's 20 is for PTB's 10k words, not this text
+    assert cli(*argv, "--max-steps", "25", "--eval-every", "5", "--out", out, "--quiet").code == 0
+    checkpoint = load_checkpoint(out / "last.npz")
+    per_epoch = checkpoint.meta["schedule"]["steps_per_epoch"]
+    assert 2 <= per_epoch < 25
+    resumed = cli("train", "--resume", out / "last.npz", "--max-steps", "40", "--quiet")
+    assert resumed.code == 0, resumed.err
+    rates = {}
+    for line in (out / "metrics.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record["kind"] == "train":
+            rates[record["step"]] = record["lr"]
+    assert sorted(rates) == list(range(1, 41))
+    assert rates == {s: 0.5 ** ((s - 1) // per_epoch) for s in range(1, 41)}

@@ -45,7 +45,7 @@ def test_train_help_shows_the_defaults_from_the_config() -> None:
     )
     assert result.returncode == 0
     flat = " ".join(result.stdout.split())
-    for text in ("hidden units per layer (default 256)", "(default 0.005)", "(default adam)"):
+    for text in ("hidden units per layer (default 128)", "(default 0.02)", "(default adam)"):
         assert text in flat
 
 

@@ -51,7 +51,7 @@ def test_a_dropout_outside_zero_to_one_is_refused_and_changes_nothing(dataset, b
     assert all(layer.ratio == 0.1 for layer in trainer.model.dropouts)
 
 
-@pytest.mark.parametrize("name", ["plateau", "cosine", "constant"])
+@pytest.mark.parametrize("name", ["plateau", "cosine", "constant", "epoch-decay"])
 def test_a_new_schedule_goes_on_from_the_current_rate(dataset, name) -> None:
     trainer = Trainer(tiny(schedule="cosine", warmup_steps=4, max_steps=40), dataset)
     for _ in range(10):
@@ -72,6 +72,23 @@ def test_cosine_chosen_mid_run_decays_to_its_horizon_without_a_second_warm_up(da
     assert rates[0] == pytest.approx(0.01)
     assert all(a >= b for a, b in itertools.pairwise(rates))  # never up again
     assert rates[-1] > trainer.lr == pytest.approx(0.001)  # a tenth of it at step 30
+
+
+def test_epoch_decay_chosen_mid_run_counts_the_runs_epochs_from_the_current_rate(
+    dataset,
+) -> None:
+    """Chosen in epoch 3 with decay_after 1: the current rate now, halved at the start
+    of each later epoch (the batcher's epochs), as the flag would from then on."""
+    trainer = Trainer(tiny(decay_after=1, batch=8, bptt=16), dataset)
+    per_epoch = trainer.batcher.steps_per_epoch
+    for _ in range(2 * per_epoch + 1):
+        trainer.step()
+    set_schedule(trainer, "epoch-decay")
+    rates = [trainer.step().lr for _ in range(2 * per_epoch)]
+    step = 2 * per_epoch + 1
+    expected = [0.01 * 0.5 ** ((s // per_epoch) - 2) for s in range(step, step + 2 * per_epoch)]
+    assert rates == pytest.approx(expected)
+    assert rates[0] == pytest.approx(0.01) and rates[-1] == pytest.approx(0.0025)
 
 
 def test_cosine_chosen_before_the_first_step_warms_up_as_the_flag_does(dataset) -> None:

@@ -1,4 +1,5 @@
-"""Learning-rate schedules: constant, the book's plateau rule, cosine with warm-up."""
+"""Learning-rate schedules: constant, the book's plateau rule, cosine with warm-up,
+the per-epoch decay of Zaremba et al."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from rnnplay.core.train.schedule import (
     CosineSchedule,
+    EpochDecaySchedule,
     PlateauSchedule,
     Schedule,
     make_schedule,
@@ -92,5 +94,58 @@ def test_make_schedule_builds_each_kind_and_refuses_unknown_names() -> None:
     assert type(make_schedule("plateau", 0.1)) is PlateauSchedule
     cosine = make_schedule("cosine", 0.1, warmup_steps=5, total_steps=50)
     assert isinstance(cosine, CosineSchedule) and cosine.total_steps == 50
+    decay = make_schedule("epoch-decay", 1.0, steps_per_epoch=7, decay_after=2, decay_factor=0.1)
+    assert isinstance(decay, EpochDecaySchedule)
+    assert (decay.steps_per_epoch, decay.decay_after, decay.decay_factor) == (7, 2, 0.1)
     with pytest.raises(ValueError, match="schedule must be one of"):
         make_schedule("linear", 0.1)
+
+
+def test_epoch_decay_is_zarembas_rule_the_rate_per_epoch() -> None:
+    """1.0 for epochs 1-4, then halved at the start of each later epoch: epoch 13 at 1/512."""
+    schedule = EpochDecaySchedule(1.0, steps_per_epoch=10, decay_after=4, decay_factor=0.5)
+    per_epoch = [schedule.lr_at(10 * e) for e in range(13)]
+    assert per_epoch == [1.0] * 4 + [0.5**k for k in range(1, 10)]
+    # constant inside an epoch, changing exactly at its first step
+    assert {schedule.lr_at(s) for s in range(40, 50)} == {0.5}
+    assert schedule.lr_at(39) == 1.0 and schedule.lr_at(40) == 0.5
+    assert schedule.observe(40, 123.0) is None  # validation results do not move it
+
+
+def test_epoch_decay_from_the_start_and_without_decay() -> None:
+    assert EpochDecaySchedule(2.0, steps_per_epoch=3, decay_after=0).lr_at(0) == 1.0
+    flat = EpochDecaySchedule(2.0, steps_per_epoch=3, decay_after=1, decay_factor=1.0)
+    assert {flat.lr_at(s) for s in range(100)} == {2.0}
+
+
+def test_epoch_decay_never_reaches_zero_so_set_lr_stays_possible() -> None:
+    schedule = EpochDecaySchedule(1.0, steps_per_epoch=1, decay_after=0, decay_factor=0.5)
+    far = 10**9
+    assert schedule.lr_at(far) == EpochDecaySchedule.MIN_FACTOR
+    schedule.set_lr(0.25, step=far)
+    assert schedule.lr_at(far) == pytest.approx(0.25)
+    assert schedule.lr_at(far + 1) == pytest.approx(0.25)  # the floor holds the shape flat
+
+
+def test_epoch_decay_set_lr_moves_the_curve_keeping_its_shape() -> None:
+    schedule = EpochDecaySchedule(1.0, steps_per_epoch=5, decay_after=2, decay_factor=0.5)
+    schedule.set_lr(0.1, step=12)  # epoch 3, factor 0.5
+    assert schedule.lr_at(12) == pytest.approx(0.1)
+    assert schedule.lr_at(15) == pytest.approx(0.05)
+    assert schedule.lr_at(0) == pytest.approx(0.2)
+
+
+def test_epoch_decay_state_round_trip_is_exact_and_json_able() -> None:
+    import json
+
+    a = EpochDecaySchedule(0.7, steps_per_epoch=13, decay_after=3, decay_factor=0.3)
+    a.set_lr(0.05, step=50)
+    state = json.loads(json.dumps(a.state_dict()))
+    b = EpochDecaySchedule(9.0)
+    b.load_state_dict(state)
+    assert [b.lr_at(s) for s in range(200)] == [a.lr_at(s) for s in range(200)]
+
+
+def test_epoch_decay_refuses_an_epoch_without_steps() -> None:
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        EpochDecaySchedule(1.0, steps_per_epoch=0)

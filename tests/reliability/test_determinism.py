@@ -34,6 +34,20 @@ CONFIGS = {
         "seed": 11,
     },
     "torch-gru-tied-sgd": {"cell": "gru-torch", "embed": 16, "tie": True, "optimizer": "sgd"},
+    "lstm-2layer-streams-sgd-epoch-decay": {  # ptb-small's recipe, epochs of ~4 steps
+        "cell": "lstm",
+        "layers": 2,
+        "forget_bias": 0.0,
+        "batch": 32,
+        "bptt": 32,
+        "batching": "streams",
+        "optimizer": "sgd",
+        "lr": 1.0,
+        "schedule": "epoch-decay",
+        "decay_after": 1,
+        "clip": 5.0,
+        "eval_every": 5,
+    },
     "rnn-tied-float64-cosine": {
         "cell": "rnn",
         "embed": 16,
@@ -86,6 +100,9 @@ def test_resuming_from_any_saved_moment_continues_bit_for_bit(
     assert sum(1 for t in full if t[0] == "step") == STEPS
     if name.startswith("gru"):
         assert any(t[0] == "lr" for t in full), "the plateau schedule must act in this run"
+    if "epoch-decay" in name:
+        rates = sorted({t[4] for t in full if t[0] == "step"}, reverse=True)
+        assert rates[:3] == [1.0, 0.5, 0.25], "the rate must halve at least twice in this run"
 
     again = Trainer(config, load_dataset(config.corpus, level="char"))
     assert trace(again.run(max_steps=STEPS)) == full, "same seed, same run"

@@ -77,6 +77,8 @@ class Outcome:
     resizes: int = 0
     failures: list[str] = field(default_factory=list)
     last_keys: deque = field(default_factory=lambda: deque(maxlen=12))
+    stuck_on: str = ""
+    """The screen on top when q did not end the app."""
 
     def summary(self) -> dict:
         return {
@@ -112,21 +114,23 @@ async def monkey(seed: int, size: tuple[int, int], presses: int, folder: Path) -
     runs = folder / "runs"
     threads_before = set(threading.enumerate())
     app = make_app(config=tiny_config(seed=seed % 1000 + 1), checkpoint_dir=runs)
-    quit_seen = False
     try:
         quit_seen = await _drive(app, rng, keys, presses, size, outcome)
     except Exception as error:  # the app crashed: Pilot re-raises what ended it
         outcome.failures.append(_describe(error))
         return outcome
-    outcome.failures += _check_app(app, quit_seen)
+    outcome.failures += _check_app(app, quit_seen, outcome.stuck_on)
     outcome.failures += await _check_threads(threads_before)
     outcome.failures += check_run_folders(runs)
     return outcome
 
 
-async def _drive(app, rng, keys, presses, size, outcome) -> bool:
-    """The keys themselves; True when q ended the app."""
-    quit_seen = False
+async def _drive(app, rng, keys, presses, size, outcome) -> bool | None:
+    """The keys themselves; True when q ended the app, False when it did not (the
+    screen on top is kept in ``outcome.stuck_on``), None when the app had ended
+    before q was pressed. Told apart here, while the app is still up: once Pilot's
+    context is left it has shut the app down, whatever ended it."""
+    quit_seen: bool | None = None
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         for _ in range(presses):
@@ -156,6 +160,9 @@ async def _drive(app, rng, keys, presses, size, outcome) -> bool:
             await pilot.press("escape")  # leave a focused field
             await press(app, "q")
             quit_seen = await _wait(lambda: not app.is_running, QUIT_TIMEOUT_S)
+            if not quit_seen:
+                stack = app.screen_stack
+                outcome.stuck_on = type(stack[-1]).__name__ if stack else "none"
     return quit_seen
 
 
@@ -196,15 +203,14 @@ async def _wait(condition, timeout: float) -> bool:
     return True
 
 
-def _check_app(app, quit_seen: bool) -> list[str]:
+def _check_app(app, quit_seen: bool | None, stuck_on: str = "") -> list[str]:
     failures = []
     if app.crash is not None:
         failures.append(f"exception: {type(app.crash).__name__}: {app.crash}")
-    elif not quit_seen and not app.is_running:
+    elif quit_seen is None:
         failures.append(f"the app ended before q, by itself (exit code {app.return_code})")
     elif not quit_seen:
-        screen = type(app.screen_stack[-1]).__name__ if app.screen_stack else "none"
-        failures.append(f"q did not end the app within {QUIT_TIMEOUT_S:g} s (screen {screen})")
+        failures.append(f"q did not end the app within {QUIT_TIMEOUT_S:g} s (screen {stuck_on})")
     elif app.return_code not in (0, None):
         failures.append(f"exit code {app.return_code}")
     if app.changing:

@@ -43,17 +43,30 @@ async def type_into(pilot, app, field_id: str, text: str) -> Input:
     return field
 
 
+SLOW_MACHINE_S = 60.0
+"""How long a step or a sample may take on a loaded machine (the first step also
+compiles the fused loops); a bound for waiting, not a speed test."""
+
+
 async def take_sample(pilot, app) -> int:
     """Leave the field, press g, wait for the sample: its generated token count."""
+    run = app.samples.run_id
     await pilot.press("escape", "g")
-    await wait_for(pilot, lambda: app.samples.run_id > 0 and not app.samples.active)
+    await wait_for(
+        pilot, lambda: app.samples.run_id > run and not app.samples.active, SLOW_MACHINE_S
+    )
     await pilot.pause(0.3)  # the sample tick hands the panel what arrived
     return app.query_one(SampleView).token_count
 
 
 async def one_step(pilot, app) -> None:
+    """Leave the field, press n, wait until that step is done and recorded."""
+    steps = app.session.trainer.step_count
     await pilot.press("escape", "n")
-    assert app.session.wait_idle(10.0)
+    session = app.session
+    await wait_for(
+        pilot, lambda: not session.running and session.trainer.step_count > steps, SLOW_MACHINE_S
+    )
     await pilot.pause()
 
 
@@ -161,11 +174,17 @@ async def test_a_reset_keeps_the_live_dropout_and_schedule(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=SMALL) as pilot:
         await type_into(pilot, app, "dropout", "0.2")
+        await tab_to(pilot, app, "schedule")
+        await pilot.press("enter", "down", "enter")  # plateau
+        old = app.session
         await pilot.press("escape", "r")
         await pilot.press("y")
-        await wait_for(pilot, lambda: not app.changing)
-        assert app.session.trainer.config.dropout == 0.2
+        await wait_for(pilot, lambda: app.session is not old and not app.changing, SLOW_MACHINE_S)
+        config = app.session.trainer.config
+        assert config.dropout == 0.2 and config.schedule == "plateau"
+        assert app.session.trainer.model.dropouts[0].ratio == 0.2  # new weights, same dropout
         assert app.query_one("#dropout", Input).value == "0.2"
+        assert app.query_one("#schedule", Select).value == "plateau"
 
 
 # -- reachable ---------------------------------------------------------------------------

@@ -237,7 +237,7 @@ async def test_the_learning_rate_is_bounded_and_high_values_are_warned(apps, tmp
     app = new_app(apps, tmp_path)
     notes = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*["right_square_bracket"] * 12)  # adam 0.005 * 4096
+        await pilot.press(*["right_square_bracket"] * 12)  # adam 0.02 * 4096
         assert app.session.trainer.lr == pytest.approx(1.0), "held at adam's bound"
         assert any(sev == "warning" and "unusually high" in msg for msg, sev in notes)
         assert any(sev == "warning" and "the most adam allows" in msg for msg, sev in notes)

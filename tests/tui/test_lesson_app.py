@@ -135,7 +135,8 @@ async def test_the_copied_setup_line_parses_back_to_the_same_config(tmp_path: Pa
 @pytest.mark.parametrize(
     "changes",
     [{}, {"cell": "gru", "hidden": 48, "lr": 0.0125}, {"tie": True, "embed": 64, "hidden": 64},
-     {"corpus": "toy", "level": "word", "dropout": 0.25, "max_steps": 70}],
+     {"corpus": "toy", "level": "word", "dropout": 0.25, "max_steps": 70},
+     {"schedule": "epoch-decay", "decay_after": 2, "decay_factor": 0.25, "epochs": 5.0}],
 )  # fmt: skip
 def test_a_setup_line_without_a_lesson_reproduces_the_config(changes) -> None:
     from rnnplay.core.train.config import TrainConfig

@@ -156,3 +156,38 @@ async def test_leaving_the_compare_view_twice_closes_it_once(tmp_path: Path) -> 
         assert len(app.screen_stack) == 1
         await pilot.press("q")
     assert app.crash is None and app.return_code == 0
+
+
+async def test_a_q_that_does_not_quit_is_reported_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seeds 10005, 10008 and 10011 at 20x5 were reported as "the app ended before q,
+    by itself (exit code None)": the report looked at the app after Pilot had shut it
+    down. What happened was the opposite: q did not end it (the typing guard took q
+    for text after stray letters, fixed in 87e6e90). The two are told apart now."""
+    from rnnplay.tui.app import RnnPlayApp
+    from tests.tui import monkey as monkey_module
+
+    async def ignore_quit(self) -> None:  # q swallowed, as the typing guard once did
+        return None
+
+    monkeypatch.setattr(monkey_module, "QUIT_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(RnnPlayApp, "action_quit", ignore_quit)
+    outcome = await monkey(5, (20, 5), 0, tmp_path)
+    assert outcome.failures[:1] == ["q did not end the app within 1 s (screen TooSmallScreen)"]
+
+
+async def test_an_app_that_ends_before_q_is_reported_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rnnplay.tui.app import RnnPlayApp
+
+    real_mount = RnnPlayApp.on_mount
+
+    def on_mount(self) -> None:
+        real_mount(self)
+        self.set_timer(0.05, lambda: self.exit(None))
+
+    monkeypatch.setattr(RnnPlayApp, "on_mount", on_mount)
+    outcome = await monkey(5, (80, 24), 40, tmp_path)
+    assert outcome.failures[:1] == ["the app ended before q, by itself (exit code 0)"]

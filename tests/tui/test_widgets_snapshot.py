@@ -124,7 +124,7 @@ def test_controls_with_pending_change(snap_compare):
     controls.styles.width = 40
 
     def edit(pilot) -> None:
-        controls.query_one("#hidden").value = "128"
+        controls.query_one("#hidden").value = "256"
 
     assert snap_compare(HostApp(controls), terminal_size=(46, 20), run_before=edit)
 

@@ -99,6 +99,9 @@ SCHEDULE = Obj(
         "warmup_steps": COUNT,
         "total_steps": Optional(COUNT),
         "min_ratio": Float(0.0, 1.0),
+        "steps_per_epoch": Int(1, limits.MAX_COUNT),
+        "decay_after": COUNT,
+        "decay_factor": Float(0.0, 1.0),
     },
 )
 

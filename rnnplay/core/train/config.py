@@ -26,7 +26,7 @@ __all__ = ["CELL_NAMES", "DEFAULT_EPOCHS", "TrainConfig"]
 LEVELS = ("char", "word")
 BATCHINGS = ("streams", "random")
 OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
-SCHEDULES = ("constant", "plateau", "cosine")
+SCHEDULES = ("constant", "plateau", "cosine", "epoch-decay")
 
 MEMORY_LIMIT_BYTES = 8 * 1024**3
 """Refuse a configuration whose estimated memory (parameters, optimizer state,
@@ -44,11 +44,14 @@ class TrainConfig:
     those of :class:`~rnnplay.core.nn.config.ModelConfig` (:meth:`model_config`).
 
     The defaults are the recipe for the default corpus (the sonnets): a
-    one-layer char-level LSTM that visibly learns within seconds on a laptop
-    CPU. They are also the char-level recipe for corpora of tinyshakespeare's
-    size (~1M chars), where random windows beat the book's streams by a wide
-    margin (docs/quality.md); for a time budget there add ``lr=1e-2`` and a
-    cosine over a step budget that fills it. Limits (``epochs``,
+    one-layer char-level LSTM of 128 units that writes mostly real words
+    within seconds on a laptop CPU (Adam at a constant 2e-2:
+    ``benchmarks/words_within_seconds.py``, docs/quality.md "Words within
+    seconds"); on the sonnets it also reaches a lower validation loss than
+    the earlier 256 units at 5e-3 for the first minute of training. Random
+    windows beat the book's streams by a wide margin (docs/quality.md). For
+    a larger text and a time budget take a preset (``char-3min``: 384 units,
+    1e-2 and a cosine over a step budget). Limits (``epochs``,
     ``max_steps``, ``max_seconds``) left at None do not apply; when all three
     are None the CLI trains for ``DEFAULT_EPOCHS``.
     """
@@ -63,7 +66,7 @@ class TrainConfig:
     # model (the fields of ModelConfig, same names)
     cell: str = "lstm"
     embed: int = 64
-    hidden: int = 256
+    hidden: int = 128
     layers: int = 1
     dropout: float = 0.0
     tie: bool = False
@@ -75,9 +78,11 @@ class TrainConfig:
     batching: str = "random"  # random windows: docs/quality.md (streams: the book's scheme)
     # optimisation
     optimizer: str = "adam"
-    lr: float = 5e-3  # where the schedule starts; the schedule owns the rate from then on
+    lr: float = 2e-2  # where the schedule starts; the schedule owns the rate from then on
     schedule: str = "constant"
     warmup_steps: int = 50
+    decay_after: int = 4  # epoch-decay: epochs at the starting rate before it decays
+    decay_factor: float = 0.5  # epoch-decay: the rate's multiplier per epoch after those
     clip: float = 1.0
     # limits and evaluation
     epochs: float | None = None
@@ -184,6 +189,10 @@ class TrainConfig:
             _non_negative_int("warm-up steps", self.warmup_steps)
             _int_in("warm-up steps", self.warmup_steps, 0, limits.MAX_COUNT)
         _positive_number("--lr", self.lr, limits.MAX_LR)
+        _int_in("--decay-after", self.decay_after, 0, limits.MAX_COUNT)
+        _finite_number("--decay-factor", self.decay_factor)
+        if not 0.0 < self.decay_factor <= 1.0:
+            raise ConfigError(f"--decay-factor must lie in (0, 1], got {self.decay_factor:g}")
         _positive_number("--clip", self.clip, limits.MAX_CLIP)
         if self.epochs is not None:
             _positive_number("--epochs", self.epochs, limits.MAX_EPOCHS)

@@ -16,7 +16,10 @@ the config) matches the schedule the config names.
   already taken count as its warm-up, so it decays from the current rate to
   a tenth of it at the config's horizon (``max_steps`` or ``epochs``; without
   one it holds the rate). A plateau starts with no best perplexity (the next
-  validation is its first).
+  validation is its first). An epoch decay counts the run's epochs (the
+  batcher's), not those since it was chosen: chosen after its
+  ``decay_after`` epochs it goes on from the current rate and multiplies it
+  by ``decay_factor`` at the start of each later epoch.
 """
 
 from __future__ import annotations
@@ -57,7 +60,17 @@ def set_schedule(trainer: Trainer, name: str) -> None:
     if name == "cosine" and step:  # the steps taken are its warm-up: factor 1 now
         schedule = CosineSchedule(lr, warmup_steps=step, total_steps=horizon)
     else:
-        schedule = make_schedule(name, lr, warmup_steps=config.warmup_steps, total_steps=horizon)
+        schedule = make_schedule(
+            name,
+            lr,
+            warmup_steps=config.warmup_steps,
+            total_steps=horizon,
+            steps_per_epoch=trainer.batcher.steps_per_epoch,
+            decay_after=config.decay_after,
+            decay_factor=config.decay_factor,
+        )
+        if name == "epoch-decay":
+            schedule.set_lr(lr, step)  # its factor may be below 1 already: no jump
     trainer.schedule = schedule
     trainer.config = config
 

@@ -1,4 +1,5 @@
-"""Learning-rate schedules: constant, the book's plateau rule, cosine with warm-up.
+"""Learning-rate schedules: constant, the book's plateau rule, cosine with warm-up,
+and a per-epoch decay (Zaremba et al. 2014: halve the rate every epoch after the 4th).
 
 A schedule answers "what learning rate for step s?" (``lr_at``) and hears
 about each validation perplexity (``observe``). It holds a ``base_lr`` that
@@ -130,22 +131,92 @@ class CosineSchedule(Schedule):
         self.min_ratio = float(state["min_ratio"])
 
 
+class EpochDecaySchedule(Schedule):
+    """``base_lr`` for the first ``decay_after`` epochs, then multiplied by
+    ``decay_factor`` at the start of every further epoch.
+
+    Epoch ``e`` (0 = the first) trains at ``base_lr * decay_factor ** max(0, e + 1 -
+    decay_after)``: with ``decay_after=4, decay_factor=0.5`` epochs 1-4 at the
+    starting rate, epoch 5 at half of it, epoch 13 at 1/512 (Zaremba et al.'s
+    small PTB model and the TensorFlow tutorial that reimplements it). An epoch
+    is ``steps_per_epoch`` steps (the batcher's count), so the rate depends on
+    the step alone and a resumed run continues it exactly. The factor never
+    falls below ``MIN_FACTOR``, so ``set_lr`` can always invert it.
+    """
+
+    name = "epoch-decay"
+    MIN_FACTOR = 1e-12
+
+    def __init__(
+        self,
+        base_lr: float,
+        steps_per_epoch: int = 1,
+        decay_after: int = 4,
+        decay_factor: float = 0.5,
+    ) -> None:
+        super().__init__(base_lr)
+        if int(steps_per_epoch) < 1:
+            raise ValueError(f"steps_per_epoch must be at least 1, got {steps_per_epoch!r}")
+        self.steps_per_epoch = int(steps_per_epoch)
+        self.decay_after = int(decay_after)
+        self.decay_factor = float(decay_factor)
+
+    def factor(self, step: int) -> float:
+        halvings = max(0, step // self.steps_per_epoch + 1 - self.decay_after)
+        if halvings == 0:
+            return 1.0
+        # log-space so a huge number of epochs cannot overflow before the floor applies
+        if halvings * math.log(self.decay_factor) < math.log(self.MIN_FACTOR):
+            return self.MIN_FACTOR
+        return max(self.MIN_FACTOR, self.decay_factor**halvings)
+
+    def state_dict(self) -> dict[str, Any]:
+        return dict(
+            super().state_dict(),
+            steps_per_epoch=self.steps_per_epoch,
+            decay_after=self.decay_after,
+            decay_factor=self.decay_factor,
+        )
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.steps_per_epoch = int(state["steps_per_epoch"])
+        self.decay_after = int(state["decay_after"])
+        self.decay_factor = float(state["decay_factor"])
+
+
 SCHEDULE_CLASSES: dict[str, type[Schedule]] = {
     "constant": Schedule,
     "plateau": PlateauSchedule,
     "cosine": CosineSchedule,
+    "epoch-decay": EpochDecaySchedule,
 }
 
 
 def make_schedule(
-    name: str, base_lr: float, *, warmup_steps: int = 50, total_steps: int | None = None
+    name: str,
+    base_lr: float,
+    *,
+    warmup_steps: int = 50,
+    total_steps: int | None = None,
+    steps_per_epoch: int = 1,
+    decay_after: int = 4,
+    decay_factor: float = 0.5,
 ) -> Schedule:
     """Build the schedule called ``name`` (one of :data:`SCHEDULE_CLASSES`); a cosine's
-    warm-up is at most a fifth of ``total_steps``."""
+    warm-up is at most a fifth of ``total_steps``; an epoch decay counts epochs of
+    ``steps_per_epoch`` steps."""
     if total_steps is not None:
         warmup_steps = min(warmup_steps, max(1, total_steps // 5))
     if name == "cosine":
         return CosineSchedule(base_lr, warmup_steps=warmup_steps, total_steps=total_steps)
+    if name == "epoch-decay":
+        return EpochDecaySchedule(
+            base_lr,
+            steps_per_epoch=steps_per_epoch,
+            decay_after=decay_after,
+            decay_factor=decay_factor,
+        )
     if name not in SCHEDULE_CLASSES:
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULE_CLASSES)}, got {name!r}")
     return SCHEDULE_CLASSES[name](base_lr)

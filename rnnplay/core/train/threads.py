@@ -46,6 +46,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from rnnplay.core.nn import blas_libraries
 from rnnplay.errors import ConfigError
 
 ENV_VAR = "RNNPLAY_THREADS"
@@ -191,16 +192,12 @@ def choose_threads(usable: int, others_busy: float, reserve: float = 0.0) -> int
 
 # -- setting the pool's size -------------------------------------------------------------
 class _Blas:
-    """threadpoolctl's controller for NumPy's BLAS, looked up once (the lookup walks
-    every loaded library; setting the size afterwards is one C call)."""
+    """threadpoolctl's controllers of NumPy's BLAS, from the list made once
+    (:mod:`rnnplay.core.nn.blas_libraries`: listing walks every loaded library and is
+    only safe before other threads run; setting the size is one C call)."""
 
     def __init__(self) -> None:
-        import numpy  # noqa: F401  (its BLAS must be loaded before the lookup)
-        from threadpoolctl import ThreadpoolController
-
-        self._libs = [
-            lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"
-        ]
+        self._libs = blas_libraries.numpy_blas()
         self.current: int | None = None
 
     def set(self, n: int) -> None:
@@ -309,7 +306,8 @@ def install(threads: int | None = None, *, reserve: float = 0.0) -> ThreadGovern
     """Choose the BLAS thread count for this process from now on (the faces call it).
 
     ``threads`` pins the count (``--threads``); else ``RNNPLAY_THREADS`` does;
-    else it follows what the process may use and how busy the machine is.
+    else it follows what the process may use and how busy the machine is. It lists
+    the BLAS libraries, once: call it on the main thread before starting threads.
     """
     global _governor
     pinned = threads if threads is not None else env_threads()

@@ -91,6 +91,9 @@ class Trainer:
             config.lr,
             warmup_steps=config.warmup_steps,
             total_steps=self.planned_steps(),
+            steps_per_epoch=self.batcher.steps_per_epoch,
+            decay_after=config.decay_after,
+            decay_factor=config.decay_factor,
         )
         self.step_count = 0
         self.tokens_seen = 0

@@ -26,12 +26,13 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
+from rnnplay.core.nn import blas_libraries
+
 ENV_VAR = "RNNPLAY_KERNELS"
 """``RNNPLAY_KERNELS=numpy`` keeps the NumPy loops even where numba is installed."""
 
 _state: dict[str, Any] = {"loaded": False, "module": None, "enabled": None, "why": None}
 _lock = threading.Lock()
-_scipy_blas: list[Any] = []
 
 
 def _wanted() -> bool:
@@ -70,37 +71,18 @@ def _load() -> ModuleType | None:
 
 def _pin_scipy_blas() -> None:
     """One thread for the BLAS numba calls (SciPy's), where it is not NumPy's own:
-    the slices are the parallelism, a second BLAS thread per slice would fight them."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return
-    libs = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
-    numpy_paths = {lib.filepath for lib in libs if "numpy" in lib.filepath}
-    for lib in libs:
-        if "scipy" in lib.filepath and lib.filepath not in numpy_paths:
-            lib.set_num_threads(1)
-            _scipy_blas.append(lib)
-
-
-_numpy_blas: list[Any] = []
+    the slices are the parallelism, a second BLAS thread per slice would fight them.
+    The libraries come from the list made once on the main thread
+    (:mod:`rnnplay.core.nn.blas_libraries`): this may run on a training thread."""
+    for lib in blas_libraries.scipy_blas():
+        lib.set_num_threads(1)
 
 
 def _numpy_blas_threads() -> int:
     """NumPy's BLAS thread count now (set by rnnplay.core.train.threads' governor,
     which nn may not import: it sits above nn), read through threadpoolctl."""
-    if not _numpy_blas:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:
-            return 1
-        libs = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
-        owned = [lib for lib in libs if "numpy" in lib.filepath]
-        chosen = owned or [lib for lib in libs if lib not in _scipy_blas]
-        if not chosen:
-            return 1
-        _numpy_blas.append(chosen[0])
-    return max(1, int(_numpy_blas[0].get_num_threads()))
+    libs = blas_libraries.numpy_blas()
+    return max(1, int(libs[0].get_num_threads())) if libs else 1
 
 
 def kernels() -> ModuleType | None:
@@ -135,7 +117,7 @@ def run_sliced(kernel: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> 
     first). The helper threads live for the call only (starting one costs tens of
     microseconds against a loop of milliseconds), so nothing stays behind when
     training stops: the playground checks that no thread outlives it."""
-    for lib in _scipy_blas:  # a governor that re-sized every BLAS pool must not win here
+    for lib in blas_libraries.scipy_blas():  # nothing that re-sized every pool may win here
         if lib.get_num_threads() != 1:
             lib.set_num_threads(1)
     if len(calls) == 1:
