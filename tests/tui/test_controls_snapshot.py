@@ -8,7 +8,7 @@ look at the PNGs (shared/tools/svg2png) first.
 
 from __future__ import annotations
 
-from tests.tui.app_helpers import make_app, seed_mid_training
+from tests.tui.app_helpers import make_app, seed_mid_training, wait_for
 
 
 async def edit_live_fields(pilot) -> None:
@@ -18,6 +18,9 @@ async def edit_live_fields(pilot) -> None:
     await pilot.press("ctrl+a", "ctrl+k", "0", ".", "2", "enter")
     app.query_one("#sample_length").focus()
     await pilot.press("ctrl+a", "ctrl+k", "0", "enter", "escape")
+    # the dropout applies between steps, its notice may come after the presses
+    await wait_for(pilot, lambda: app.session.trainer.config.dropout == 0.2)
+    await pilot.pause()
     app.clear_notifications()  # the notices' toasts would cover the panel
     await pilot.pause()
 
