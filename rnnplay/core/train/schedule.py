@@ -11,9 +11,20 @@ Its state is a small JSON-able dict so a resumed run continues exactly.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from rnnplay.errors import ConfigError
+
+
+class _OrNone:
+    """Reads an attribute that may be None (and absent from a state)."""
+
+    def __init__(self, kind: Callable[[Any], Any]) -> None:
+        self.kind = kind
+
+    def __call__(self, value: Any) -> Any:
+        return None if value is None else self.kind(value)
 
 
 class Schedule:
@@ -44,8 +55,14 @@ class Schedule:
         """Hear a validation perplexity; return a reason when the lr changed."""
         return None
 
+    saved: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+    """The attributes a resumed run needs besides ``base_lr``, each with the conversion
+    that reads it back; an :class:`_OrNone` one may be missing or null."""
+
     def state_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "base_lr": self.base_lr}
+        return {"name": self.name, "base_lr": self.base_lr} | {
+            key: getattr(self, key) for key in self.saved
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if state.get("name") != self.name:
@@ -53,6 +70,9 @@ class Schedule:
                 f"schedule state is for {state.get('name')!r}, this schedule is {self.name!r}"
             )
         self.base_lr = float(state["base_lr"])
+        for key, read in self.saved.items():
+            value = state.get(key) if isinstance(read, _OrNone) else state[key]
+            setattr(self, key, read(value))
 
 
 class PlateauSchedule(Schedule):
@@ -60,6 +80,7 @@ class PlateauSchedule(Schedule):
     validation perplexity is not better than the best seen so far."""
 
     name = "plateau"
+    saved: ClassVar[dict[str, Callable[[Any], Any]]] = {"best_ppl": _OrNone(float)}
 
     def __init__(self, base_lr: float, divisor: float = 4.0) -> None:
         super().__init__(base_lr)
@@ -76,14 +97,6 @@ class PlateauSchedule(Schedule):
             f"learning rate divided by {self.divisor:g}"
         )
 
-    def state_dict(self) -> dict[str, Any]:
-        return dict(super().state_dict(), best_ppl=self.best_ppl)
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        super().load_state_dict(state)
-        best = state.get("best_ppl")
-        self.best_ppl = None if best is None else float(best)
-
 
 class CosineSchedule(Schedule):
     """Linear warm-up over ``warmup_steps``, then a half cosine from ``base_lr``
@@ -94,6 +107,11 @@ class CosineSchedule(Schedule):
     """
 
     name = "cosine"
+    saved: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "warmup_steps": int,
+        "total_steps": _OrNone(int),
+        "min_ratio": float,
+    }
 
     def __init__(
         self,
@@ -115,21 +133,6 @@ class CosineSchedule(Schedule):
         progress = min(1.0, (step - self.warmup_steps) / (self.total_steps - self.warmup_steps))
         return self.min_ratio + (1.0 - self.min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
-    def state_dict(self) -> dict[str, Any]:
-        return dict(
-            super().state_dict(),
-            warmup_steps=self.warmup_steps,
-            total_steps=self.total_steps,
-            min_ratio=self.min_ratio,
-        )
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        super().load_state_dict(state)
-        self.warmup_steps = int(state["warmup_steps"])
-        total = state.get("total_steps")
-        self.total_steps = None if total is None else int(total)
-        self.min_ratio = float(state["min_ratio"])
-
 
 class EpochDecaySchedule(Schedule):
     """``base_lr`` for the first ``decay_after`` epochs, then multiplied by
@@ -145,6 +148,11 @@ class EpochDecaySchedule(Schedule):
     """
 
     name = "epoch-decay"
+    saved: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "steps_per_epoch": int,
+        "decay_after": int,
+        "decay_factor": float,
+    }
     MIN_FACTOR = 1e-12
 
     def __init__(
@@ -169,20 +177,6 @@ class EpochDecaySchedule(Schedule):
         if halvings * math.log(self.decay_factor) < math.log(self.MIN_FACTOR):
             return self.MIN_FACTOR
         return max(self.MIN_FACTOR, self.decay_factor**halvings)
-
-    def state_dict(self) -> dict[str, Any]:
-        return dict(
-            super().state_dict(),
-            steps_per_epoch=self.steps_per_epoch,
-            decay_after=self.decay_after,
-            decay_factor=self.decay_factor,
-        )
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        super().load_state_dict(state)
-        self.steps_per_epoch = int(state["steps_per_epoch"])
-        self.decay_after = int(state["decay_after"])
-        self.decay_factor = float(state["decay_factor"])
 
 
 SCHEDULE_CLASSES: dict[str, type[Schedule]] = {
