@@ -236,8 +236,12 @@ class RnnPlayApp(
             tabs.active = f"tab-{key}"
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
-        if event.tab is not None and event.tab.id:
-            self._show_tab(event.tab.id.removeprefix("tab-"))
+        """A click or key on the tab bar. An activation that is no longer the bar's
+        active tab is stale (a key moved on before it arrived): following it would
+        move the bar back and start two tabs chasing each other for ever."""
+        if event.tab is None or not event.tab.id or event.tab.id != event.tabs.active:
+            return
+        self._show_tab(event.tab.id.removeprefix("tab-"))
 
     @property
     def tabs_shown(self) -> bool:

@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import pytest
+from textual.widgets import Tab, Tabs
 
 from rnnplay.core.sampling.sampler import Sampler
 from rnnplay.core.store.checkpoint import load_checkpoint
@@ -427,6 +428,32 @@ async def test_help_fits_80x24_and_scrolls_with_the_keys_people_try(apps, tmp_pa
         # Narrow: the tab keys are listed; wide: they are not.
         assert "1 - 4" in help_plain_text(tabs=True)
         assert "1 - 4" not in help_plain_text(tabs=False)
+
+
+async def test_a_tab_activation_that_arrives_late_does_not_pull_the_view_back(apps, tmp_path):
+    """A tab key pressed before the bar's own activation was handled (the first key
+    at start-up): the late activation is stale. Following it made the two tabs pull
+    the view back and forth for ever (found by a snapshot taking 40 s, not 1 s)."""
+    app = new_app(apps, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tabs = app.query_one("#tabs", Tabs)
+        handled: list[str] = []
+        original = app.on_tabs_tab_activated
+
+        def count(event: Tabs.TabActivated) -> None:
+            handled.append(event.tab.id)
+            original(event)
+
+        app.on_tabs_tab_activated = count  # type: ignore[method-assign]
+        await pilot.press("4")
+        tabs.post_message(Tabs.TabActivated(tabs, tabs.query_one("#tab-train", Tab)))
+        for _ in range(10):
+            await pilot.pause()
+        assert tabs.active == "tab-controls"
+        assert app.query_one("#main").has_class("tab-controls")
+        assert not app.query_one("#main").has_class("tab-train")
+        assert len(handled) <= 3, f"the tabs kept activating each other: {handled}"
 
 
 async def test_small_terminals_get_tabs_and_tiny_ones_a_message(apps, tmp_path):
