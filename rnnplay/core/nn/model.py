@@ -215,13 +215,15 @@ class RNNLM:
         matrix of the ids (TN, V): at char level (V ~ 65, TN ~ 2k) that is
         ~1 ms, where sorting the rows and ``np.add.reduceat`` took ~15 ms.
         """
-        dpre2d, batch_major = self.recurrent[0].gradient_rows(dpre)
-        # the ids in the order of dpre's rows: batch-major from the compiled loop
-        ids = self._folded_ids.reshape(-1) if batch_major else self._folded_ids.T.reshape(-1)
-        one_hot = np.zeros((ids.size, self.config.vocab_size), dtype=dpre.dtype)
-        one_hot[np.arange(ids.size), ids] = 1
-        per_token = one_hot.T @ dpre2d
         first = self.recurrent[0]
+        per_token = first.lookup_sums  # the compiled LSTM loop sums them on the way
+        if per_token is None:
+            dpre2d, batch_major = first.gradient_rows(dpre)
+            # the ids in the order of dpre's rows: batch-major from the compiled loop
+            ids = self._folded_ids.reshape(-1) if batch_major else self._folded_ids.T.reshape(-1)
+            one_hot = np.zeros((ids.size, self.config.vocab_size), dtype=dpre.dtype)
+            one_hot[np.arange(ids.size), ids] = 1
+            per_token = one_hot.T @ dpre2d
         np.matmul(self.embedding.params[0].T, per_token, out=first.grads[0])
         np.matmul(per_token, first.params[0].T, out=self.embedding.grads[0])
 

@@ -42,6 +42,10 @@ class TimeRecurrent:
         self._cache: tuple | None = None
         self._x2d: np.ndarray | None = None
         self._x2d_batch_major = False
+        self.lookup_sums: np.ndarray | None = None
+        """After ``backward_projected`` of a ``forward_lookup``: the projection
+        gradient summed per token id (V, G*H), where the loop computed it on the
+        way (the compiled LSTM's); None otherwise, and the caller sums itself."""
 
     @classmethod
     def param_shapes(cls, D: int, H: int) -> dict[str, tuple[int, ...]]:
@@ -217,6 +221,7 @@ class TimeRecurrent:
     def backward_projected(self, dhs: np.ndarray) -> np.ndarray:
         """Fill the Wh and b gradients; return the gradient for the input
         projections (T, N, G*H). The Wx gradient is left to the caller."""
+        self.lookup_sums = None  # only this call's loop may fill it
         if self._ran_fused():  # the forward ran the compiled loop: so does the backward
             from rnnplay.core.nn import fused
 
