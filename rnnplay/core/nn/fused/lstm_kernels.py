@@ -254,9 +254,17 @@ def _rows_dot_rows(x, W, out):
             out[r, j + 1], out[r + 1, j + 1] = s10, s11
             out[r, j + 2], out[r + 1, j + 2] = s20, s21
             out[r, j + 3], out[r + 1, j + 3] = s30, s31
-    # the rows left over (M or n not a multiple of the block): one sum each
-    for j in range(M):
-        for r in range(n2 if j < M4 else 0, n):
+        if n2 < n:  # an odd row left: 4 sums
+            x0 = x[n2]
+            s00 = s10 = s20 = s30 = zero
+            for k in range(K):
+                s00 += w0[k] * x0[k]
+                s10 += w1[k] * x0[k]
+                s20 += w2[k] * x0[k]
+                s30 += w3[k] * x0[k]
+            out[n2, j], out[n2, j + 1], out[n2, j + 2], out[n2, j + 3] = s00, s10, s20, s30
+    for j in range(M4, M):  # rows of W left over (M not a multiple of 4): one sum each
+        for r in range(n):
             s = zero
             for k in range(K):
                 s += W[j, k] * x[r, k]
