@@ -67,6 +67,8 @@ def test_lookup_sums_are_the_projection_gradients_summed_per_token(slices, monke
         np.add.at(expected, ids.reshape(-1), dpre.reshape(-1, 4 * H))
         np.testing.assert_allclose(layer.lookup_sums, expected, rtol=1e-12, atol=1e-12)
         assert not np.any(layer.lookup_sums[V - 1])
+        # the bias gradient, summed from them, is the sum of every row
+        np.testing.assert_allclose(layer.grads[2], dpre.reshape(-1, 4 * H).sum(axis=0), rtol=1e-12)
 
         # a forward that did not look its projections up leaves no sums behind
         layer.forward_projected(table[ids])
