@@ -37,6 +37,14 @@ def test_rows_dot_rows_is_x_times_w_transposed(n, K, M, dtype) -> None:
     np.testing.assert_allclose(out, exact, rtol=tolerance, atol=tolerance * np.sqrt(K))
 
 
+@pytest.mark.parametrize("shape", [(256, 1024), (100, 400), (1, 1), (7, 13), (9, 8), (17, 3)])
+def test_transpose_in_tiles_is_the_transpose(shape) -> None:
+    src = np.arange(shape[0] * shape[1], dtype=np.float32).reshape(shape)
+    dst = np.full(shape[::-1], -1.0, dtype=np.float32)
+    fused.compiled().lstm_transpose(src, dst)
+    np.testing.assert_array_equal(dst, src.T)
+
+
 def lookup_layer(H: int, V: int, dtype) -> tuple[TimeLSTM, np.ndarray]:
     rng = np.random.default_rng(7)
     D = 4

@@ -270,3 +270,21 @@ def _rows_dot_rows(x, W, out):
             for k in range(K):
                 s += W[j, k] * x[r, k]
             out[r, j] = s
+
+
+@njit(**FLAGS)
+def lstm_transpose(src, dst):
+    """dst = src^T for a C-contiguous src (R, C) and dst (C, R), in 8 x 8 tiles.
+
+    The forward kernel's W_h^T, made once per call: NumPy's
+    ``ascontiguousarray(Wh.T)`` took 1.0 ms for (256, 1024) here (reading
+    down the columns), these tiles 0.27 ms (32 x 32 tiles: 0.92, 16 x 16: 0.53).
+    """
+    R, C = src.shape
+    for r0 in range(0, R, 8):
+        r1 = min(r0 + 8, R)
+        for c0 in range(0, C, 8):
+            for c in range(c0, min(c0 + 8, C)):
+                row = dst[c]
+                for r in range(r0, r1):
+                    row[r] = src[r, c]

@@ -55,7 +55,8 @@ def forward(
     c_first = c.copy()
     gates, hprev, cs, tanh_cs = _buffers(layer, N, T, H, dtype)
     hs = np.empty((N, T, H), dtype=dtype)  # the caller's to keep
-    Wh_T = np.ascontiguousarray(Wh.T)
+    Wh_T = np.empty((G, H), dtype=dtype)
+    K.lstm_transpose(np.ascontiguousarray(Wh, dtype=dtype), Wh_T)
     calls = [
         (
             pre if use_table else pre[a:b],
