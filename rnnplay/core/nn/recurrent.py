@@ -228,9 +228,7 @@ class TimeRecurrent:
             dpre = self._fused_backward(fused.compiled(), dhs)
         else:
             dpre = self._steps_backward(dhs)
-        # the bias gradient sums every row; the per-token sums are far fewer rows
-        rows = self.lookup_sums if self.lookup_sums is not None else self.gradient_rows(dpre)[0]
-        np.sum(rows, axis=0, out=self.grads[2])
+        np.sum(self.gradient_rows(dpre)[0], axis=0, out=self.grads[2])
         return dpre
 
     @property
