@@ -120,3 +120,68 @@ def test_model_embedding_gradients_from_the_sums_match_the_numpy_loop(slices, mo
             fused.use(None)
     for k, (a, b) in enumerate(zip(*grads, strict=True)):
         np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12, err_msg=f"grad {k}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_numbers_do_not_depend_on_how_the_batch_is_sliced(dtype, monkeypatch) -> None:
+    """The thread governor may pick another thread count after a resume: every output
+    of the compiled loop, the per-token sums included, must be the same bit for bit
+    for 1, 2 or 3 slices (odd and even slices of a batch of 7)."""
+    results = []
+    for k in (1, 2, 3):
+        monkeypatch.setattr(fused, "slices", lambda N, k_=None, k=k: _plain_slices(N, k))
+        fused.use(True)
+        try:
+            layer, table = lookup_layer(5, 6, dtype)
+            rng = np.random.default_rng(8)
+            ids = rng.integers(0, 6, (9, 7))
+            out = [np.array(layer.forward_lookup(table, ids))]
+            out.append(np.array(layer.backward_projected(rng.standard_normal((7, 9, 5)))))
+            out += [g.copy() for g in layer.grads[1:]] + [layer.lookup_sums, layer.dh, layer.dc]
+            results.append(out)
+        finally:
+            fused.use(None)
+    for other in results[1:]:
+        for k, (a, b) in enumerate(zip(results[0], other, strict=True)):
+            np.testing.assert_array_equal(b, a, err_msg=f"output {k}")
+
+
+def _at_offset(a: np.ndarray, offset: int) -> np.ndarray:
+    """A copy of ``a`` that starts ``offset`` elements into a fresh buffer."""
+    buffer = np.empty(a.size + 16, dtype=a.dtype)
+    view = buffer[offset : offset + a.size].reshape(a.shape)
+    view[...] = a
+    return view
+
+
+def test_the_kernels_numbers_do_not_depend_on_where_the_arrays_start() -> None:
+    """Bit-for-bit resume needs the same numbers from arrays at other addresses: a
+    loop whose vector and scalar iterations split by alignment gives other roundings
+    (a fused add-and-activate loop did, at H=16)."""
+    K = fused.compiled()
+    rng = np.random.default_rng(0)
+    n, H, T, V = 2, 16, 8, 7
+    G = 4 * H
+    f32 = np.float32
+    Wh = (rng.standard_normal((H, G)) * 0.3).astype(f32)
+    Wh_T = np.ascontiguousarray(Wh.T)
+    table = rng.standard_normal((V, G)).astype(f32)
+    ids = rng.integers(0, V, (n, T)).astype(np.intp)
+    dhs = rng.standard_normal((n, T, H)).astype(f32)
+    results = []
+    for offset in range(16):
+        h, c = (_at_offset(np.zeros((n, H), f32), offset) for _ in range(2))
+        gates = _at_offset(np.zeros((n, T, G), f32), offset)
+        hs, hprev, cs, tanh_cs = (_at_offset(np.zeros((n, T, H), f32), offset) for _ in range(4))
+        pre = np.zeros((n, 1, G), f32)
+        table_at, Wh_T_at = _at_offset(table, offset), _at_offset(Wh_T, offset)
+        K.lstm_forward(pre, table_at, ids, True, Wh_T_at, h, c, gates, hs, hprev, cs, tanh_cs)
+        out = [hs.copy()]
+        dh, dc = (_at_offset(np.zeros((n, H), f32), offset) for _ in range(2))
+        c_first = np.zeros((n, H), f32)
+        dhs_at, Wh_at = _at_offset(dhs, offset), _at_offset(Wh, offset)
+        K.lstm_backward(dhs_at, gates, cs, tanh_cs, c_first, Wh_at, dh, dc, np.zeros(T))
+        results.append([*out, gates.copy(), dh.copy()])
+    for offset, other in enumerate(results[1:], start=1):
+        for k, (a, b) in enumerate(zip(results[0], other, strict=True)):
+            np.testing.assert_array_equal(b, a, err_msg=f"offset {offset}, output {k}")

@@ -108,13 +108,13 @@ def _transpose(src, dst):
 
 
 @njit(**FLAGS)
-def lstm_forward(pre, table, ids, use_table, Wh_T, h, c, gates, hs, hprev, cs, tanh_cs):
+def lstm_forward(pre, table, ids, use_table, Wh_T, h_io, c, gates, hs, hprev, cs, tanh_cs):
     """All T steps of an LSTM for one batch slice of n rows; gate layout [f | g | i | o].
 
     Projections ``x_t Wx + b`` come from ``pre`` (n, T, 4H), or with
     ``use_table`` from rows ``table[ids[r, t]]`` (table (V, 4H), ids (n, T)).
     Writes the gate activations (n, T, 4H), h_t (hs), h_(t-1) (hprev), c_t
-    (cs) and tanh(c_t) (tanh_cs), each (n, T, H); h, c (n, H) hold the
+    (cs) and tanh(c_t) (tanh_cs), each (n, T, H); h_io, c (n, H) hold the
     initial state and leave as the final one.
 
     ``Wh_T`` is W_h^T (4H, H), contiguous, so that the recurrent product
@@ -124,24 +124,32 @@ def lstm_forward(pre, table, ids, use_table, Wh_T, h, c, gates, hs, hprev, cs, t
     """
     n, T, G = gates.shape
     H = G // 4
-    half = _like(h[0, 0], 0.5)
-    rec = np.empty((n, G), dtype=gates.dtype)
+    half = _like(h_io[0, 0], 0.5)
+    # h with an even number of rows (a zero row added to an odd slice), so that
+    # every row's product runs the paired code whichever slice it falls in: a
+    # row's numbers do not depend on how the batch is sliced
+    h = np.zeros((n + n % 2, H), dtype=gates.dtype)
+    h[:n] = h_io
+    rec = np.empty((n + n % 2, G), dtype=gates.dtype)
     for t in range(T):
         _rows_dot_rows(h, Wh_T, rec)  # h W_h
         for r in range(n):
             src = table[ids[r, t]] if use_table else pre[r, t]
             x, a, hr, cr = rec[r], gates[r, t], h[r], c[r]
             # One short loop per array written: LLVM vectorises each (a single
-            # fused loop over ten arrays ran 2.6x slower, measured here); the
-            # sum of the two projections goes straight into each activation
-            # (a separate pass for it cost 1.0-1.3 of the 2.6-3.0 ms of gate
-            # work of a 16-row slice, H=256, T=64).
+            # fused loop over ten arrays ran 2.6x slower, measured here). The
+            # sum of the projections stays a pass of its own: added inside each
+            # activation it saved ~1 ms a 16-row slice but made the numbers
+            # depend on the arrays' alignment (vector and scalar iterations
+            # split differently), which broke bit-for-bit resume.
+            for j in range(G):
+                a[j] = x[j] + src[j]
             for j in range(H):  # forget gate
-                a[j] = half * _tanh(half * (x[j] + src[j])) + half
+                a[j] = half * _tanh(half * a[j]) + half
             for j in range(H, 2 * H):  # candidate
-                a[j] = _tanh(x[j] + src[j])
+                a[j] = _tanh(a[j])
             for j in range(2 * H, G):  # input and output gates
-                a[j] = half * _tanh(half * (x[j] + src[j])) + half
+                a[j] = half * _tanh(half * a[j]) + half
             hp, hn, cn, tn = hprev[r, t], hs[r, t], cs[r, t], tanh_cs[r, t]
             for k in range(H):
                 hp[k] = hr[k]
@@ -155,27 +163,25 @@ def lstm_forward(pre, table, ids, use_table, Wh_T, h, c, gates, hs, hprev, cs, t
                 hr[k] = a[3 * H + k] * tn[k]
             for k in range(H):
                 hn[k] = hr[k]
+    h_io[:] = h[:n]
 
 
 @njit(**FLAGS)
-def lstm_backward(dhs, gates, cs, tanh_cs, c_first, Wh, dh, dc, flow2, ids, use_table, sums):
+def lstm_backward(dhs, gates, cs, tanh_cs, c_first, Wh, dh_io, dc, flow2):
     """Back through all T steps of one batch slice; ``gates`` becomes d(projections).
 
     dhs (n, T, H) upstream gradients; gates, cs, tanh_cs from the forward;
-    c_first (n, H) the cell state before step 0; Wh (H, 4H). dh, dc (n, H)
+    c_first (n, H) the cell state before step 0; Wh (H, 4H). dh_io, dc (n, H)
     come in as zeros and leave as the gradients for the initial state;
     flow2[t] gets the sum of squares of dL/dh_t over the slice. The product
     back to h_(t-1), d W_h^T, reads rows of W_h (:func:`_rows_dot_rows`).
-
-    With ``use_table`` (the forward looked its projections up by ``ids``
-    (n, T)), ``sums`` (V, 4H), zeros on entry, gets each token's sum of
-    d(projections) while the row is at hand: the gradient of the lookup
-    table, which a one-hot product over all N T rows computed afterwards.
     """
     n, T, G = gates.shape
     H = G // 4
-    one = _like(dh[0, 0], 1.0)
-    d = np.empty((n, G), dtype=gates.dtype)
+    one = _like(dh_io[0, 0], 1.0)
+    dh = np.zeros((n + n % 2, H), dtype=gates.dtype)  # even rows, as in the forward
+    dh[:n] = dh_io
+    d = np.zeros((n + n % 2, G), dtype=gates.dtype)
     ds = np.empty(H, dtype=gates.dtype)
     for t in range(T - 1, -1, -1):
         total = 0.0
@@ -210,11 +216,8 @@ def lstm_backward(dhs, gates, cs, tanh_cs, c_first, Wh, dh, dc, flow2, ids, use_
                 dcr[k] = ds[k] * a[k]
             for j in range(G):
                 a[j] = dd[j]
-            if use_table:
-                token = sums[ids[r, t]]
-                for j in range(G):
-                    token[j] += dd[j]
         _rows_dot_rows(d, Wh, dh)  # d W_h^T
+    dh_io[:] = dh[:n]
 
 
 @njit(**FLAGS)
@@ -255,7 +258,7 @@ def _rows_dot_rows(x, W, out):
             out[r, j + 1], out[r + 1, j + 1] = s10, s11
             out[r, j + 2], out[r + 1, j + 2] = s20, s21
             out[r, j + 3], out[r + 1, j + 3] = s30, s31
-        if n2 < n:  # an odd row left: 4 sums
+        if n2 < n:  # an odd row left: 4 sums (the kernels pass an even n)
             x0 = x[n2]
             s00 = s10 = s20 = s30 = zero
             for k in range(K):
@@ -288,3 +291,22 @@ def lstm_transpose(src, dst):
                 row = dst[c]
                 for r in range(r0, r1):
                     row[r] = src[r, c]
+
+
+@njit(**FLAGS)
+def lstm_token_sums(dpre, ids, sums, c0, c1):
+    """sums[v, c0:c1] += dpre[r, t, c0:c1] for every (r, t) with ids[r, t] == v.
+
+    The lookup table's gradient from d(projections) (N, T, 4H) and the ids
+    (N, T): per token id, the sum of its rows, replacing a product with the
+    ids' one-hot matrix (V, N T) x (N T, 4H). Threads take column ranges and
+    every one adds the rows in the same order, so the numbers do not depend
+    on how many threads run it (a resumed run must repeat the first bit for
+    bit, whatever thread count it gets).
+    """
+    n, T = ids.shape
+    for r in range(n):
+        for t in range(T):
+            src, dst = dpre[r, t], sums[ids[r, t]]
+            for j in range(c0, c1):
+                dst[j] += src[j]

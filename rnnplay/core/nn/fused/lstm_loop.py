@@ -108,7 +108,7 @@ def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
     """Fill the Wh gradient, ``dh``/``dc`` and ``grad_flow``; return d(projections)
     as a (T, N, 4H) view of a batch-major array. After a forward by lookup, also
     ``layer.lookup_sums``: d(projections) summed per token id (V, 4H), the
-    table's gradient (the slices' partial sums added here)."""
+    table's gradient."""
     _, hs, hprev, cs, tanh_cs, gates, c_first = layer._cache
     N, T, H = hs.shape
     dtype = hs.dtype
@@ -118,26 +118,17 @@ def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
     parts = fused.slices(N)
     flow2 = np.zeros((len(parts), T))
     Wh = np.ascontiguousarray(layer.params[1])
-    lookup = layer._fused_lookup
-    ids, V = lookup if lookup is not None else (np.zeros((N, 1), dtype=np.intp), 1)
-    sums = np.zeros((len(parts), V, 4 * H), dtype=dtype)  # one partial sum per slice
-    use_table = lookup is not None
     calls = [
-        (
-            *(x[a:b] for x in (dhs, gates, cs, tanh_cs, c_first)),
-            Wh,
-            dh[a:b],
-            dc[a:b],
-            flow2[j],
-            ids[a:b],
-            use_table,
-            sums[j],
-        )
+        (dhs[a:b], gates[a:b], cs[a:b], tanh_cs[a:b], c_first[a:b], Wh, dh[a:b], dc[a:b], flow2[j])
         for j, (a, b) in enumerate(parts)
     ]
     fused.run_sliced(K.lstm_backward, calls)
-    if use_table:
-        layer.lookup_sums = sums.sum(axis=0)
+    if layer._fused_lookup is not None:  # the table's gradient, by column ranges
+        ids, V = layer._fused_lookup
+        sums = np.zeros((V, 4 * H), dtype=dtype)
+        columns = fused.slices(4 * H)
+        fused.run_sliced(K.lstm_token_sums, [(gates, ids, sums, a, b) for a, b in columns])
+        layer.lookup_sums = sums
     layer.dh, layer.dc = dh, dc
     layer.grad_flow = np.sqrt(flow2.sum(axis=0)) if layer.record_grad_flow else None
     dpre = gates  # the kernel turned the activations into their gradients
