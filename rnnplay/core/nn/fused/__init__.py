@@ -55,15 +55,15 @@ def _load() -> ModuleType | None:
         try:
             import scipy.linalg.cython_blas  # noqa: F401  (numba's np.dot needs it)
 
-            from rnnplay.core.nn.fused import gru_kernels, lstm_kernels
+            from rnnplay.core.nn.fused import gru_kernels, lstm_kernels, numerics, rnn_kernels
         except ImportError as error:  # the extra is not installed
             _state["why"] = str(error)
             return None
         _pin_scipy_blas()
-        module = ModuleType("rnnplay_fused_kernels", "the LSTM and GRU kernels together")
-        for source in (lstm_kernels, gru_kernels):
+        module = ModuleType("rnnplay_fused_kernels", "the RNN, LSTM and GRU kernels together")
+        for source in (numerics, lstm_kernels, gru_kernels, rnn_kernels):
             for name in dir(source):
-                if name.startswith(("lstm_", "gru_", "tanh_")):
+                if name.startswith(("lstm_", "gru_", "rnn_", "tanh_")):
                     setattr(module, name, getattr(source, name))
         _state["module"] = module
         return module
