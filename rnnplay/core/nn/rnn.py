@@ -44,7 +44,9 @@ class TimeRNN(TimeRecurrent):
     Forward: xs (N, T, D) -> hs (N, T, H). The input projection of all T
     steps is one matmul; only ``h @ Wh`` stays in the time loop. Backward
     sums the weight gradients of all steps (each step's contribution, not
-    just the last one's).
+    just the last one's). Where numba is installed, a sequence runs the
+    compiled loop of :mod:`rnnplay.core.nn.fused.rnn_loop` (same numbers); the
+    NumPy loop below is the reference.
     """
 
     gates = 1

@@ -12,6 +12,14 @@ on two cores beat one product split over two BLAS threads at these sizes
 and the training thread no longer holds the GIL between ~25 small NumPy
 calls a step, which is what the playground's UI thread waited on.
 
+The modules: ``numerics`` (the rational float32 tanh, float-typed
+constants, the small transpose and numba's flags, shared by every kernel),
+``rnn_kernels``, ``lstm_kernels``, ``gru_kernels`` (the loops of
+``TimeRNN``, ``TimeLSTM``, ``TimeGRU``), and ``rnn_loop``, ``lstm_loop``,
+``gru_loop`` (each layer's buffers, batch slices and weight gradients around
+its kernels). A single step (the sampler, the inspector) stays on NumPy:
+see ``_fused_kernels(steps)`` in the layers.
+
 ``RNNPLAY_KERNELS=numpy`` (or :func:`use` ``(False)``) keeps the NumPy
 loops. numba is imported on first use only: ``rnnplay --help`` and every
 process that never trains do not pay its 0.3 s import, and the compiled
