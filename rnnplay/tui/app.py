@@ -74,11 +74,13 @@ MIN_SIZE = (60, 20)
 WIDE_SIZE = (110, 32)
 """From this size on every panel is on screen at once; below it they go on tabs."""
 
-SAMPLE_TICK_S = 0.2
-PROGRESS_TICK_S = 0.25
+PANEL_TICK_S = 0.25
 """Progress and sample tokens are buffered as they arrive and handed to the
-panels on two ticks, offset from each other: every repaint costs the UI
-thread time, which on a busy machine is taken from training."""
+panels together on one tick. Every frame costs the UI thread time, which on a
+busy machine is taken from training, and a frame redraws every widget inside
+the box around all its changed lines (Textual's partial update): two ticks,
+one for the chart and status, one for the sample and heatmap, drew about twice
+as many frames, each nearly as large as a joint one (benchmarks/tui_overhead.py)."""
 
 TABS = (("train", "Train"), ("sample", "Sample"), ("network", "Network"), ("controls", "Controls"))
 
@@ -196,11 +198,7 @@ class RnnPlayApp(
         self.apply_hiding()
         self.set_interval(BOARD_NOTE_S, self.write_board_note)
         self._apply_layout(self.size.width, self.size.height)
-        self.set_interval(SAMPLE_TICK_S, self._show_pending_samples)
-        self.set_timer(
-            SAMPLE_TICK_S / 2,
-            lambda: self.set_interval(PROGRESS_TICK_S, self._show_pending_progress),
-        )
+        self.set_interval(PANEL_TICK_S, self._show_pending)
         self.show_history()
         self.readable_prime()  # a --prime the model cannot read is said at once
         self.install_hangup_handlers()  # SIGTERM/SIGHUP end the run as q does

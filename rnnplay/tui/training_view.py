@@ -1,8 +1,8 @@
 """What the playground shows of its training session: the training thread's messages
 turned into the panels' data, and the ticks that draw what arrived in between.
 
-Progress and samples are buffered as they arrive and drawn on the app's progress
-and sample ticks (a fast model posts far more often than a terminal should
+Progress and samples are buffered as they arrive and drawn together on the app's
+panel tick (a fast model posts far more often than a terminal should
 redraw); evaluations, learning-rate changes and stops are shown at once. A mixin
 of :class:`~rnnplay.tui.app.RnnPlayApp`.
 """
@@ -47,12 +47,13 @@ class TrainingView:
         self.query_one(NextTokenDistribution).clear()
 
     def _show_pending(self: RnnPlayApp) -> None:
+        """The panel tick: everything that arrived since the last one, in one frame."""
         self._show_pending_progress()
         self._show_pending_samples()
 
     @unless_unmounted
     def _show_pending_progress(self: RnnPlayApp) -> None:
-        """Progress tick: new loss points to the chart, figures to the status."""
+        """New loss points to the chart, figures to the status."""
         chart = self.query_one(LossChart)
         if self._pending_points:
             points, self._pending_points = self._pending_points, []
@@ -64,7 +65,7 @@ class TrainingView:
 
     @unless_unmounted
     def _show_pending_samples(self: RnnPlayApp) -> None:
-        """Sample tick: new tokens to the sample view, heatmap and distribution; a new
+        """New tokens to the sample view, heatmap and distribution; a new
         sample replaces the old one only now that it has its first tokens."""
         pending = self.samples.take()
         if pending is None:

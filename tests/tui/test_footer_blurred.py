@@ -9,18 +9,21 @@ from __future__ import annotations
 from textual import events
 
 from rnnplay.tui.widgets.footer import FittingFooter
-from tests.tui.app_helpers import make_app
+from tests.tui.app_helpers import make_app, wait_for
 
 
 async def test_the_footer_lists_keys_while_the_app_is_blurred():
     app = make_app()
     app.call_later(app.post_message, events.AppBlur())  # as the web driver does
     async with app.run_test(size=(142, 31)) as pilot:
-        await pilot.pause(0.3)
-        assert not app.app_focus
         footer = app.query_one(FittingFooter)
-        keys = [getattr(child, "key", None) for child in footer.children]
-        assert "space" in keys and "question_mark" in keys
+
+        def keys() -> list[str | None]:
+            return [getattr(child, "key", None) for child in footer.children]
+
+        # the blur and the footer's keys arrive when the machine gets to them
+        await wait_for(pilot, lambda: not app.app_focus and "space" in keys())
+        assert "question_mark" in keys()
         await pilot.press("space")  # and the first key works: training starts
         assert app.session.running or app.session.last_step is not None
         app.session.request_stop()
