@@ -139,7 +139,7 @@ def loop_kind(cell: str) -> str:
     ``fast`` extra) or the NumPy reference (``RNNPLAY_KERNELS=numpy``, or no numba)."""
     from rnnplay.core.nn import fused
 
-    compiled_cells = {"lstm", "gru"}
+    compiled_cells = {"rnn", "lstm", "gru"}
     return "numba" if cell in compiled_cells and fused.kernels() is not None else "numpy"
 
 

@@ -1,4 +1,4 @@
-"""Fit the rational tanh of the compiled loop (rnnplay/core/nn/fused/lstm_kernels.py).
+"""Fit the rational tanh of the compiled loop (rnnplay/core/nn/fused/numerics.py).
 
 tanh(x) ~ x P(x^2) / Q(x^2) on [0, CLAMP], P of degree 4 and Q of degree 4
 with Q(0) = 1, by iteratively reweighted linear least squares: each round

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from rnnplay.core.runs.board import BoardReader, BoardRow
 from rnnplay.core.train.units import DEFAULT_UNIT, convert, format_loss, next_unit, unit_label
+from rnnplay.tui.guards import unless_unmounted
 from rnnplay.tui.widgets.overlay_chart import PALETTE, OverlayChart, Series
 
 REFRESH_S = 2.0
@@ -88,6 +89,7 @@ class BoardApp(App[int]):
         self.action_refresh_now()
         self.set_interval(self.refresh_s, self.action_refresh_now)
 
+    @unless_unmounted  # the refresh tick may fire while the app is closing
     def action_refresh_now(self) -> None:
         """Read the runs again and redraw everything."""
         self.rows = self.reader.read()
@@ -113,6 +115,7 @@ class BoardApp(App[int]):
         chart.set_series(series)
         self._fill_table(rows)
 
+    @unless_unmounted
     def on_resize(self) -> None:
         self._draw()
 

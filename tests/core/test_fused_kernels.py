@@ -1,6 +1,7 @@
 """The compiled LSTM and GRU loops (rnnplay.core.nn.fused, the ``fast`` extra) against the
 NumPy reference: the same numbers within float32 rounding, exact-enough gradients
-in float64, for every way the batch is sliced over threads. Skipped without numba."""
+in float64, for every way the batch is sliced over threads; whole model steps for
+the three cells (the RNN's layer checks are in test_fused_rnn.py). Skipped without numba."""
 
 from __future__ import annotations
 
@@ -153,7 +154,7 @@ def model_step(V: int, layers: int, dropout: float, cell: str) -> list[np.ndarra
     return out
 
 
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize(
     ("V", "layers", "dropout"),
     [(5, 1, 0.0), (5, 2, 0.0), (50, 1, 0.0), (5, 2, 0.3)],
@@ -306,7 +307,7 @@ def test_sliced_calls_run_each_slice_once_leave_no_thread_and_raise_errors() -> 
     assert set(threading.enumerate()) <= before
 
 
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_one_step_runs_the_numpy_step_and_a_sequence_the_compiled_loop(cell) -> None:
     """Sampling feeds one token at a time: the compiled loop's set-up (a contiguous
     W_h^T) costs ten times such a step, so a single step stays on NumPy; token by

@@ -13,6 +13,7 @@ from rnnplay.cli import main
 from rnnplay.core.runs.board import BoardReader, BoardRow, read_board_status, write_board_status
 from rnnplay.tui.board import BoardApp
 from tests.cli.conftest import TEXT, TINY, Result
+from tests.tui.app_helpers import wait_for
 
 
 @pytest.fixture
@@ -82,11 +83,12 @@ async def test_the_board_app_shows_every_run_and_follows_them(cli, corpus, tmp_p
         table = app.query_one(DataTable)
         assert table.row_count == 1
         train_run(cli, corpus, runs / "ben", 3)
-        await pilot.pause(0.5)
-        assert table.row_count == 2
+        await wait_for(pilot, lambda: table.row_count == 2)  # the next refresh tick
         names = [table.get_row_at(i)[1] for i in range(2)]
         assert names == ["ana", "ben"]
         assert "2 sessions" in str(app.query_one("#board-title").render())
+    app.action_refresh_now()  # a tick that fires while the app closes: nothing to draw
+    app.on_resize()
 
 
 def test_rnnplay_board_refuses_a_missing_folder(cli, tmp_path: Path) -> None:

@@ -92,23 +92,6 @@ class TimeGRU(TimeRecurrent):
 
         return gru_loop.backward(self, K, dhs)
 
-    def forward_lookup(self, table: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """Like ``forward_projected(table[ids])``; the compiled loop reads the
-        table's rows itself instead of building ``table[ids]``."""
-        ids = np.asarray(ids)
-        K = self._fused_kernels(ids.shape[0] if ids.ndim == 2 else 0)
-        if K is None:
-            return super().forward_lookup(table, ids)
-        if table.ndim != 2 or table.shape[1] != self.params[0].shape[1] or ids.ndim != 2:
-            raise ValueError(
-                f"TimeGRU: lookup of ids {ids.shape} in a table {table.shape}, "
-                f"expected (T, N) ids and a (V, {self.params[0].shape[1]}) table"
-            )
-        if ids.size and (ids.min() < 0 or ids.max() >= table.shape[0]):
-            raise ValueError(f"TimeGRU: token ids outside [0, {table.shape[0]})")
-        self._x2d = None
-        return self._fused_forward(K, None, table, ids.T)
-
     def states(self) -> dict[str, np.ndarray]:
         """``h``, the update gate ``z``, the reset gate ``r`` and the
         ``candidate`` state of every step of the last forward, each (N, T, H)."""

@@ -193,9 +193,24 @@ class TimeRecurrent:
 
     def forward_lookup(self, table: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Like ``forward_projected(table[ids])``: the projections of token ids
-        (T, N) looked up in a per-token table (V, G*H). A cell may gather them
-        step by step instead (TimeLSTM does). Pair it with :meth:`backward_projected`."""
-        return self.forward_projected(table[ids])
+        (T, N) looked up in a per-token table (V, G*H). The compiled loop reads
+        the table's rows itself instead of building ``table[ids]``; a cell may
+        gather them step by step in its NumPy loop too (TimeLSTM does). Pair it
+        with :meth:`backward_projected`."""
+        ids = np.asarray(ids)
+        K = self._fused_kernels(ids.shape[0] if ids.ndim == 2 else 0)
+        if K is None:
+            return self.forward_projected(table[ids])
+        G_H = self.params[0].shape[1]
+        if table.ndim != 2 or table.shape[1] != G_H or ids.ndim != 2:
+            raise ValueError(
+                f"{type(self).__name__}: lookup of ids {ids.shape} in a table {table.shape}, "
+                f"expected (T, N) ids and a (V, {G_H}) table"
+            )
+        if ids.size and (ids.min() < 0 or ids.max() >= table.shape[0]):
+            raise ValueError(f"{type(self).__name__}: token ids outside [0, {table.shape[0]})")
+        self._x2d = None
+        return self._fused_forward(K, None, table, ids.T)
 
     def backward(self, dhs: np.ndarray) -> np.ndarray:
         """Fill all gradients; return the gradient for xs (N, T, D)."""
@@ -250,7 +265,7 @@ class TimeRecurrent:
         before a backward pass, which may reuse the buffers."""
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}: no forward pass to report on")
-        return {"h": self._cache[0][1:].transpose(1, 0, 2).copy()}
+        return {"h": self.hidden_states.copy()}
 
     # -- what each cell defines ---------------------------------------------------
     def _steps_forward(self, pre: np.ndarray) -> np.ndarray:

@@ -44,7 +44,9 @@ class TimeRNN(TimeRecurrent):
     Forward: xs (N, T, D) -> hs (N, T, H). The input projection of all T
     steps is one matmul; only ``h @ Wh`` stays in the time loop. Backward
     sums the weight gradients of all steps (each step's contribution, not
-    just the last one's).
+    just the last one's). Where numba is installed, a sequence runs the
+    compiled loop of :mod:`rnnplay.core.nn.fused.rnn_loop` (same numbers); the
+    NumPy loop below is the reference.
     """
 
     gates = 1
@@ -53,6 +55,24 @@ class TimeRNN(TimeRecurrent):
         self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool = False
     ) -> None:
         super().__init__(Wx, Wh, b, stateful)
+
+    # -- the compiled loop (rnnplay.core.nn.fused.rnn_loop), where numba is installed --
+    def _fused_kernels(self, steps: int):
+        if steps < 2 or self.params[1].dtype not in (np.float32, np.float64):
+            return None
+        from rnnplay.core.nn import fused
+
+        return fused.kernels()
+
+    def _fused_forward(self, K, pre, table=None, ids=None):
+        from rnnplay.core.nn.fused import rnn_loop
+
+        return rnn_loop.forward(self, K, pre, table, ids)
+
+    def _fused_backward(self, K, dhs):
+        from rnnplay.core.nn.fused import rnn_loop
+
+        return rnn_loop.backward(self, K, dhs)
 
     def _steps_forward(self, pre: np.ndarray) -> np.ndarray:
         Wh = self.params[1]

@@ -12,6 +12,14 @@ on two cores beat one product split over two BLAS threads at these sizes
 and the training thread no longer holds the GIL between ~25 small NumPy
 calls a step, which is what the playground's UI thread waited on.
 
+The modules: ``numerics`` (the rational float32 tanh, float-typed
+constants, the small transpose and numba's flags, shared by every kernel),
+``rnn_kernels``, ``lstm_kernels``, ``gru_kernels`` (the loops of
+``TimeRNN``, ``TimeLSTM``, ``TimeGRU``), and ``rnn_loop``, ``lstm_loop``,
+``gru_loop`` (each layer's buffers, batch slices and weight gradients around
+its kernels). A single step (the sampler, the inspector) stays on NumPy:
+see ``_fused_kernels(steps)`` in the layers.
+
 ``RNNPLAY_KERNELS=numpy`` (or :func:`use` ``(False)``) keeps the NumPy
 loops. numba is imported on first use only: ``rnnplay --help`` and every
 process that never trains do not pay its 0.3 s import, and the compiled
@@ -55,15 +63,15 @@ def _load() -> ModuleType | None:
         try:
             import scipy.linalg.cython_blas  # noqa: F401  (numba's np.dot needs it)
 
-            from rnnplay.core.nn.fused import gru_kernels, lstm_kernels
+            from rnnplay.core.nn.fused import gru_kernels, lstm_kernels, numerics, rnn_kernels
         except ImportError as error:  # the extra is not installed
             _state["why"] = str(error)
             return None
         _pin_scipy_blas()
-        module = ModuleType("rnnplay_fused_kernels", "the LSTM and GRU kernels together")
-        for source in (lstm_kernels, gru_kernels):
+        module = ModuleType("rnnplay_fused_kernels", "the RNN, LSTM and GRU kernels together")
+        for source in (numerics, lstm_kernels, gru_kernels, rnn_kernels):
             for name in dir(source):
-                if name.startswith(("lstm_", "gru_", "tanh_")):
+                if name.startswith(("lstm_", "gru_", "rnn_", "tanh_")):
                     setattr(module, name, getattr(source, name))
         _state["module"] = module
         return module

@@ -2,13 +2,9 @@
 
 Imported only through :mod:`rnnplay.core.nn.fused`. Same scheme as
 :mod:`~rnnplay.core.nn.fused.lstm_kernels` (batch slices, products in the
-W^T h^T orientation, rational tanh from there): gate layout [z | r | c],
+W^T h^T orientation, the rational tanh of ``numerics``): gate layout [z | r | c],
 ``h_next = h + z * (c - h)`` with ``c = tanh(x Wx_c + (r * h) Wh_c + b_c)``,
 so each step has two products, the second waiting for the reset gate.
-
-numba's cache checks only this file's time stamp: after editing the helpers
-imported from lstm_kernels (tanh, transposes), touch this file too (or clear
-``__pycache__``), or the GRU runs the old compiled helpers.
 """
 
 from __future__ import annotations
@@ -16,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from rnnplay.core.nn.fused.lstm_kernels import FLAGS, _like, _tanh, _transpose
+from rnnplay.core.nn.fused.numerics import FLAGS, _like, _tanh, _transpose
 
 
 @njit(**FLAGS)

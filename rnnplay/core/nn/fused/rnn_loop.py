@@ -1,0 +1,67 @@
+"""TimeRNN's time loop through the compiled kernels (see lstm_loop for the scheme)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import numpy as np
+
+from rnnplay.core.nn import fused
+from rnnplay.core.nn.fused.lstm_loop import _buffers, batch_inputs
+
+
+def forward(
+    layer, K: ModuleType, pre: np.ndarray | None, table: np.ndarray | None, ids: np.ndarray | None
+) -> np.ndarray:
+    """Hidden states (N, T, H) from batch-major projections (N, T, H) or a table lookup."""
+    Wh = layer.params[1]
+    dtype = Wh.dtype
+    H = layer.hidden_size
+    pre, table, ids, use_table = batch_inputs(pre, table, ids, H, dtype)
+    N, T = ids.shape if use_table else pre.shape[:2]
+    h = np.array(layer._initial(layer.h, N, "h"), dtype=dtype, order="C")
+    # the first buffer is the backward's d(projections); the forward writes h_(t-1)
+    _, hprev = _buffers(layer, N, T, H, dtype, gates=1, others=1)
+    hs = np.empty((N, T, H), dtype=dtype)  # the caller's to keep
+    Wh_T = np.ascontiguousarray(Wh.T)
+    calls = [
+        (
+            pre if use_table else pre[a:b],
+            table,
+            ids[a:b] if use_table else ids,
+            use_table,
+            Wh_T,
+            h[a:b],
+            hs[a:b],
+            hprev[a:b],
+        )
+        for a, b in fused.slices(N)
+    ]
+    fused.run_sliced(K.rnn_forward, calls)
+    layer.h = h
+    layer._cache = ("fused", hs, hprev)
+    return hs
+
+
+def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
+    """Fill the Wh gradient, ``dh`` and ``grad_flow``; return d(projections) as a
+    (T, N, H) view of a batch-major array."""
+    _, hs, hprev = layer._cache
+    N, T, H = hs.shape
+    dtype = hs.dtype
+    dpre, _ = _buffers(layer, N, T, H, dtype, gates=1, others=1)
+    dhs = np.ascontiguousarray(dhs, dtype=dtype)
+    dh = np.zeros((N, H), dtype=dtype)
+    parts = fused.slices(N)
+    flow2 = np.zeros((len(parts), T))
+    Wh = np.ascontiguousarray(layer.params[1])
+    dWh = np.empty((len(parts), H, H), dtype=dtype)  # each slice's share
+    calls = [
+        (dhs[a:b], hs[a:b], hprev[a:b], Wh, dh[a:b], dpre[a:b], flow2[j], dWh[j])
+        for j, (a, b) in enumerate(parts)
+    ]
+    fused.run_sliced(K.rnn_backward, calls)
+    layer.dh = dh
+    layer.grad_flow = np.sqrt(flow2.sum(axis=0)) if layer.record_grad_flow else None
+    np.sum(dWh, axis=0, out=layer.grads[1])
+    return dpre.transpose(1, 0, 2)
