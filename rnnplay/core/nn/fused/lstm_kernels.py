@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from rnnplay.core.nn.fused.numerics import FLAGS, _like, _tanh, _transpose
+from rnnplay.core.nn.fused.numerics import FLAGS, _like, _tanh, _transpose  # noqa: F401  (kept importable here)
 
 
 @njit(**FLAGS)
