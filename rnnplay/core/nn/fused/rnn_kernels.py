@@ -47,19 +47,17 @@ def rnn_forward(pre, table, ids, use_table, Wh_T, h, hs, hprev):
 
 
 @njit(**FLAGS)
-def rnn_backward(dhs, hs, hprev, Wh, dh, dpre, flow2, dWh):
+def rnn_backward(dhs, hs, Wh, dh, dpre, flow2):
     """Back through all T steps of one batch slice.
 
-    dhs (n, T, H) upstream gradients, hs and hprev (n, T, H) the forward's
-    h_t and h_(t-1), Wh (H, H) contiguous. Writes d(projections) into dpre
-    (n, T, H) and this slice's share of the W_h gradient into dWh (H, H); dh
-    (n, H) comes in as zeros and leaves as the gradient for the initial
-    state; flow2[t] gets the sum of squares of dL/dh_t over the slice. The
-    product back to h_(t-1), d W_h^T, is computed as W_h d^T like the
-    forward's. The W_h gradient is one product per slice, in the slice's
-    thread: the slices meet once per call, where one product split over two
-    BLAS threads after the loop waits for both cores (a descheduled thread
-    on a busy machine stalls it several times over).
+    dhs (n, T, H) upstream gradients, hs (n, T, H) the forward's h_t, Wh
+    (H, H) contiguous. Writes d(projections) into dpre (n, T, H); dh (n, H)
+    comes in as zeros and leaves as the gradient for the initial state;
+    flow2[t] gets the sum of squares of dL/dh_t over the slice. The product
+    back to h_(t-1), d W_h^T, is computed as W_h d^T like the forward's. The
+    W_h gradient is the caller's, one product over the whole batch: summed
+    per slice, its last bits would depend on the thread count, and a resumed
+    run must repeat the first bit for bit whatever count it gets.
     """
     n, T, H = hs.shape
     one = _like(dh[0, 0], 1.0)
@@ -83,4 +81,3 @@ def rnn_backward(dhs, hs, hprev, Wh, dh, dpre, flow2, dWh):
         _transpose(d, d_T)
         np.dot(Wh, d_T, dh_T)
         _transpose(dh_T, dh)
-    np.dot(hprev.reshape(n * T, H).T, dpre.reshape(n * T, H), dWh)

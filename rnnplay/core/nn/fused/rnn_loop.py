@@ -55,13 +55,12 @@ def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
     parts = fused.slices(N)
     flow2 = np.zeros((len(parts), T))
     Wh = np.ascontiguousarray(layer.params[1])
-    dWh = np.empty((len(parts), H, H), dtype=dtype)  # each slice's share
     calls = [
-        (dhs[a:b], hs[a:b], hprev[a:b], Wh, dh[a:b], dpre[a:b], flow2[j], dWh[j])
-        for j, (a, b) in enumerate(parts)
+        (dhs[a:b], hs[a:b], Wh, dh[a:b], dpre[a:b], flow2[j]) for j, (a, b) in enumerate(parts)
     ]
     fused.run_sliced(K.rnn_backward, calls)
     layer.dh = dh
     layer.grad_flow = np.sqrt(flow2.sum(axis=0)) if layer.record_grad_flow else None
-    np.sum(dWh, axis=0, out=layer.grads[1])
+    # one product over the batch, so that its bits do not depend on the slicing
+    np.matmul(hprev.reshape(N * T, H).T, dpre.reshape(N * T, H), out=layer.grads[1])
     return dpre.transpose(1, 0, 2)
