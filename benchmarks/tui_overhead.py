@@ -8,7 +8,7 @@ Prints JSON lines:
   same config trained by the engine alone, in the same process. The two
   take turns (engine block, app block, repeated) so background load hits
   both alike; ``ratio`` is the median of the per-repeat app/engine ratios
-  (target >= 0.90).
+  (issue 21's target: >= 0.95 in every block).
 - ``key_latency_ms``: while training runs in the app, the time from a key
   event being posted to its action running (up/down, the heatmap unit
   selection), p50 / p95 / max over many presses (target p95 <= 50 ms).
@@ -277,8 +277,8 @@ def main() -> int:
             "ratios": [round(r, 3) for r in ratios],
             "seconds_per_block": args.seconds,
             "blas_threads": args.blas_threads,
-            "target": 0.9,
-            "ok": ratio >= 0.9,
+            "target": 0.95,  # issue 21: in every block, on a quiet machine
+            "ok": min(ratios) >= 0.95,
         }
     )
     p95 = percentile(latencies, 0.95) if latencies else float("nan")
