@@ -1,7 +1,7 @@
-"""The compiled LSTM loop's own arithmetic, checked piece by piece: the per-step product
-(rows times rows, every block and leftover shape) and the per-token sums of the
-projection gradient that the backward kernel adds up on the way (the lookup table's
-gradient), against plain NumPy. Skipped without numba."""
+"""The compiled loops' own arithmetic, checked piece by piece: the LSTM's per-step
+product (rows times rows, every block and leftover shape) and the per-token sums of
+the projection gradient that every cell's loop adds up after its backward (the lookup
+table's gradient), against plain NumPy. Skipped without numba."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import pytest
 
 from rnnplay.core import RNNLM
 from rnnplay.core.nn import fused
+from rnnplay.core.nn.gru import TimeGRU
 from rnnplay.core.nn.lstm import TimeLSTM
+from rnnplay.core.nn.recurrent import TimeRecurrent
+from rnnplay.core.nn.rnn import TimeRNN
 
 pytest.importorskip("numba")
 pytest.importorskip("scipy")
@@ -45,38 +48,47 @@ def test_transpose_in_tiles_is_the_transpose(shape) -> None:
     np.testing.assert_array_equal(dst, src.T)
 
 
-def lookup_layer(H: int, V: int, dtype) -> tuple[TimeLSTM, np.ndarray]:
+CELLS = {"lstm": TimeLSTM, "gru": TimeGRU, "rnn": TimeRNN}
+
+
+def lookup_layer(H: int, V: int, dtype, cell: str = "lstm") -> tuple[TimeRecurrent, np.ndarray]:
     rng = np.random.default_rng(7)
     D = 4
-    Wx = (rng.standard_normal((D, 4 * H)) * 0.5).astype(dtype)
-    layer = TimeLSTM(
+    Layer = CELLS[cell]
+    G = Layer.gates * H
+    Wx = (rng.standard_normal((D, G)) * 0.5).astype(dtype)
+    layer = Layer(
         Wx,
-        (rng.standard_normal((H, 4 * H)) * 0.5).astype(dtype),
-        (rng.standard_normal(4 * H) * 0.1).astype(dtype),
+        (rng.standard_normal((H, G)) * 0.5).astype(dtype),
+        (rng.standard_normal(G) * 0.1).astype(dtype),
         stateful=False,
     )
     table = rng.standard_normal((V, D)).astype(dtype) @ Wx
     return layer, table
 
 
+@pytest.mark.parametrize("cell", sorted(CELLS))
 @pytest.mark.parametrize("slices", [1, 2, 3])
-def test_lookup_sums_are_the_projection_gradients_summed_per_token(slices, monkeypatch) -> None:
+def test_lookup_sums_are_the_projection_gradients_summed_per_token(
+    slices, cell, monkeypatch
+) -> None:
     monkeypatch.setattr(fused, "slices", lambda N, k=None: _plain_slices(N, slices))
     fused.use(True)
     try:
         N, T, H, V = 5, 6, 3, 4
-        layer, table = lookup_layer(H, V, np.float64)
+        layer, table = lookup_layer(H, V, np.float64, cell)
+        G = layer.gates * H
         rng = np.random.default_rng(3)
         ids = rng.integers(0, V - 1, (T, N))  # token V-1 never occurs: its row stays 0
         layer.forward_lookup(table, ids)
         assert layer._ran_fused()
         dpre = np.array(layer.backward_projected(rng.standard_normal((N, T, H))))
-        expected = np.zeros((V, 4 * H))
-        np.add.at(expected, ids.reshape(-1), dpre.reshape(-1, 4 * H))
+        expected = np.zeros((V, G))
+        np.add.at(expected, ids.reshape(-1), dpre.reshape(-1, G))
         np.testing.assert_allclose(layer.lookup_sums, expected, rtol=1e-12, atol=1e-12)
         assert not np.any(layer.lookup_sums[V - 1])
         # the bias gradient, summed from them, is the sum of every row
-        np.testing.assert_allclose(layer.grads[2], dpre.reshape(-1, 4 * H).sum(axis=0), rtol=1e-12)
+        np.testing.assert_allclose(layer.grads[2], dpre.reshape(-1, G).sum(axis=0), rtol=1e-12)
 
         # a forward that did not look its projections up leaves no sums behind
         layer.forward_projected(table[ids])
@@ -98,8 +110,11 @@ def test_lookup_sums_are_none_on_the_numpy_loop() -> None:
         fused.use(None)
 
 
+@pytest.mark.parametrize("cell", sorted(CELLS))
 @pytest.mark.parametrize("slices", [1, 2])
-def test_model_embedding_gradients_from_the_sums_match_the_numpy_loop(slices, monkeypatch) -> None:
+def test_model_embedding_gradients_from_the_sums_match_the_numpy_loop(
+    slices, cell, monkeypatch
+) -> None:
     """The char-level model (projections looked up) on both loops, float64: the
     embedding and Wx gradients the sums feed are the same."""
     monkeypatch.setattr(fused, "slices", lambda N, k=None: _plain_slices(N, slices))
@@ -110,7 +125,7 @@ def test_model_embedding_gradients_from_the_sums_match_the_numpy_loop(slices, mo
     for enabled in (False, True):
         fused.use(enabled)
         try:
-            model = RNNLM(6, 5, 7, cell="lstm", seed=2, dtype="float64")
+            model = RNNLM(6, 5, 7, cell=cell, seed=2, dtype="float64")
             model.forward(xs, ts)
             model.backward()
             assert model.recurrent[0]._ran_fused() == enabled
@@ -122,8 +137,25 @@ def test_model_embedding_gradients_from_the_sums_match_the_numpy_loop(slices, mo
         np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12, err_msg=f"grad {k}")
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_the_numbers_do_not_depend_on_how_the_batch_is_sliced(dtype, monkeypatch) -> None:
+GRU_FLOAT64_SLICING = pytest.mark.xfail(
+    strict=True,
+    reason="the GRU kernel's per-step BLAS products give float64 bits that follow the "
+    "slice's row count (float32 holds); the LSTM's rows-times-rows product fixed it there",
+)
+
+
+@pytest.mark.parametrize(
+    ("cell", "dtype"),
+    [
+        ("lstm", np.float32),
+        ("lstm", np.float64),
+        ("rnn", np.float32),
+        ("rnn", np.float64),
+        ("gru", np.float32),
+        pytest.param("gru", np.float64, marks=GRU_FLOAT64_SLICING),
+    ],
+)
+def test_the_numbers_do_not_depend_on_how_the_batch_is_sliced(dtype, cell, monkeypatch) -> None:
     """The thread governor may pick another thread count after a resume: every output
     of the compiled loop, the per-token sums included, must be the same bit for bit
     for 1, 2 or 3 slices (odd and even slices of a batch of 7)."""
@@ -132,12 +164,15 @@ def test_the_numbers_do_not_depend_on_how_the_batch_is_sliced(dtype, monkeypatch
         monkeypatch.setattr(fused, "slices", lambda N, k_=None, k=k: _plain_slices(N, k))
         fused.use(True)
         try:
-            layer, table = lookup_layer(5, 6, dtype)
+            layer, table = lookup_layer(5, 6, dtype, cell)
             rng = np.random.default_rng(8)
             ids = rng.integers(0, 6, (9, 7))
             out = [np.array(layer.forward_lookup(table, ids))]
             out.append(np.array(layer.backward_projected(rng.standard_normal((7, 9, 5)))))
-            out += [g.copy() for g in layer.grads[1:]] + [layer.lookup_sums, layer.dh, layer.dc]
+            out += [g.copy() for g in layer.grads[1:]] + [layer.lookup_sums, layer.dh]
+            assert layer.lookup_sums is not None
+            if cell == "lstm":
+                out.append(layer.dc)
             results.append(out)
         finally:
             fused.use(None)

@@ -216,7 +216,7 @@ class RNNLM:
         ~1 ms, where sorting the rows and ``np.add.reduceat`` took ~15 ms.
         """
         first = self.recurrent[0]
-        per_token = first.lookup_sums  # the compiled LSTM loop sums them on the way
+        per_token = first.lookup_sums  # the compiled loops sum them on the way
         if per_token is None:
             dpre2d, batch_major = first.gradient_rows(dpre)
             # the ids in the order of dpre's rows: batch-major from the compiled loop

@@ -7,7 +7,7 @@ from types import ModuleType
 import numpy as np
 
 from rnnplay.core.nn import fused
-from rnnplay.core.nn.fused.lstm_loop import _buffers, batch_inputs
+from rnnplay.core.nn.fused.lstm_loop import _buffers, batch_inputs, token_sums
 
 
 def forward(
@@ -44,13 +44,15 @@ def forward(
     ]
     fused.run_sliced(K.gru_forward, calls)
     layer.h = h
+    layer._fused_lookup = (ids, table.shape[0]) if use_table else None
     layer._cache = ("fused", hs, hprev, hrs, gates, h_first)
     return hs
 
 
 def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
-    """Fill the Wh gradient, ``dh`` and ``grad_flow``; return d(projections) as a
-    (T, N, 3H) view of a batch-major array."""
+    """Fill the Wh gradient, ``dh``, ``grad_flow`` and (after a lookup)
+    ``lookup_sums``; return d(projections) as a (T, N, 3H) view of a batch-major
+    array."""
     _, hs, hprev, hrs, gates, _ = layer._cache
     N, T, H = hs.shape
     dtype = hs.dtype
@@ -67,6 +69,7 @@ def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
     ]
     fused.run_sliced(K.gru_backward, calls)
     layer.dh = dh
+    layer.lookup_sums = token_sums(layer, K, gates)  # after a lookup: the table's gradient
     layer.grad_flow = np.sqrt(flow2.sum(axis=0)) if layer.record_grad_flow else None
     d2d = gates.reshape(N * T, 3 * H)
     layer.grads[1][:, : 2 * H] = hprev.reshape(N * T, H).T @ d2d[:, : 2 * H]

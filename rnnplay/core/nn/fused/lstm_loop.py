@@ -81,6 +81,18 @@ def forward(
     return hs
 
 
+def token_sums(layer, K: ModuleType, dpre: np.ndarray) -> np.ndarray | None:
+    """After a forward by lookup, the table's gradient: d(projections) (N, T, G)
+    summed per token id (V, G), by column ranges on the step's threads; else None."""
+    if layer._fused_lookup is None:
+        return None
+    ids, V = layer._fused_lookup
+    sums = np.zeros((V, dpre.shape[2]), dtype=dpre.dtype)
+    columns = fused.slices(dpre.shape[2])
+    fused.run_sliced(K.token_sums, [(dpre, ids, sums, a, b) for a, b in columns])
+    return sums
+
+
 def _buffers(
     layer, N: int, T: int, H: int, dtype: np.dtype, gates: int = 4, others: int = 3
 ) -> tuple[np.ndarray, ...]:
@@ -123,12 +135,7 @@ def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
         for j, (a, b) in enumerate(parts)
     ]
     fused.run_sliced(K.lstm_backward, calls)
-    if layer._fused_lookup is not None:  # the table's gradient, by column ranges
-        ids, V = layer._fused_lookup
-        sums = np.zeros((V, 4 * H), dtype=dtype)
-        columns = fused.slices(4 * H)
-        fused.run_sliced(K.lstm_token_sums, [(gates, ids, sums, a, b) for a, b in columns])
-        layer.lookup_sums = sums
+    layer.lookup_sums = token_sums(layer, K, gates)
     layer.dh, layer.dc = dh, dc
     layer.grad_flow = np.sqrt(flow2.sum(axis=0)) if layer.record_grad_flow else None
     dpre = gates  # the kernel turned the activations into their gradients

@@ -107,3 +107,22 @@ def _transpose(src, dst):
             row = src[r]
             for j in range(C):
                 dst[j, r] = row[j]
+
+
+@njit(**FLAGS)
+def token_sums(dpre, ids, sums, c0, c1):
+    """sums[v, c0:c1] += dpre[r, t, c0:c1] for every (r, t) with ids[r, t] == v.
+
+    The lookup table's gradient from d(projections) (N, T, G) and the ids
+    (N, T): per token id, the sum of its rows, replacing a product with the
+    ids' one-hot matrix (V, N T) x (N T, G); every cell's loop uses it.
+    Threads take column ranges and every one adds the rows in the same order,
+    so the numbers do not depend on how many threads run it (a resumed run
+    must repeat the first bit for bit, whatever thread count it gets).
+    """
+    n, T = ids.shape
+    for r in range(n):
+        for t in range(T):
+            src, dst = dpre[r, t], sums[ids[r, t]]
+            for j in range(c0, c1):
+                dst[j] += src[j]

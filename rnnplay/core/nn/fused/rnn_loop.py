@@ -7,7 +7,7 @@ from types import ModuleType
 import numpy as np
 
 from rnnplay.core.nn import fused
-from rnnplay.core.nn.fused.lstm_loop import _buffers, batch_inputs
+from rnnplay.core.nn.fused.lstm_loop import _buffers, batch_inputs, token_sums
 
 
 def forward(
@@ -39,13 +39,15 @@ def forward(
     ]
     fused.run_sliced(K.rnn_forward, calls)
     layer.h = h
+    layer._fused_lookup = (ids, table.shape[0]) if use_table else None
     layer._cache = ("fused", hs, hprev)
     return hs
 
 
 def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
-    """Fill the Wh gradient, ``dh`` and ``grad_flow``; return d(projections) as a
-    (T, N, H) view of a batch-major array."""
+    """Fill the Wh gradient, ``dh``, ``grad_flow`` and (after a lookup)
+    ``lookup_sums``; return d(projections) as a (T, N, H) view of a batch-major
+    array."""
     _, hs, hprev = layer._cache
     N, T, H = hs.shape
     dtype = hs.dtype
@@ -60,6 +62,7 @@ def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
     ]
     fused.run_sliced(K.rnn_backward, calls)
     layer.dh = dh
+    layer.lookup_sums = token_sums(layer, K, dpre)  # after a lookup: the table's gradient
     layer.grad_flow = np.sqrt(flow2.sum(axis=0)) if layer.record_grad_flow else None
     # one product over the batch, so that its bits do not depend on the slicing
     np.matmul(hprev.reshape(N * T, H).T, dpre.reshape(N * T, H), out=layer.grads[1])
