@@ -48,16 +48,16 @@ def main() -> int:
         return 1
     from numba import njit
 
-    from rnnplay.core.nn.fused import lstm_kernels
+    from rnnplay.core.nn.fused import lstm_kernels, numerics
 
-    flags = {key: value for key, value in lstm_kernels.FLAGS.items() if key != "cache"}
+    flags = {key: value for key, value in numerics.FLAGS.items() if key != "cache"}
 
     @njit(**flags)
     def blas_T(W_T, x, x_T, out_T, out, steps):
         for _ in range(steps):
-            lstm_kernels._transpose(x, x_T)
+            numerics._transpose(x, x_T)
             np.dot(W_T, x_T, out_T)
-            lstm_kernels._transpose(out_T, out)
+            numerics._transpose(out_T, out)
 
     @njit(**flags)
     def blas_only(W_T, x, x_T, out_T, out, steps):

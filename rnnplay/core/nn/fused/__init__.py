@@ -70,9 +70,8 @@ def _load() -> ModuleType | None:
         _pin_scipy_blas()
         module = ModuleType("rnnplay_fused_kernels", "the RNN, LSTM and GRU kernels together")
         for source in (numerics, lstm_kernels, gru_kernels, rnn_kernels):
-            for name in dir(source):
-                if name.startswith(("lstm_", "gru_", "rnn_", "tanh_", "token_")):
-                    setattr(module, name, getattr(source, name))
+            for name in source.__all__:  # each module names the kernels it offers
+                setattr(module, name, getattr(source, name))
         _state["module"] = module
         return module
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from rnnplay.core.nn.fused.numerics import FLAGS, _like, _tanh, _transpose
+from rnnplay.core.nn.fused.numerics import FLAGS, _add_upstream, _like, _tanh, _transpose
+
+__all__ = ("gru_backward", "gru_forward")
 
 
 @njit(**FLAGS)
@@ -85,13 +87,7 @@ def gru_backward(dhs, gates, hprev, Wh_zr, Wh_c, dh, flow2):
     back_T = np.empty((H, n), dtype=gates.dtype)
     back = np.empty((n, H), dtype=gates.dtype)
     for t in range(T - 1, -1, -1):
-        total = 0.0
-        for r in range(n):
-            dr_, up = dh[r], dhs[r, t]
-            for k in range(H):
-                dr_[k] += up[k]
-                total += dr_[k] * dr_[k]
-        flow2[t] = total
+        flow2[t] = _add_upstream(dh, dhs, t, n)
         for r in range(n):
             a = gates[r, t]
             az, ac = a[:H], a[2 * H :]

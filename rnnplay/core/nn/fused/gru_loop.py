@@ -7,7 +7,7 @@ from types import ModuleType
 import numpy as np
 
 from rnnplay.core.nn import fused
-from rnnplay.core.nn.fused.lstm_loop import _buffers, batch_inputs, token_sums
+from rnnplay.core.nn.fused.loop_parts import buffers, grad_flow, loop_inputs, token_sums
 
 
 def forward(
@@ -18,20 +18,17 @@ def forward(
     dtype = Wh.dtype
     H = layer.hidden_size
     G = 3 * H
-    pre, table, ids, use_table = batch_inputs(pre, table, ids, G, dtype)
-    N, T = ids.shape if use_table else pre.shape[:2]
+    inputs = loop_inputs(pre, table, ids, G, dtype)
+    N, T = inputs.batch
     h = np.array(layer._initial(layer.h, N, "h"), dtype=dtype, order="C")
     h_first = h.copy()
-    gates, hprev, hrs = _buffers(layer, N, T, H, dtype, gates=3, others=2)
+    gates, hprev, hrs = buffers(layer, N, T, H, dtype, gates=3, others=2)
     hs = np.empty((N, T, H), dtype=dtype)
     Whzr_T = np.ascontiguousarray(Wh[:, : 2 * H].T)
     Whc_T = np.ascontiguousarray(Wh[:, 2 * H :].T)
     calls = [
         (
-            pre if use_table else pre[a:b],
-            table,
-            ids[a:b] if use_table else ids,
-            use_table,
+            *inputs.rows(a, b),
             Whzr_T,
             Whc_T,
             h[a:b],
@@ -44,7 +41,7 @@ def forward(
     ]
     fused.run_sliced(K.gru_forward, calls)
     layer.h = h
-    layer._fused_lookup = (ids, table.shape[0]) if use_table else None
+    layer._fused_lookup = inputs.lookup()
     layer._cache = ("fused", hs, hprev, hrs, gates, h_first)
     return hs
 
@@ -70,7 +67,7 @@ def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
     fused.run_sliced(K.gru_backward, calls)
     layer.dh = dh
     layer.lookup_sums = token_sums(layer, K, gates)  # after a lookup: the table's gradient
-    layer.grad_flow = np.sqrt(flow2.sum(axis=0)) if layer.record_grad_flow else None
+    layer.grad_flow = grad_flow(layer, flow2)
     d2d = gates.reshape(N * T, 3 * H)
     layer.grads[1][:, : 2 * H] = hprev.reshape(N * T, H).T @ d2d[:, : 2 * H]
     layer.grads[1][:, 2 * H :] = hrs.reshape(N * T, H).T @ d2d[:, 2 * H :]

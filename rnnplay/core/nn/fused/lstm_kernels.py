@@ -17,7 +17,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from rnnplay.core.nn.fused.numerics import FLAGS, _like, _tanh, _transpose  # noqa: F401  (kept importable here)
+from rnnplay.core.nn.fused.numerics import FLAGS, _add_upstream, _like, _tanh
+
+__all__ = ("lstm_backward", "lstm_forward", "lstm_transpose")
 
 
 @njit(**FLAGS)
@@ -97,13 +99,7 @@ def lstm_backward(dhs, gates, cs, tanh_cs, c_first, Wh, dh_io, dc, flow2):
     d = np.zeros((n + n % 2, G), dtype=gates.dtype)
     ds = np.empty(H, dtype=gates.dtype)
     for t in range(T - 1, -1, -1):
-        total = 0.0
-        for r in range(n):
-            dr, up = dh[r], dhs[r, t]
-            for k in range(H):
-                dr[k] += up[k]
-                total += dr[k] * dr[k]
-        flow2[t] = total
+        flow2[t] = _add_upstream(dh, dhs, t, n)
         for r in range(n):
             a = gates[r, t]
             c_prev = cs[r, t - 1] if t > 0 else c_first[r]

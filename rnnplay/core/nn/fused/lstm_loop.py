@@ -1,4 +1,4 @@
-"""TimeLSTM's time loop through the compiled kernels: slicing, buffers, gradients.
+"""TimeLSTM's time loop through the compiled kernels: slices, calls, gradients.
 
 The NumPy loop in :mod:`rnnplay.core.nn.lstm` is the reference; this runs
 the same computation batch-major ((N, T, ...) arrays, so each thread's rows
@@ -15,26 +15,7 @@ from types import ModuleType
 import numpy as np
 
 from rnnplay.core.nn import fused
-
-
-def batch_inputs(
-    pre: np.ndarray | None,
-    table: np.ndarray | None,
-    ids: np.ndarray | None,
-    G: int,
-    dtype: np.dtype,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """The kernels' inputs, both always arrays: batch-major projections ``pre``
-    (N, T, G) when given, else ``table`` rows picked by ``ids`` (N, T); the unused
-    one is a small placeholder. Returns ``(pre, table, ids, use_table)``."""
-    if pre is not None:
-        N = pre.shape[0]
-        pre = np.ascontiguousarray(pre, dtype=dtype)
-        return pre, np.zeros((1, G), dtype=dtype), np.zeros((N, 1), dtype=np.intp), False
-    N = ids.shape[0]
-    table = np.ascontiguousarray(table, dtype=dtype)
-    ids = np.ascontiguousarray(ids, dtype=np.intp)
-    return np.zeros((N, 1, G), dtype=dtype), table, ids, True
+from rnnplay.core.nn.fused.loop_parts import buffers, grad_flow, loop_inputs, token_sums
 
 
 def forward(
@@ -46,23 +27,20 @@ def forward(
     dtype = Wh.dtype
     H = layer.hidden_size
     G = 4 * H
-    pre, table, ids, use_table = batch_inputs(pre, table, ids, G, dtype)
-    N, T = ids.shape if use_table else pre.shape[:2]
+    inputs = loop_inputs(pre, table, ids, G, dtype)
+    N, T = inputs.batch
     h = np.array(layer._initial(layer.h, N, "h"), dtype=dtype, order="C")
     c = np.array(
         layer._initial(layer.c if layer.h is not None else None, N, "c"), dtype=dtype, order="C"
     )
     c_first = c.copy()
-    gates, hprev, cs, tanh_cs = _buffers(layer, N, T, H, dtype)
+    gates, hprev, cs, tanh_cs = buffers(layer, N, T, H, dtype)
     hs = np.empty((N, T, H), dtype=dtype)  # the caller's to keep
     Wh_T = np.empty((G, H), dtype=dtype)
     K.lstm_transpose(np.ascontiguousarray(Wh, dtype=dtype), Wh_T)
     calls = [
         (
-            pre if use_table else pre[a:b],
-            table,
-            ids[a:b] if use_table else ids,
-            use_table,
+            *inputs.rows(a, b),
             Wh_T,
             h[a:b],
             c[a:b],
@@ -76,44 +54,9 @@ def forward(
     ]
     fused.run_sliced(K.lstm_forward, calls)
     layer.h, layer.c = h, c
-    layer._fused_lookup = (ids, table.shape[0]) if use_table else None
+    layer._fused_lookup = inputs.lookup()
     layer._cache = ("fused", hs, hprev, cs, tanh_cs, gates, c_first)
     return hs
-
-
-def token_sums(layer, K: ModuleType, dpre: np.ndarray) -> np.ndarray | None:
-    """After a forward by lookup, the table's gradient: d(projections) (N, T, G)
-    summed per token id (V, G), by column ranges on the step's threads; else None."""
-    if layer._fused_lookup is None:
-        return None
-    ids, V = layer._fused_lookup
-    sums = np.zeros((V, dpre.shape[2]), dtype=dpre.dtype)
-    columns = fused.slices(dpre.shape[2])
-    fused.run_sliced(K.token_sums, [(dpre, ids, sums, a, b) for a, b in columns])
-    return sums
-
-
-def _buffers(
-    layer, N: int, T: int, H: int, dtype: np.dtype, gates: int = 4, others: int = 3
-) -> tuple[np.ndarray, ...]:
-    """The gate buffer (N, T, gates*H) and ``others`` (N, T, H) buffers of the
-    layer's last call of the same shape, or new ones.
-
-    Fresh arrays cost more than the loop's arithmetic here: 14 MB a char LSTM
-    step, first touched page by page (~3500 page faults, several ms). So the
-    layer keeps one set; what a backward returns (d(projections), in the
-    gate buffer) stays valid until the layer's next forward of that shape.
-    """
-    # id(layer) in the key: a shallow copy of the layer (the Sampler's twin, which
-    # may run in another thread) must not write into the original's buffers.
-    key = (id(layer), N, T, H, gates, others, np.dtype(dtype))
-    cached = getattr(layer, "_fused_buffers", None)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    first = np.empty((N, T, gates * H), dtype=dtype)
-    arrays = (first, *(np.empty((N, T, H), dtype=dtype) for _ in range(others)))
-    layer._fused_buffers = (key, arrays)
-    return arrays
 
 
 def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
@@ -137,7 +80,7 @@ def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
     fused.run_sliced(K.lstm_backward, calls)
     layer.lookup_sums = token_sums(layer, K, gates)
     layer.dh, layer.dc = dh, dc
-    layer.grad_flow = np.sqrt(flow2.sum(axis=0)) if layer.record_grad_flow else None
+    layer.grad_flow = grad_flow(layer, flow2)
     dpre = gates  # the kernel turned the activations into their gradients
     np.matmul(hprev.reshape(N * T, H).T, dpre.reshape(N * T, 4 * H), out=layer.grads[1])
     return dpre.transpose(1, 0, 2)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from rnnplay.core.nn.fused.numerics import FLAGS, _like, _tanh, _transpose
+from rnnplay.core.nn.fused.numerics import FLAGS, _add_upstream, _like, _tanh, _transpose
+
+__all__ = ("rnn_backward", "rnn_forward")
 
 
 @njit(**FLAGS)
@@ -65,13 +67,7 @@ def rnn_backward(dhs, hs, Wh, dh, dpre, flow2):
     d_T = np.empty((H, n), dtype=hs.dtype)
     dh_T = np.empty((H, n), dtype=hs.dtype)
     for t in range(T - 1, -1, -1):
-        total = 0.0
-        for r in range(n):
-            dr, up = dh[r], dhs[r, t]
-            for k in range(H):
-                dr[k] += up[k]
-                total += dr[k] * dr[k]
-        flow2[t] = total
+        flow2[t] = _add_upstream(dh, dhs, t, n)
         for r in range(n):
             y, dr, dd, out = hs[r, t], dh[r], d[r], dpre[r, t]
             for k in range(H):

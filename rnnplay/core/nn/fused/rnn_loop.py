@@ -7,7 +7,7 @@ from types import ModuleType
 import numpy as np
 
 from rnnplay.core.nn import fused
-from rnnplay.core.nn.fused.lstm_loop import _buffers, batch_inputs, token_sums
+from rnnplay.core.nn.fused.loop_parts import buffers, grad_flow, loop_inputs, token_sums
 
 
 def forward(
@@ -17,19 +17,16 @@ def forward(
     Wh = layer.params[1]
     dtype = Wh.dtype
     H = layer.hidden_size
-    pre, table, ids, use_table = batch_inputs(pre, table, ids, H, dtype)
-    N, T = ids.shape if use_table else pre.shape[:2]
+    inputs = loop_inputs(pre, table, ids, H, dtype)
+    N, T = inputs.batch
     h = np.array(layer._initial(layer.h, N, "h"), dtype=dtype, order="C")
     # the first buffer is the backward's d(projections); the forward writes h_(t-1)
-    _, hprev = _buffers(layer, N, T, H, dtype, gates=1, others=1)
+    _, hprev = buffers(layer, N, T, H, dtype, gates=1, others=1)
     hs = np.empty((N, T, H), dtype=dtype)  # the caller's to keep
     Wh_T = np.ascontiguousarray(Wh.T)
     calls = [
         (
-            pre if use_table else pre[a:b],
-            table,
-            ids[a:b] if use_table else ids,
-            use_table,
+            *inputs.rows(a, b),
             Wh_T,
             h[a:b],
             hs[a:b],
@@ -39,7 +36,7 @@ def forward(
     ]
     fused.run_sliced(K.rnn_forward, calls)
     layer.h = h
-    layer._fused_lookup = (ids, table.shape[0]) if use_table else None
+    layer._fused_lookup = inputs.lookup()
     layer._cache = ("fused", hs, hprev)
     return hs
 
@@ -51,7 +48,7 @@ def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
     _, hs, hprev = layer._cache
     N, T, H = hs.shape
     dtype = hs.dtype
-    dpre, _ = _buffers(layer, N, T, H, dtype, gates=1, others=1)
+    dpre, _ = buffers(layer, N, T, H, dtype, gates=1, others=1)
     dhs = np.ascontiguousarray(dhs, dtype=dtype)
     dh = np.zeros((N, H), dtype=dtype)
     parts = fused.slices(N)
@@ -63,7 +60,7 @@ def backward(layer, K: ModuleType, dhs: np.ndarray) -> np.ndarray:
     fused.run_sliced(K.rnn_backward, calls)
     layer.dh = dh
     layer.lookup_sums = token_sums(layer, K, dpre)  # after a lookup: the table's gradient
-    layer.grad_flow = np.sqrt(flow2.sum(axis=0)) if layer.record_grad_flow else None
+    layer.grad_flow = grad_flow(layer, flow2)
     # one product over the batch, so that its bits do not depend on the slicing
     np.matmul(hprev.reshape(N * T, H).T, dpre.reshape(N * T, H), out=layer.grads[1])
     return dpre.transpose(1, 0, 2)
