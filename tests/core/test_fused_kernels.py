@@ -15,24 +15,12 @@ import pytest
 from rnnplay.core import RNNLM
 from rnnplay.core.nn import fused
 from rnnplay.core.nn.lstm import TimeLSTM
+from tests.core.fused_runs import both_paths, cell_run, use_slices
 from tests.core.gradcheck import assert_gradient
 
 pytest.importorskip("numba")
 pytest.importorskip("scipy")
 pytestmark = pytest.mark.skipif(not fused.available(), reason="compiled kernels do not load")
-
-
-def both_paths(run):
-    """run() under the NumPy loop, then under the compiled one."""
-    fused.use(False)
-    try:
-        reference = run()
-    finally:
-        fused.use(True)
-    try:
-        return reference, run()
-    finally:
-        fused.use(None)
 
 
 def test_rational_tanh_is_within_float32_rounding_of_numpy() -> None:
@@ -49,53 +37,15 @@ def test_rational_tanh_is_within_float32_rounding_of_numpy() -> None:
     assert np.all(y[x == 0] == 0)
 
 
-def layer_run(dtype, mode: str, N: int = 5, T: int = 7, D: int = 6, H: int = 8, V: int = 9):
-    """Two stateful forward/backward calls of one TimeLSTM; everything they produce."""
-    rng = np.random.default_rng(4)
-    Wx = (rng.standard_normal((D, 4 * H)) * 0.5).astype(dtype)
-    Wh = (rng.standard_normal((H, 4 * H)) * 0.5).astype(dtype)
-    b = (rng.standard_normal(4 * H) * 0.1).astype(dtype)
-    layer = TimeLSTM(Wx, Wh, b, stateful=True)
-    layer.record_grad_flow = True
-    table = (rng.standard_normal((V, D)).astype(dtype) @ Wx) + b
-    out = []
-    for _ in range(2):
-        ids = rng.integers(0, V, (T, N))
-        xs = rng.standard_normal((N, T, D)).astype(dtype)
-        dhs = rng.standard_normal((N, T, H)).astype(dtype)
-        if mode == "lookup":
-            hs = layer.forward_lookup(table, ids)
-        elif mode == "projected":
-            hs = layer.forward_projected(table[ids])
-        else:
-            hs = layer.forward(xs)
-        out.append(np.array(hs))
-        out.append(np.array(layer.hidden_states))
-        if mode == "inputs":
-            out.append(np.array(layer.backward(dhs)))
-        else:
-            out.append(np.array(layer.backward_projected(dhs)))
-        out += [g.copy() for g in layer.grads] + [layer.h, layer.c, layer.dh, layer.dc]
-        out.append(layer.grad_flow)
-    return out
-
-
 @pytest.mark.parametrize("slices", [1, 2, 3])
 @pytest.mark.parametrize("mode", ["lookup", "projected", "inputs"])
 def test_compiled_lstm_gives_the_numpy_numbers_in_float32(mode, slices, monkeypatch) -> None:
-    monkeypatch.setattr(fused, "slices", lambda N, k=None: fused_slices(N, slices))
-    reference, compiled = both_paths(lambda: layer_run(np.float32, mode))
+    use_slices(monkeypatch, slices)
+    reference, compiled = both_paths(lambda: cell_run("lstm", np.float32, mode, seed=4))
     assert len(reference) == len(compiled)
     for k, (a, b) in enumerate(zip(reference, compiled, strict=True)):
         assert a.shape == b.shape, k
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=2e-5, err_msg=f"output {k}")
-
-
-_plain_slices = fused.slices
-
-
-def fused_slices(N, k):
-    return _plain_slices(N, k)
 
 
 def test_slices_cover_the_batch_once() -> None:
@@ -108,7 +58,7 @@ def test_slices_cover_the_batch_once() -> None:
     ("enabled", "slices"), [(False, 1), (True, 1), (True, 2)], ids=["numpy", "compiled", "sliced"]
 )
 def test_lstm_gradients_in_float64_on_both_paths(enabled, slices, monkeypatch) -> None:
-    monkeypatch.setattr(fused, "slices", lambda N, k=None: fused_slices(N, slices))
+    use_slices(monkeypatch, slices)
     fused.use(enabled)
     monkeypatch.setattr(fused, "_wanted", lambda: enabled)
     rng = np.random.default_rng(1)
@@ -217,40 +167,11 @@ def test_states_for_inspection_are_the_same_on_both_paths() -> None:
 # -- the GRU ------------------------------------------------------------------------
 
 
-def gru_run(dtype, mode: str, N: int = 5, T: int = 7, D: int = 6, H: int = 8, V: int = 9):
-    """Two stateful forward/backward calls of one TimeGRU; everything they produce."""
-    from rnnplay.core.nn.gru import TimeGRU
-
-    rng = np.random.default_rng(6)
-    Wx = (rng.standard_normal((D, 3 * H)) * 0.5).astype(dtype)
-    Wh = (rng.standard_normal((H, 3 * H)) * 0.5).astype(dtype)
-    b = (rng.standard_normal(3 * H) * 0.1).astype(dtype)
-    layer = TimeGRU(Wx, Wh, b, stateful=True)
-    layer.record_grad_flow = True
-    table = (rng.standard_normal((V, D)).astype(dtype) @ Wx) + b
-    out = []
-    for _ in range(2):
-        ids = rng.integers(0, V, (T, N))
-        xs = rng.standard_normal((N, T, D)).astype(dtype)
-        dhs = rng.standard_normal((N, T, H)).astype(dtype)
-        if mode == "lookup":
-            out.append(np.array(layer.forward_lookup(table, ids)))
-        else:
-            out.append(np.array(layer.forward(xs)))
-        out += [np.array(v) for v in layer.states().values()]
-        if mode == "inputs":
-            out.append(np.array(layer.backward(dhs)))
-        else:
-            out.append(np.array(layer.backward_projected(dhs)))
-        out += [g.copy() for g in layer.grads] + [layer.h, layer.dh, layer.grad_flow]
-    return out
-
-
 @pytest.mark.parametrize("slices", [1, 2])
 @pytest.mark.parametrize("mode", ["lookup", "inputs"])
 def test_compiled_gru_gives_the_numpy_numbers_in_float32(mode, slices, monkeypatch) -> None:
-    monkeypatch.setattr(fused, "slices", lambda N, k=None: fused_slices(N, slices))
-    reference, compiled = both_paths(lambda: gru_run(np.float32, mode))
+    use_slices(monkeypatch, slices)
+    reference, compiled = both_paths(lambda: cell_run("gru", np.float32, mode, seed=6))
     for k, (a, b) in enumerate(zip(reference, compiled, strict=True)):
         assert a.shape == b.shape, k
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=2e-5, err_msg=f"output {k}")
@@ -260,7 +181,7 @@ def test_compiled_gru_gives_the_numpy_numbers_in_float32(mode, slices, monkeypat
 def test_gru_gradients_in_float64_on_both_paths(enabled, monkeypatch) -> None:
     from rnnplay.core.nn.gru import TimeGRU
 
-    monkeypatch.setattr(fused, "slices", lambda N, k=None: fused_slices(N, 2))
+    use_slices(monkeypatch, 2)
     monkeypatch.setattr(fused, "_wanted", lambda: enabled)
     rng = np.random.default_rng(7)
     N, T, D, H = 3, 4, 3, 5

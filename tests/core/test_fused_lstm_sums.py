@@ -10,16 +10,12 @@ import pytest
 
 from rnnplay.core import RNNLM
 from rnnplay.core.nn import fused
-from rnnplay.core.nn.gru import TimeGRU
-from rnnplay.core.nn.lstm import TimeLSTM
 from rnnplay.core.nn.recurrent import TimeRecurrent
-from rnnplay.core.nn.rnn import TimeRNN
+from tests.core.fused_runs import CELLS, use_slices
 
 pytest.importorskip("numba")
 pytest.importorskip("scipy")
 pytestmark = pytest.mark.skipif(not fused.available(), reason="compiled kernels do not load")
-
-_plain_slices = fused.slices
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -48,9 +44,6 @@ def test_transpose_in_tiles_is_the_transpose(shape) -> None:
     np.testing.assert_array_equal(dst, src.T)
 
 
-CELLS = {"lstm": TimeLSTM, "gru": TimeGRU, "rnn": TimeRNN}
-
-
 def lookup_layer(H: int, V: int, dtype, cell: str = "lstm") -> tuple[TimeRecurrent, np.ndarray]:
     rng = np.random.default_rng(7)
     D = 4
@@ -72,7 +65,7 @@ def lookup_layer(H: int, V: int, dtype, cell: str = "lstm") -> tuple[TimeRecurre
 def test_lookup_sums_are_the_projection_gradients_summed_per_token(
     slices, cell, monkeypatch
 ) -> None:
-    monkeypatch.setattr(fused, "slices", lambda N, k=None: _plain_slices(N, slices))
+    use_slices(monkeypatch, slices)
     fused.use(True)
     try:
         N, T, H, V = 5, 6, 3, 4
@@ -117,7 +110,7 @@ def test_model_embedding_gradients_from_the_sums_match_the_numpy_loop(
 ) -> None:
     """The char-level model (projections looked up) on both loops, float64: the
     embedding and Wx gradients the sums feed are the same."""
-    monkeypatch.setattr(fused, "slices", lambda N, k=None: _plain_slices(N, slices))
+    use_slices(monkeypatch, slices)
     rng = np.random.default_rng(11)
     xs = rng.integers(0, 6, (4, 9))
     ts = rng.integers(0, 6, (4, 9))
@@ -161,7 +154,7 @@ def test_the_numbers_do_not_depend_on_how_the_batch_is_sliced(dtype, cell, monke
     for 1, 2 or 3 slices (odd and even slices of a batch of 7)."""
     results = []
     for k in (1, 2, 3):
-        monkeypatch.setattr(fused, "slices", lambda N, k_=None, k=k: _plain_slices(N, k))
+        use_slices(monkeypatch, k)
         fused.use(True)
         try:
             layer, table = lookup_layer(5, 6, dtype, cell)

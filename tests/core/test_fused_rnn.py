@@ -11,72 +11,24 @@ import pytest
 
 from rnnplay.core.nn import fused
 from rnnplay.core.nn.rnn import TimeRNN
+from tests.core.fused_runs import both_paths, cell_run, use_slices
 from tests.core.gradcheck import assert_gradient
 
 pytest.importorskip("numba")
 pytest.importorskip("scipy")
 pytestmark = pytest.mark.skipif(not fused.available(), reason="compiled kernels do not load")
 
-_plain_slices = fused.slices
-
-
-def both_paths(run):
-    """run() under the NumPy loop, then under the compiled one."""
-    fused.use(False)
-    try:
-        reference = run()
-    finally:
-        fused.use(True)
-    try:
-        return reference, run()
-    finally:
-        fused.use(None)
-
-
-def rnn_run(
-    dtype, mode: str, N: int = 5, T: int = 7, D: int = 6, H: int = 8, V: int = 9, flow=True
-):
-    """Two stateful forward/backward calls of one TimeRNN; everything they produce
-    (the gradient-flow diagnostic when ``flow``)."""
-    rng = np.random.default_rng(8)
-    Wx = (rng.standard_normal((D, H)) * 0.5).astype(dtype)
-    Wh = (rng.standard_normal((H, H)) * 0.5).astype(dtype)
-    b = (rng.standard_normal(H) * 0.1).astype(dtype)
-    layer = TimeRNN(Wx, Wh, b, stateful=True)
-    layer.record_grad_flow = flow
-    table = (rng.standard_normal((V, D)).astype(dtype) @ Wx) + b
-    out = []
-    for _ in range(2):
-        ids = rng.integers(0, V, (T, N))
-        xs = rng.standard_normal((N, T, D)).astype(dtype)
-        dhs = rng.standard_normal((N, T, H)).astype(dtype)
-        if mode == "lookup":
-            hs = layer.forward_lookup(table, ids)
-        elif mode == "projected":
-            hs = layer.forward_projected(table[ids])
-        else:
-            hs = layer.forward(xs)
-        out.append(np.array(hs))
-        out.append(np.array(layer.hidden_states))
-        out += [np.array(v) for v in layer.states().values()]
-        if mode == "inputs":
-            out.append(np.array(layer.backward(dhs)))
-        else:
-            out.append(np.array(layer.backward_projected(dhs)))
-        out += [g.copy() for g in layer.grads] + [layer.h, layer.dh, layer.grad_flow]
-    return out
-
 
 @pytest.mark.parametrize("slices", [1, 2, 3])
 @pytest.mark.parametrize("mode", ["lookup", "projected", "inputs"])
 def test_compiled_rnn_gives_the_numpy_numbers_in_float32(mode, slices, monkeypatch) -> None:
-    monkeypatch.setattr(fused, "slices", lambda N, k=None: _plain_slices(N, slices))
+    use_slices(monkeypatch, slices)
     ran = []
     real = TimeRNN._fused_forward
     monkeypatch.setattr(
         TimeRNN, "_fused_forward", lambda self, *a, **k: ran.append(1) or real(self, *a, **k)
     )
-    reference, compiled = both_paths(lambda: rnn_run(np.float32, mode))
+    reference, compiled = both_paths(lambda: cell_run("rnn", np.float32, mode, seed=8))
     assert len(ran) == 2  # both calls of the second run took the compiled loop
     assert len(reference) == len(compiled)
     for k, (a, b) in enumerate(zip(reference, compiled, strict=True)):
@@ -89,7 +41,7 @@ def test_compiled_rnn_gives_the_numpy_numbers_in_float32(mode, slices, monkeypat
 )
 @pytest.mark.parametrize("mode", ["inputs", "lookup"])
 def test_rnn_gradients_in_float64_on_both_paths(enabled, slices, mode, monkeypatch) -> None:
-    monkeypatch.setattr(fused, "slices", lambda N, k=None: _plain_slices(N, slices))
+    use_slices(monkeypatch, slices)
     monkeypatch.setattr(fused, "_wanted", lambda: enabled)
     rng = np.random.default_rng(9)
     N, T, D, H, V = 3, 4, 3, 5, 4
@@ -184,10 +136,10 @@ def test_the_numbers_do_not_depend_on_how_the_batch_is_sliced(mode, dtype, monke
     slices of a batch of 7 (the gradient-flow diagnostic may differ in its last bits)."""
     results = []
     for k in (1, 2, 3):
-        monkeypatch.setattr(fused, "slices", lambda N, k_=None, k=k: _plain_slices(N, k))
+        use_slices(monkeypatch, k)
         fused.use(True)
         try:
-            run = rnn_run(dtype, mode, N=7, T=9, H=16, flow=False)
+            run = cell_run("rnn", dtype, mode, seed=8, N=7, T=9, H=16, flow=False)
         finally:
             fused.use(None)
         results.append([a for a in run if a is not None])
