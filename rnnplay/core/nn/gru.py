@@ -66,6 +66,7 @@ class TimeGRU(TimeRecurrent):
     """
 
     gates = 3
+    fused_loop = "gru_loop"  # rnnplay.core.nn.fused.gru_loop, where numba is installed
 
     def __init__(
         self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool = False
@@ -73,24 +74,6 @@ class TimeGRU(TimeRecurrent):
         super().__init__(Wx, Wh, b, stateful)
 
     state_names = ("h", "z", "r", "candidate")
-
-    # -- the compiled loop (rnnplay.core.nn.fused.gru_loop), where numba is installed --
-    def _fused_kernels(self, steps: int):
-        if steps < 2 or self.params[1].dtype not in (np.float32, np.float64):
-            return None
-        from rnnplay.core.nn import fused
-
-        return fused.kernels()
-
-    def _fused_forward(self, K, pre, table=None, ids=None):
-        from rnnplay.core.nn.fused import gru_loop
-
-        return gru_loop.forward(self, K, pre, table, ids)
-
-    def _fused_backward(self, K, dhs):
-        from rnnplay.core.nn.fused import gru_loop
-
-        return gru_loop.backward(self, K, dhs)
 
     def states(self) -> dict[str, np.ndarray]:
         """``h``, the update gate ``z``, the reset gate ``r`` and the

@@ -77,6 +77,7 @@ class TimeLSTM(TimeRecurrent):
     """
 
     gates = 4
+    fused_loop = "lstm_loop"  # rnnplay.core.nn.fused.lstm_loop, where numba is installed
 
     def __init__(
         self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool = False
@@ -118,38 +119,13 @@ class TimeLSTM(TimeRecurrent):
         step gathers its (4H, N) block straight from ``table`` (V, 4H) in the
         loop's layout, a quarter of the cost of reading the batch-major
         projections transposed. Pair it with :meth:`backward_projected`."""
-        G_H = self.params[0].shape[1]
         ids = np.asarray(ids)
-        if table.ndim != 2 or table.shape[1] != G_H or ids.ndim != 2:
-            raise ValueError(
-                f"TimeLSTM: lookup of ids {ids.shape} in a table {table.shape}, "
-                f"expected (T, N) ids and a (V, {G_H}) table"
-            )
-        if ids.size and (ids.min() < 0 or ids.max() >= table.shape[0]):
-            raise ValueError(f"TimeLSTM: token ids outside [0, {table.shape[0]})")
+        self._check_lookup(table, ids)
         self._x2d = None
         K = self._fused_kernels(ids.shape[0])
         if K is not None:
             return self._fused_forward(K, None, table, ids.T)
         return self._steps_forward(None, lookup=(np.ascontiguousarray(table.T), ids))
-
-    # -- the compiled loop (rnnplay.core.nn.fused.lstm_loop), where numba is installed --
-    def _fused_kernels(self, steps: int):
-        if steps < 2 or self.params[1].dtype not in (np.float32, np.float64):
-            return None
-        from rnnplay.core.nn import fused
-
-        return fused.kernels()
-
-    def _fused_forward(self, K, pre, table=None, ids=None):
-        from rnnplay.core.nn.fused import lstm_loop
-
-        return lstm_loop.forward(self, K, pre, table, ids)
-
-    def _fused_backward(self, K, dhs):
-        from rnnplay.core.nn.fused import lstm_loop
-
-        return lstm_loop.backward(self, K, dhs)
 
     def _steps_forward(
         self, act: np.ndarray | None, lookup: tuple[np.ndarray, np.ndarray] | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
 from rnnplay.core.nn.shapes import expect_dim, expect_ndim
@@ -127,6 +129,10 @@ class TimeRecurrent:
         np.matmul(d, W.T if W_T is None else W_T, out=out)
 
     # -- the compiled loop (rnnplay.core.nn.fused), where a cell has one ----------
+    fused_loop: str | None = None
+    """The module of :mod:`rnnplay.core.nn.fused` that runs this cell's compiled
+    loop (its ``forward`` and ``backward``), or None: the NumPy loop only."""
+
     def _fused_kernels(self, steps: int):
         """The compiled kernels when this cell has a compiled loop, they load and the
         call has a loop to run (``steps`` > 1), else None.
@@ -134,14 +140,23 @@ class TimeRecurrent:
         One step (the sampler, the inspector) gains nothing from the compiled loop and
         would pay its set-up: a contiguous copy of W_h^T (1 MB at H=256, ~1 ms)
         against a ~0.1 ms NumPy step."""
-        return None
+        if self.fused_loop is None or steps < 2:
+            return None
+        if self.params[1].dtype not in (np.float32, np.float64):
+            return None
+        from rnnplay.core.nn import fused
+
+        return fused.kernels()
+
+    def _fused_module(self):
+        return importlib.import_module(f"rnnplay.core.nn.fused.{self.fused_loop}")
 
     def _fused_forward(self, K, pre: np.ndarray | None, table=None, ids=None) -> np.ndarray:
         """The compiled loop from batch-major projections (N, T, G*H) or a table lookup."""
-        raise NotImplementedError
+        return self._fused_module().forward(self, K, pre, table, ids)
 
     def _fused_backward(self, K, dhs: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        return self._fused_module().backward(self, K, dhs)
 
     def _ran_fused(self) -> bool:
         return self._cache is not None and isinstance(self._cache[0], str)
@@ -201,6 +216,12 @@ class TimeRecurrent:
         K = self._fused_kernels(ids.shape[0] if ids.ndim == 2 else 0)
         if K is None:
             return self.forward_projected(table[ids])
+        self._check_lookup(table, ids)
+        self._x2d = None
+        return self._fused_forward(K, None, table, ids.T)
+
+    def _check_lookup(self, table: np.ndarray, ids: np.ndarray) -> None:
+        """Refuse ids (T, N) and a table (V, G*H) that a lookup cannot use."""
         G_H = self.params[0].shape[1]
         if table.ndim != 2 or table.shape[1] != G_H or ids.ndim != 2:
             raise ValueError(
@@ -209,8 +230,6 @@ class TimeRecurrent:
             )
         if ids.size and (ids.min() < 0 or ids.max() >= table.shape[0]):
             raise ValueError(f"{type(self).__name__}: token ids outside [0, {table.shape[0]})")
-        self._x2d = None
-        return self._fused_forward(K, None, table, ids.T)
 
     def backward(self, dhs: np.ndarray) -> np.ndarray:
         """Fill all gradients; return the gradient for xs (N, T, D)."""

@@ -50,29 +50,12 @@ class TimeRNN(TimeRecurrent):
     """
 
     gates = 1
+    fused_loop = "rnn_loop"  # rnnplay.core.nn.fused.rnn_loop, where numba is installed
 
     def __init__(
         self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool = False
     ) -> None:
         super().__init__(Wx, Wh, b, stateful)
-
-    # -- the compiled loop (rnnplay.core.nn.fused.rnn_loop), where numba is installed --
-    def _fused_kernels(self, steps: int):
-        if steps < 2 or self.params[1].dtype not in (np.float32, np.float64):
-            return None
-        from rnnplay.core.nn import fused
-
-        return fused.kernels()
-
-    def _fused_forward(self, K, pre, table=None, ids=None):
-        from rnnplay.core.nn.fused import rnn_loop
-
-        return rnn_loop.forward(self, K, pre, table, ids)
-
-    def _fused_backward(self, K, dhs):
-        from rnnplay.core.nn.fused import rnn_loop
-
-        return rnn_loop.backward(self, K, dhs)
 
     def _steps_forward(self, pre: np.ndarray) -> np.ndarray:
         Wh = self.params[1]
